@@ -1,0 +1,57 @@
+# Two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test lint types migrations-check pytest pytest-postgres install install-dev messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstalled whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed messages
+install-dev: $(VENV)/.installed-dev messages
+
+# Translations are compiled in the build (Babel: no GNU gettext needed).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel compile --domain django --directory soporte/locale --statistics 2>&1 | tail -n 1
+
+run: install
+	$(BIN)/soporte run --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install-dev
+	$(BIN)/mypy soporte
+
+migrations-check: install-dev
+	$(BIN)/soporte makemigrations --check --dry-run
+
+pytest: install-dev
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# The same suite on PostgreSQL; skipped with a message when no server answers,
+# except in CI (CI=true), where PostgreSQL is required.
+pytest-postgres: install-dev
+	@if $(BIN)/python -m soporte.lib.pgcheck "$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}"; then \
+		DATABASE_URL="$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}" $(BIN)/pytest -n 2 -m "not browser and not slow" $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL is required in CI and did not answer" >&2; exit 1; \
+	else echo "SKIPPED: PostgreSQL suite (no server at $${TEST_POSTGRES_URL:-127.0.0.1:5432})"; fi
+
+test: lint types migrations-check pytest pytest-postgres
+
+clean:
+	rm -rf $(VENV) var staticfiles

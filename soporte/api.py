@@ -1,0 +1,104 @@
+"""The API root: authentication, the stable error shape and every app's router.
+
+Errors always look like `{"error": {"code": str, "message": str, "details": {...}}}`.
+People use their session (with CSRF); machines send `Authorization: Bearer <token>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from soporte.lib import clock
+from soporte.lib.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+class BearerToken(HttpBearer):
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from soporte.directory.services import authenticate_token
+
+        user = authenticate_token(token, now=clock.now())
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Soporte API",
+    version="1",
+    description=_("API de Soporte: mesa de ayuda, bitácora, llamadas."),
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def error_response(
+    request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"error": {"code": code, "message": message, "details": details or {}}},
+        status=status,
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, str(exc.message), exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    details = [
+        {"loc": [str(p) for p in err.get("loc", [])], "msg": str(err.get("msg", ""))}
+        for err in exc.errors
+    ]
+    return error_response(
+        request, 422, "invalid_input", _("Los datos enviados no son válidos."), {"errors": details}
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", _("Se requiere autenticación."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("No encontrado."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if settings.DEBUG:
+        raise exc
+    log.exception("API error on %s", request.path)
+    return error_response(request, 500, "server_error", _("Error interno del servidor."))
+
+
+def _register_routers() -> None:
+    from soporte.directory.api import router as directory_router
+
+    api.add_router("/v1/", directory_router)
+
+
+_register_routers()

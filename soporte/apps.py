@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SoporteConfig(AppConfig):
+    name = "soporte"
+    verbose_name = "Soporte"

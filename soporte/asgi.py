@@ -1,0 +1,52 @@
+"""The ASGI entry point: pages and the API at WSGI speed, websockets on the same origin.
+
+Django's own ASGI handler runs every request through thread hops and is 5–10× slower than
+WSGI on this class of machine (research/performance.md §2). So HTTP goes to Django's WSGI
+handler through a2wsgi's thread pool, and only websockets go through Channels. The choice
+is measured in bench/serving/.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
+
+import django
+
+django.setup()
+
+from a2wsgi import WSGIMiddleware  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from soporte.routing import websocket_urlpatterns  # noqa: E402
+
+Scope = dict[str, Any]
+
+http_application = WSGIMiddleware(
+    get_wsgi_application(),  # type: ignore[arg-type]
+    workers=int(os.environ.get("SOPORTE_HTTP_THREADS", "4")),
+)
+websocket_application = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+)
+
+
+async def application(scope: Scope, receive: Any, send: Any) -> None:
+    kind = scope["type"]
+    if kind == "http":
+        await http_application(scope, receive, send)  # type: ignore[arg-type]
+    elif kind == "websocket":
+        await websocket_application(scope, receive, send)
+    elif kind == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from soporte.directory import services
+from soporte.lib.tasks import periodic
+
+
+@periodic(seconds=3600)
+def recheck_level_four(now: dt.datetime) -> None:
+    """Certifications expire at midnight; the hourly check flags level-4 agents left short."""
+    services.recheck_level_four(now=now)

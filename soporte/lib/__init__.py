@@ -1,0 +1,1 @@
+"""Small pure helpers shared by the apps, each with its own tests."""

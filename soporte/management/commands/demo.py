@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from soporte import demo
+from soporte.lib import clock
+
+
+class Command(BaseCommand):
+    help = "Loads the demo desk (only into an empty database)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not demo.database_is_empty():
+            self.stdout.write("La base de datos ya tiene datos; no se cargó la demostración.")
+            return
+        logins = demo.load_demo(now=clock.now())
+        print_logins(self.stdout.write, logins)
+
+
+def print_logins(write: Any, logins: list[demo.DemoLogin]) -> None:
+    write(f"Accesos de demostración (contraseña para todos: {demo.DEMO_PASSWORD}):")
+    for login in logins:
+        write(f"  {login.username:<20} {login.description}")

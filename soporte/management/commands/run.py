@@ -1,0 +1,99 @@
+"""`soporte run`: migrate, load the demo if the database is empty, and serve everything.
+
+One process tree: this supervisor (which also hosts the live-event relay when there is no
+Redis), the HTTP+websocket server (granian, ASGI, several workers) and the background worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from soporte import demo
+from soporte.lib import clock
+from soporte.lib.relay import start_relay_thread
+from soporte.management.commands.demo import print_logins
+
+
+class Command(BaseCommand):
+    help = "Runs Soporte: migrations, demo data if empty, web server, websockets and worker."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+        parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Base de datos al día.")
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        if not options["no_demo"] and demo.database_is_empty():
+            print_logins(self.stdout.write, demo.load_demo(now=clock.now()))
+
+        env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
+        env["VAR_DIR"] = str(settings.VAR_DIR)
+        if not settings.REDIS_URL:
+            run_dir = Path(settings.VAR_DIR) / "run"
+            run_dir.mkdir(exist_ok=True)
+            socket_path = str(run_dir / f"relay-{os.getpid()}.sock")
+            start_relay_thread(socket_path)
+            env["SOPORTE_RELAY_SOCKET"] = socket_path
+
+        bin_dir = Path(sys.executable).parent
+        server_cmd = [
+            str(bin_dir / "granian"),
+            "--interface",
+            "asgi",
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+            "--workers",
+            str(options["workers"]),
+            "--ws",
+            "--log-level",
+            "warning",
+            "soporte.asgi:application",
+        ]
+        worker_cmd = [sys.executable, "-m", "soporte.cli", "worker"]
+        children = [
+            subprocess.Popen(server_cmd, env=env),  # noqa: S603
+            subprocess.Popen(worker_cmd, env=env),  # noqa: S603
+        ]
+        url = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(f"Soporte atiende en {url}  (Ctrl+C para detener)")
+
+        def stop(signum: int, frame: Any) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            deadline = time.monotonic() + 10
+            for child in children:
+                try:
+                    child.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+            sys.exit(0)
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while True:
+            for child in children:
+                code = child.poll()
+                if code is not None:
+                    self.stderr.write(f"a child process exited with code {code}; stopping")
+                    stop(signal.SIGTERM, None)
+            time.sleep(0.5)
