@@ -1,0 +1,113 @@
+"""Shared test fixtures: the personas every access test uses.
+
+agent (level 1), supervisor, customer_a (organisation A), customer_b (organisation B),
+and anonymous. Tests that need Chromium use the `browser_page` fixture from
+tests/browser/conftest.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from soporte.directory.models import (
+    Agent,
+    ContactRole,
+    Organisation,
+    Person,
+    Presence,
+    Role,
+    User,
+)
+
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+
+PASSWORD = "correcto-caballo-bateria"
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def make_user(username: str, role: str, organisation: Organisation | None = None, **extra) -> User:
+    user = User(
+        username=username,
+        first_name=extra.pop("first_name", username.split(".")[0].title()),
+        last_name=extra.pop("last_name", "Prueba"),
+        email=extra.pop("email", f"{username}@example.mx"),
+        role=role,
+        organisation=organisation,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+        **extra,
+    )
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_agent(username: str, level: int = 1, role: str = Role.AGENT, **extra) -> Agent:
+    user = make_user(username, role, **extra)
+    return Agent.objects.create(user=user, level=level, presence=Presence.AVAILABLE)
+
+
+def make_customer(username: str, organisation: Organisation, contact_role=ContactRole.REQUESTER):
+    user = make_user(username, Role.CUSTOMER, organisation=organisation)
+    Person.objects.create(
+        organisation=organisation,
+        full_name=user.get_full_name(),
+        email=user.email,
+        contact_role=contact_role,
+        user=user,
+    )
+    return user
+
+
+@dataclass
+class Personas:
+    org_a: Organisation
+    org_b: Organisation
+    agent: User
+    supervisor: User
+    admin: User
+    customer_a: User
+    customer_b: User
+    person_a: Person
+    person_b: Person
+
+    def client(self, who: str) -> Client:
+        client = Client()
+        if who != "anonymous":
+            client.force_login(getattr(self, who))
+        return client
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    org_a = Organisation.objects.create(name="Ferretería Anáhuac", tax_id="FAN010101AAA")
+    org_b = Organisation.objects.create(name="Clínica Santa Lucía", tax_id="CSL020202BBB")
+    agent = make_agent("blanca.herrera", level=1, first_name="Blanca", last_name="Herrera")
+    supervisor = make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR).user
+    admin = make_user("monica.salgado", Role.ADMIN)
+    customer_a = make_customer("roberto.sanchez", org_a, ContactRole.BOTH)
+    customer_b = make_customer("elena.cortes", org_b, ContactRole.DECISION_MAKER)
+    return Personas(
+        org_a=org_a,
+        org_b=org_b,
+        agent=agent.user,
+        supervisor=supervisor,
+        admin=admin,
+        customer_a=customer_a,
+        customer_b=customer_b,
+        person_a=customer_a.person,
+        person_b=customer_b.person,
+    )
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """A fixed instant at the desk: Monday 2026-11-23 10:30 in Mexico City (16:30 UTC)."""
+    return dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC)
