@@ -32,6 +32,13 @@ PASSWORD = "correcto-caballo-bateria"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    # PBKDF2's deliberate slowness is for attackers, not for a test suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str, organisation: Organisation | None = None, **extra) -> User:
     user = User(
         username=username,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
 from soporte.directory import services
@@ -199,15 +199,15 @@ def set_level(request: HttpRequest, agent_id: int, payload: LevelIn) -> AgentOut
 )
 def add_certification(
     request: HttpRequest, agent_id: int, payload: CertificationIn
-) -> tuple[int, CertificationOut]:
+) -> Status[CertificationOut]:
     agent = _agent(request, agent_id)
     cert = services.add_certification(
         actor=request.user,  # type: ignore[arg-type]
         agent=agent,
-        data=services.CertificationInput(**payload.dict()),
+        data=services.CertificationInput(**payload.model_dump()),
         now=clock.now(),
     )
-    return 201, CertificationOut.model_validate(cert, from_attributes=True)
+    return Status(201, CertificationOut.model_validate(cert, from_attributes=True))
 
 
 @router.get("organisations", response=list[OrganisationOut])
@@ -251,10 +251,10 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("tokens", response={201: TokenCreatedOut, 422: ErrorOut}, summary="Crear un token")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenCreatedOut]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
     token, plain = services.create_api_token(user=request.user, name=payload.name)  # type: ignore[arg-type]
     out = TokenOut.model_validate(token, from_attributes=True)
-    return 201, TokenCreatedOut(**out.dict(), token=plain)
+    return Status(201, TokenCreatedOut(**out.model_dump(), token=plain))
 
 
 @router.delete("tokens/{token_id}", response={200: TokenOut, 404: ErrorOut}, summary="Revocar")

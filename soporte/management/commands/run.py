@@ -37,8 +37,7 @@ class Command(BaseCommand):
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Base de datos al día.")
-        if settings.PRODUCTION:
-            call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         if not options["no_demo"] and demo.database_is_empty():
             print_logins(self.stdout.write, demo.load_demo(now=clock.now()))
 

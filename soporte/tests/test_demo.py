@@ -1,0 +1,44 @@
+"""The demo desk looks like a real one and respects the product's own rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.core.management import call_command
+
+from soporte import demo
+from soporte.directory.models import Agent, ContactRole, Organisation, Person, Role, User
+
+
+def test_demo_loads_a_realistic_desk(db, now):
+    demo.load_demo(now=now)
+
+    agents = list(Agent.objects.select_related("user").prefetch_related("certifications"))
+    assert len([a for a in agents if a.user.role == Role.AGENT]) >= 12
+    assert set(Counter(a.level for a in agents)) == {1, 2, 3, 4}
+    for agent in agents:
+        if agent.level == 4:
+            assert len(agent.valid_certifications(now.date())) >= 2, agent
+    assert Organisation.objects.count() == 2
+    for org in Organisation.objects.all():
+        roles = set(Person.objects.filter(organisation=org).values_list("contact_role", flat=True))
+        assert roles & {ContactRole.REQUESTER, ContactRole.BOTH}
+        assert roles & {ContactRole.DECISION_MAKER, ContactRole.BOTH}
+    assert any("á" in a.user.last_name or "í" in a.user.last_name for a in agents)
+
+
+def test_demo_logins_work_and_customers_belong_to_their_organisation(db, now):
+    logins = demo.load_demo(now=now)
+    for login in logins:
+        user = User.objects.get(username=login.username)
+        assert user.check_password(demo.DEMO_PASSWORD)
+        if user.role == Role.CUSTOMER:
+            assert user.person.organisation_id == user.organisation_id
+
+
+def test_demo_command_never_touches_a_database_with_data(db, now, capsys):
+    demo.load_demo(now=now)
+    before = User.objects.count()
+    call_command("demo")
+    assert User.objects.count() == before
+    assert "ya tiene datos" in capsys.readouterr().out

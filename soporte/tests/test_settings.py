@@ -1,0 +1,77 @@
+"""Settings come from the environment; production refuses the development secret."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+
+
+def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SOPORTE_MODE"}}
+    environ.update(env)
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import soporte.settings"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_the_development_secret():
+    result = _import_settings(SOPORTE_MODE="production")
+    assert result.returncode != 0
+    assert "refuses to start with the development SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_a_real_secret():
+    result = _import_settings(SOPORTE_MODE="production", SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_sqlite_keeps_every_acknowledged_commit_on_disk():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite-only settings")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        synchronous = cursor.fetchone()[0]
+        cursor.execute("PRAGMA busy_timeout")
+        busy_timeout = cursor.fetchone()[0]
+    assert synchronous == 2, "FULL: fsync on every commit"
+    assert busy_timeout >= 5000
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_sqlite_database_uses_wal(tmp_path):
+    script = (
+        "import django, os; django.setup();"
+        "from django.db import connection;"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environ.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="soporte.settings")
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "wal", result.stderr
+    assert (tmp_path / "soporte.sqlite3").exists()
+
+
+def test_time_zone_comes_from_the_environment():
+    result = subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import soporte.settings as s; print(s.TIME_ZONE)",
+        ],
+        env={**os.environ, "TIME_ZONE": "Europe/Madrid"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "Europe/Madrid"
