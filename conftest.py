@@ -27,7 +27,7 @@ from soporte.directory.models import (
 
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
 
-PASSWORD = "correcto-caballo-bateria"
+PASSWORD = "correcto-caballo-bateria"  # noqa: S105
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

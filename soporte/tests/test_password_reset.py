@@ -18,7 +18,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -44,8 +44,16 @@ def smtp_inbox(settings):
 def body_text(message: Message) -> str:
     for part in message.walk():
         if part.get_content_type() == "text/plain":
-            return part.get_payload(decode=True).decode()
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode()
     raise AssertionError("no text part")
+
+
+def reset_link(message: Message) -> str:
+    match = re.search(r"http://testserver(/contrasena/restablecer/\S+/)", body_text(message))
+    assert match, "the mail carries the reset link"
+    return match.group(1)
 
 
 def test_reset_link_arrives_by_smtp_and_sets_a_new_password(personas, smtp_inbox):
@@ -61,7 +69,7 @@ def test_reset_link_arrives_by_smtp_and_sets_a_new_password(personas, smtp_inbox
     )
     text = body_text(message)
     assert "vence en una hora" in text
-    link = re.search(r"http://testserver(/contrasena/restablecer/\S+/)", text).group(1)
+    link = reset_link(message)
     assert any(p.get_content_type() == "text/html" for p in message.walk())
 
     form = client.get(link, follow=True)
@@ -86,9 +94,7 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(db, smtp_inbox):
 def test_a_used_link_is_refused(personas, smtp_inbox):
     client = Client()
     client.post("/contrasena/restablecer/", {"email": personas.agent.email})
-    link = re.search(
-        r"http://testserver(/contrasena/restablecer/\S+/)", body_text(smtp_inbox.messages[0])
-    ).group(1)
+    link = reset_link(smtp_inbox.messages[0])
     form = client.get(link, follow=True)
     client.post(
         form.redirect_chain[-1][0],

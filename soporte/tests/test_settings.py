@@ -13,7 +13,7 @@ from django.db import connection
 def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SOPORTE_MODE"}}
     environ.update(env)
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", "import soporte.settings"],
         env=environ,
         capture_output=True,
@@ -55,7 +55,7 @@ def test_sqlite_database_uses_wal(tmp_path):
     )
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environ.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="soporte.settings")
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-c", script], env=environ, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "wal", result.stderr
@@ -63,7 +63,7 @@ def test_sqlite_database_uses_wal(tmp_path):
 
 
 def test_time_zone_comes_from_the_environment():
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "-c",
