@@ -73,6 +73,35 @@ def make_customer(username: str, organisation: Organisation, contact_role=Contac
     return user
 
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _logbook_guard(request):
+    """Keep the bitácora's no-UPDATE/no-DELETE triggers in place for every database test.
+
+    A transactional test ends with a flush (DELETE FROM every table on SQLite), which the
+    triggers would refuse; they are lifted just for that flush and reinstalled next test.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if not (names & DB_FIXTURES or marker):
+        yield
+        return
+    from django.db import connection
+
+    from soporte.logbook import db_guard
+
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    db_guard.install(connection)
+    yield
+    if transactional:
+        db_guard.remove(connection)
+
+
 @dataclass
 class Personas:
     org_a: Organisation

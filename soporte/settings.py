@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "template_partials",
     "soporte",
     "soporte.directory",
+    "soporte.logbook",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,314 @@
+"""The bitácora: numbered, signed, hash-chained entries that are never edited or deleted.
+
+A logbook is the electronic record of a service contract between the desk and one customer
+organisation (or the desk's internal one). Entries are numbered consecutively with no gaps,
+each entry's hash covers the previous hash and its own canonical content, signatures are
+Ed25519 over the canonical bytes, and database triggers refuse UPDATE and DELETE of entries,
+signatures, acceptances and checkpoints (see `db_guard.py`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from soporte.directory.models import Role
+
+
+class LogbookKind(models.TextChoices):
+    CUSTOMER = "customer", _("Contrato con cliente")
+    DESK = "desk", _("Interna de la mesa")
+
+
+class LogbookQuerySet(models.QuerySet["Logbook"]):
+    def visible_to(self, actor: Any) -> LogbookQuerySet:
+        """Staff see every logbook; a customer only their organisation's."""
+        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+            return self.none()
+        if actor.role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+            return self.all()
+        if actor.role == Role.CUSTOMER and actor.organisation_id:
+            return self.filter(organisation_id=actor.organisation_id, kind=LogbookKind.CUSTOMER)
+        return self.none()
+
+
+class Logbook(models.Model):
+    """One bitácora. The head (last number and hash) moves forward only, under a lock."""
+
+    uid = models.UUIDField(default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("tipo"), max_length=16, choices=LogbookKind.choices)
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("organización"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="logbooks",
+    )
+    title = models.CharField(_("título"), max_length=200)
+    contract_reference = models.CharField(_("contrato"), max_length=64, blank=True)
+    countersign_days = models.PositiveSmallIntegerField(
+        _("plazo para firmar (días)"),
+        default=2,
+        help_text=_("Pasado este plazo, una nota sin firma del cliente se da por aceptada."),
+    )
+    opened_at = models.DateTimeField(_("abierta"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("cerrada"), null=True, blank=True)
+    head_number = models.PositiveIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LogbookQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bitácora")
+        verbose_name_plural = _("bitácoras")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=LogbookKind.values), name="logbook_logbook_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=LogbookKind.CUSTOMER) & Q(organisation__isnull=False))
+                | (Q(kind=LogbookKind.DESK) & Q(organisation__isnull=True)),
+                name="logbook_logbook_customer_has_organisation",
+            ),
+            models.UniqueConstraint(fields=["uid"], name="logbook_logbook_uid_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None and self.closed_at is None
+
+
+class SignerSide(models.TextChoices):
+    DESK = "desk", _("Mesa de ayuda")
+    CUSTOMER = "customer", _("Cliente")
+
+
+class AuthorisedSigner(models.Model):
+    """Who may sign for each side, as stated in the opening entry."""
+
+    logbook = models.ForeignKey(Logbook, on_delete=models.PROTECT, related_name="signers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=16, choices=SignerSide.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["logbook", "user"], name="logbook_authorisedsigner_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=SignerSide.values), name="logbook_authorisedsigner_side_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.side})"
+
+
+class EntryKind(models.TextChoices):
+    OPENING = "opening", _("Apertura")
+    PREVENTIVE = "preventive", _("Mantenimiento preventivo")
+    CORRECTIVE = "corrective", _("Mantenimiento correctivo")
+    MANUAL = "manual", _("Registro manual")
+    CALL = "call", _("Llamada")
+    ESCALATION = "escalation", _("Escalamiento")
+    NOTE = "note", _("Nota")
+    ANNULMENT = "annulment", _("Anulación")
+    CLOSING = "closing", _("Cierre")
+
+
+MAINTENANCE_KINDS = (EntryKind.PREVENTIVE, EntryKind.CORRECTIVE)
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def visible_to(self, actor: Any) -> EntryQuerySet:
+        return self.filter(logbook__in=Logbook.objects.visible_to(actor))
+
+
+class Entry(models.Model):
+    """One numbered note. Inserted once, with its hash; never updated, never deleted."""
+
+    logbook = models.ForeignKey(Logbook, on_delete=models.PROTECT, related_name="entries")
+    number = models.PositiveIntegerField(_("folio"))
+    kind = models.CharField(_("tipo"), max_length=16, choices=EntryKind.choices)
+    created_at = models.DateTimeField(_("fecha"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author_name = models.CharField(max_length=200)
+    summary = models.CharField(_("resumen"), max_length=300)
+    fields = models.JSONField(_("contenido"), default=dict)
+    references = models.ForeignKey(
+        "self",
+        verbose_name=_("hace referencia a"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referenced_by",
+    )
+    # What the entry is about (a ticket, a piece of equipment, a call), named generically so
+    # every app can write here without the logbook importing it.
+    subject_type = models.CharField(max_length=32, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    subject_label = models.CharField(max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("nota de bitácora")
+        verbose_name_plural = _("notas de bitácora")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["logbook", "number"], name="logbook_entry_number_unique"
+            ),
+            # Two entries can never claim the same predecessor: no forks.
+            models.UniqueConstraint(
+                fields=["logbook", "prev_hash"], name="logbook_entry_prev_hash_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="logbook_entry_number_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=EntryKind.values), name="logbook_entry_kind_valid"
+            ),
+        ]
+        indexes = [
+            # Timelines per ticket / equipment / call.
+            models.Index(
+                fields=["subject_type", "subject_id", "logbook", "number"],
+                name="logbook_entry_subject_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.logbook_id}#{self.number} {self.kind}"
+
+
+class SigningKey(models.Model):
+    """A person's Ed25519 key (or the desk's, with no user). The private half is encrypted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signing_keys",
+    )
+    is_desk = models.BooleanField(default=False)
+    key_id = models.CharField(max_length=16)
+    public_key = models.CharField(max_length=64)
+    encrypted_private_key = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key_id"], name="logbook_signingkey_key_id_unique"),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(user__isnull=False),
+                name="logbook_signingkey_one_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["is_desk"], condition=Q(is_desk=True), name="logbook_signingkey_one_desk"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class SignatureRole(models.TextChoices):
+    RESPONSIBLE = "responsible", _("Responsable")
+    REPORTING = "reporting", _("Quien reporta")
+    DESK_REPRESENTATIVE = "desk_rep", _("Representante de la mesa")
+    CUSTOMER_REPRESENTATIVE = "customer_rep", _("Representante del cliente")
+
+
+class SignatureMethod(models.TextChoices):
+    ON_CREATE = "on_create", _("Al registrar")
+    PORTAL = "portal", _("Portal del cliente")
+    ON_SITE = "on_site", _("En sitio, en el dispositivo del técnico")
+    API = "api", _("API")
+
+
+class Signature(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="signatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signer_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=16, choices=SignatureRole.choices)
+    method = models.CharField(max_length=16, choices=SignatureMethod.choices)
+    key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=128)
+    drawn_png = models.BinaryField(null=True, blank=True)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "signer"], name="logbook_signature_once"),
+            models.CheckConstraint(
+                condition=Q(role__in=SignatureRole.values), name="logbook_signature_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=SignatureMethod.values),
+                name="logbook_signature_method_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} · {self.entry}"
+
+
+class Acceptance(models.Model):
+    """A countersignature, or the tacit acceptance of an entry after the logbook's deadline."""
+
+    class Kind(models.TextChoices):
+        COUNTERSIGNED = "countersigned", _("Firmada por el cliente")
+        TACIT = "tacit", _("Aceptada tácitamente")
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="acceptance")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["countersigned", "tacit"]),
+                name="logbook_acceptance_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} {self.kind}"
+
+
+class Checkpoint(models.Model):
+    """The desk's signed statement: this logbook had `number` entries ending in `head_hash`."""
+
+    logbook = models.ForeignKey(Logbook, on_delete=models.PROTECT, related_name="checkpoints")
+    number = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["logbook", "created_at"], name="logbook_checkpoint_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.logbook_id}@{self.number}"

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from soporte.logbook import services
+from soporte.logbook.models import EntryKind, Logbook
+
+MAINTENANCE = {
+    "user_name": "Roberto Sánchez",
+    "evaluated_date": "2026-11-23",
+    "addressee_name": "Diego Castillo",
+    "damage_at": "2026-11-22T17:40",
+    "description": "La impresora de almacén no imprime y muestra luz ámbar.",
+    "device_data": "HP LaserJet M404dn, serie VNB3K12345",
+    "general_data": "Almacén, planta baja",
+    "diagnosis": "Rodillo de alimentación desgastado.",
+    "observations": "Se sustituyó el rodillo; quedó imprimiendo.",
+    "reporting_name": "Roberto Sánchez",
+}
+
+
+@pytest.fixture
+def logbook(personas, now) -> Logbook:
+    return services.open_logbook(
+        actor=personas.supervisor,
+        organisation=personas.org_a,
+        title="Bitácora del contrato CS-2026-014",
+        contract_reference="CS-2026-014",
+        countersign_days=2,
+        customer_signers=[personas.customer_a],
+        fields={
+            "desk_party": "Mesa de ayuda Soporte, Ciudad de México",
+            "customer_party": "Ferretería Anáhuac",
+            "contract": "CS-2026-014, soporte mensual",
+            "scope": "Equipos de cómputo e impresoras de la sucursal",
+        },
+        now=now,
+    )
+
+
+@pytest.fixture
+def maintenance_fields() -> dict[str, str]:
+    return dict(MAINTENANCE)
+
+
+def add_note(logbook, author, now, summary="Nota de seguimiento", **kwargs):
+    return services.append_entry(
+        logbook=logbook, kind=EntryKind.NOTE, author=author, summary=summary, now=now, **kwargs
+    )
