@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_entries_are_numbered_consecutively_and_chained(logbook, personas, now):
 
     entries = list(Entry.objects.filter(logbook=logbook).order_by("number"))
     assert [e.number for e in entries] == [1, 2, 3, 4]
-    for previous, current in zip(entries, entries[1:], strict=False):
+    for previous, current in itertools.pairwise(entries):
         assert current.prev_hash == previous.entry_hash
         assert current.created_at >= previous.created_at
     logbook.refresh_from_db()
