@@ -148,9 +148,8 @@ else:
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")}
-            if env_bool("TEST_SQLITE_FILE", False)
-            else {},
+            # A file, not memory: concurrency tests need real locking between connections.
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 

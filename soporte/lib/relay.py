@@ -60,6 +60,7 @@ async def serve_relay(path: str, ready: threading.Event | None = None) -> None:
                 frame = await read_frame(reader)
                 if frame.get("subscribe"):
                     subscribers.add(writer)
+                    writer.write(encode_frame({"subscribed": True}))
                     continue
                 data = encode_frame(frame)
                 for sub in list(subscribers):
@@ -107,6 +108,8 @@ class RelayChannelLayer(InMemoryChannelLayer):
         self._publisher = _Publisher()
         self._subscribed_loops: set[int] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Set once the relay has acknowledged this process's subscription.
+        self.subscribed: asyncio.Event | None = None
 
     @property
     def relay_path(self) -> str:
@@ -160,9 +163,10 @@ class RelayChannelLayer(InMemoryChannelLayer):
         await super().group_add(group, channel)
         if self.relay_path and id(loop) not in self._subscribed_loops:
             self._subscribed_loops.add(id(loop))
-            loop.create_task(self._subscribe_forever())
+            self.subscribed = asyncio.Event()
+            loop.create_task(self._subscribe_forever(self.subscribed))
 
-    async def _subscribe_forever(self) -> None:
+    async def _subscribe_forever(self, subscribed: asyncio.Event) -> None:
         while True:
             try:
                 reader, writer = await asyncio.open_unix_connection(self.relay_path)
@@ -170,6 +174,9 @@ class RelayChannelLayer(InMemoryChannelLayer):
                 await writer.drain()
                 while True:
                     frame = await read_frame(reader)
+                    if frame.get("subscribed"):
+                        subscribed.set()
+                        continue
                     await self._deliver(frame["group"], frame["message"])
             except (OSError, asyncio.IncompleteReadError, ValueError):
                 await asyncio.sleep(0.5)

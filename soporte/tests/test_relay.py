@@ -20,7 +20,8 @@ def test_a_message_published_in_another_process_reaches_a_subscriber(settings):
     async def scenario() -> dict:
         channel = await layer.new_channel()
         await layer.group_add("presence", channel)
-        await asyncio.sleep(0.2)  # the subscription is on its way to the relay
+        assert layer.subscribed is not None
+        await asyncio.wait_for(layer.subscribed.wait(), timeout=5)
         publisher = textwrap.dedent(
             f"""
             import django, os
