@@ -149,7 +149,8 @@ else:
                 ),
             },
             # A file, not memory: concurrency tests need real locking between connections.
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            # Per process, so two test runs on one machine never share a file.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 
