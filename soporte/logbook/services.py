@@ -504,3 +504,15 @@ def desk_logbook(*, now: dt.datetime) -> Logbook:
         },
         now=now,
     )
+
+
+def timeline(*, actor: Any, subject_type: str, subject_id: str, limit: int = 100) -> list[Entry]:
+    """Every visible entry about one ticket, piece of equipment or call, oldest first."""
+    limit = max(1, min(limit, 500))
+    return list(
+        Entry.objects.visible_to(actor)
+        .filter(subject_type=subject_type, subject_id=str(subject_id))
+        .select_related("logbook", "references", "acceptance")
+        .prefetch_related("signatures__key", "referenced_by")
+        .order_by("created_at", "logbook_id", "number")[:limit]
+    )

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from soporte.lib.tasks import periodic
+from soporte.logbook import services
+
+
+@periodic(seconds=600)
+def accept_tacitly(now: dt.datetime) -> None:
+    """Notes whose countersign deadline passed are marked tacitly accepted."""
+    services.accept_tacitly(now=now)
+
+
+@periodic(seconds=3600)
+def daily_checkpoints(now: dt.datetime) -> None:
+    """The desk signs each logbook's head at least daily (more often when it moved)."""
+    services.daily_checkpoints(now=now)
