@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from soporte.directory.models import (
@@ -248,6 +250,12 @@ ORGANISATIONS: list[tuple[dict[str, str], list[PersonSpec]]] = [
 ]
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # One hash for every demo login: hashing is deliberately slow, and they share a password.
+    return make_password(DEMO_PASSWORD)
+
+
 def database_is_empty() -> bool:
     return not User.objects.exists()
 
@@ -263,7 +271,7 @@ def _user(username: str, first: str, last: str, role: str, **extra: object) -> U
         is_superuser=role == Role.ADMIN,
         **extra,
     )
-    user.set_password(DEMO_PASSWORD)
+    user.password = _demo_password_hash()
     user.save()
     return user
 
@@ -326,4 +334,101 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
                 email=f"{(login_name or full_name.split()[0].lower())}@cliente.mx",
                 user=portal_user,
             )
+    _demo_logbooks(supervisor=supervisor, now=now)
     return logins
+
+
+# (hours ago, technician, summary, device, diagnosis, observations, countersigned)
+MAINTENANCE_NOTES = [
+    (
+        240,
+        "diego.castillo",
+        "Impresora de almacén no alimenta papel",
+        "HP LaserJet Pro M404dn, serie VNB3K12345",
+        "Rodillo de alimentación desgastado.",
+        "Se sustituyó el rodillo; 50 páginas de prueba sin atascos.",
+        True,
+    ),
+    (
+        150,
+        "blanca.herrera",
+        "Equipo de caja lento al iniciar",
+        "Lenovo ThinkCentre M70q, serie MJ0GH2KL",
+        "Disco al 98 % y 14 programas al inicio.",
+        "Se liberaron 60 GB y se desactivaron programas de inicio; arranca en 40 s.",
+        True,
+    ),
+    (
+        30,
+        "ana.gutierrez",
+        "Sin red en el área de compras",
+        "Switch TP-Link TL-SG1016D, rack de planta alta",
+        "Cable de enlace dañado entre el switch y el router.",
+        "Se reemplazó el cable y se etiquetó el puerto 16.",
+        False,
+    ),
+]
+
+
+def _demo_logbooks(*, supervisor: User, now: dt.datetime) -> None:
+    """A contract logbook per customer with maintenance notes, one countersigned on site."""
+    from soporte.logbook import services as logbook
+    from soporte.logbook.models import EntryKind
+
+    for org in Organisation.objects.order_by("id"):
+        signers = list(User.objects.filter(organisation=org, role=Role.CUSTOMER).order_by("id"))
+        opened = now - dt.timedelta(days=30)
+        book = logbook.open_logbook(
+            actor=supervisor,
+            organisation=org,
+            title=f"Bitácora del contrato {org.contract_reference}",
+            contract_reference=org.contract_reference,
+            countersign_days=2,
+            customer_signers=signers,
+            fields={
+                "desk_party": "Mesa de ayuda Soporte, Ciudad de México",
+                "customer_party": f"{org.legal_name}, RFC {org.tax_id}, {org.address}",
+                "contract": f"{org.contract_reference}: soporte técnico mensual",
+                "scope": "Equipos de cómputo, impresoras y red de la organización",
+            },
+            now=opened,
+        )
+        if signers:
+            entry = book.entries.get(number=1)
+            logbook.countersign_entry(
+                entry=entry, signer=signers[0], method="portal", now=opened + dt.timedelta(hours=3)
+            )
+        requester = signers[-1] if signers else supervisor
+        for hours, tech, summary, device, diagnosis, observations, signed in MAINTENANCE_NOTES:
+            author = User.objects.get(username=tech)
+            moment = now - dt.timedelta(hours=hours)
+            entry = logbook.append_entry(
+                logbook=book,
+                kind=EntryKind.CORRECTIVE,
+                author=author,
+                summary=summary,
+                fields={
+                    "user_name": str(requester),
+                    "evaluated_date": desk_date(moment).isoformat(),
+                    "addressee_name": str(author),
+                    "damage_at": (moment - dt.timedelta(hours=5)).isoformat(timespec="minutes"),
+                    "description": summary,
+                    "device_data": device,
+                    "general_data": org.name,
+                    "diagnosis": diagnosis,
+                    "observations": observations,
+                    "reporting_name": str(requester),
+                },
+                subject=logbook.Subject("equipment", device.rsplit(" ", 1)[-1], device),
+                now=moment,
+            )
+            if signed and signers:
+                logbook.countersign_entry(
+                    entry=entry,
+                    signer=requester,
+                    method="portal",
+                    now=moment + dt.timedelta(hours=2),
+                )
+        logbook.accept_tacitly(now=now)
+        logbook.sign_checkpoint(logbook=book, now=now)
+    logbook.desk_logbook(now=now - dt.timedelta(days=30))

@@ -46,7 +46,9 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "list":
             for lb in Logbook.objects.select_related("organisation").order_by("id"):
-                self.stdout.write(f"{lb.pk:>4}  {lb.uid}  {lb.head_number:>8} notas  {lb.title}")
+                self.stdout.write(
+                    f"{lb.pk:>4}  {lb.uid}  {lb.head_number:>8} notas  {lb.head_hash}  {lb.title}"
+                )
         elif action == "export":
             self.export(find_logbook(options["logbook"]), options["output"])
         elif action == "verify":
