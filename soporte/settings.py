@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "soporte",
     "soporte.directory",
     "soporte.logbook",
+    "soporte.tickets",
 ]
 
 MIDDLEWARE = [

@@ -312,9 +312,13 @@ def open_logbook(
     return logbook
 
 
+NO_COUNTERSIGNATURE = (EntryKind.ANNULMENT, EntryKind.ESCALATION, EntryKind.CALL)
+
+
 def needs_countersignature(entry: Entry) -> bool:
-    """Desk entries in a customer's logbook wait for the customer's signature."""
-    return entry.logbook.kind == LogbookKind.CUSTOMER and entry.kind != EntryKind.ANNULMENT
+    """Desk entries in a customer's logbook wait for the customer's signature; internal
+    hand-offs, call records and annulments are informative and need none."""
+    return entry.logbook.kind == LogbookKind.CUSTOMER and entry.kind not in NO_COUNTERSIGNATURE
 
 
 def can_countersign(entry: Entry, user: User) -> bool:
@@ -435,7 +439,7 @@ def accept_tacitly(*, now: dt.datetime) -> int:
     accepted = 0
     pending = (
         Entry.objects.filter(logbook__kind=LogbookKind.CUSTOMER, acceptance__isnull=True)
-        .exclude(kind=EntryKind.ANNULMENT)
+        .exclude(kind__in=NO_COUNTERSIGNATURE)
         .select_related("logbook")
         .order_by("logbook_id", "number")
     )

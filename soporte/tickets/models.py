@@ -1,0 +1,312 @@
+"""Tickets: the desk's memory of every request, its levels, hand-offs and clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from soporte.directory.models import Role
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Teléfono")
+    IN_PERSON = "in_person", _("En persona")
+    PORTAL = "portal", _("Portal web")
+    EMAIL = "email", _("Correo electrónico")
+    REMOTE = "remote", _("Sesión remota")
+    PROACTIVE = "proactive", _("Proactivo (contactamos al cliente)")
+
+
+class Direction(models.TextChoices):
+    REACTIVE = "reactive", _("Reactiva (el cliente nos contacta)")
+    PROACTIVE = "proactive", _("Proactiva (contactamos al cliente)")
+
+
+class SupportKind(models.TextChoices):
+    """Kinds of support (seed 000)."""
+
+    ON_SITE = "on_site", _("Presencial")
+    DISTANCE = "distance", _("A distancia (teléfono, internet)")
+    AERIAL = "aerial", _("Aéreo (inspección remota del equipo)")
+    REMOTE_ACCESS = "remote_access", _("Remoto (acceso a la pantalla)")
+    AUXILIARY = "auxiliary", _("Auxiliar (persona no profesional)")
+
+
+AUXILIARY_WARNING = _(
+    "Soporte auxiliar: lo brinda una persona que no es técnico profesional; el equipo puede "
+    "no quedar bien. El cliente debe darse por enterado."
+)
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Baja")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("Alta")
+    URGENT = "urgent", _("Urgente")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("Nuevo")
+    ASSIGNED = "assigned", _("Asignado")
+    IN_PROGRESS = "in_progress", _("En progreso")
+    WAITING_CUSTOMER = "waiting_customer", _("En espera del cliente")
+    ESCALATED = "escalated", _("Escalado")
+    RESOLVED = "resolved", _("Resuelto")
+    CLOSED = "closed", _("Cerrado")
+    CANCELLED = "cancelled", _("Cancelado")
+
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.WAITING_CUSTOMER,
+    Status.ESCALATED,
+)
+
+# The only legal moves of the workflow (anything else is refused with a Spanish message).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.ASSIGNED, Status.ESCALATED, Status.CANCELLED}),
+    Status.ASSIGNED: frozenset(
+        {
+            Status.IN_PROGRESS,
+            Status.WAITING_CUSTOMER,
+            Status.ESCALATED,
+            Status.RESOLVED,
+            Status.CANCELLED,
+        }
+    ),
+    Status.IN_PROGRESS: frozenset(
+        {Status.WAITING_CUSTOMER, Status.ESCALATED, Status.RESOLVED, Status.CANCELLED}
+    ),
+    Status.WAITING_CUSTOMER: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
+    Status.ESCALATED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.CANCELLED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
+    Status.CLOSED: frozenset(),
+    Status.CANCELLED: frozenset(),
+}
+
+
+class Approval(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("No requiere")
+    PENDING = "pending", _("Pendiente del decisor")
+    APPROVED = "approved", _("Aprobado")
+    REJECTED = "rejected", _("Rechazado")
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def visible_to(self, actor: Any) -> TicketQuerySet:
+        """Staff see every ticket; a customer only their organisation's."""
+        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+            return self.none()
+        if actor.role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+            return self.all()
+        if actor.role == Role.CUSTOMER and actor.organisation_id:
+            return self.filter(organisation_id=actor.organisation_id)
+        return self.none()
+
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Ticket(models.Model):
+    number = models.PositiveIntegerField(_("folio"))
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        "directory.Person", on_delete=models.PROTECT, related_name="requested_tickets"
+    )
+    decision_maker = models.ForeignKey(
+        "directory.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_tickets",
+        help_text=_("Solo cuando no es el solicitante (atención indirecta)."),
+    )
+    channel = models.CharField(_("canal"), max_length=16, choices=Channel.choices)
+    direction = models.CharField(_("dirección"), max_length=16, choices=Direction.choices)
+    support_kind = models.CharField(
+        _("tipo de soporte"), max_length=16, choices=SupportKind.choices
+    )
+    remote_tool = models.CharField(_("herramienta remota"), max_length=80, blank=True)
+    remote_session_id = models.CharField(_("id de sesión remota"), max_length=120, blank=True)
+    auxiliary_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    level = models.PositiveSmallIntegerField(_("nivel"), default=1)
+    area = models.ForeignKey(
+        "directory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    priority = models.CharField(
+        _("prioridad"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("estado"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    subject = models.CharField(_("asunto"), max_length=200)
+    description = models.TextField(_("descripción"))
+    equipment = models.CharField(_("equipo afectado"), max_length=200, blank=True)
+    assignee = models.ForeignKey(
+        "directory.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_update_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    chargeable = models.BooleanField(_("con costo"), default=False)
+    approval = models.CharField(
+        _("aprobación"), max_length=16, choices=Approval.choices, default=Approval.NOT_REQUIRED
+    )
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="tickets_ticket_number_unique"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="tickets_ticket_level_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="tickets_ticket_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="tickets_ticket_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="tickets_ticket_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(support_kind__in=SupportKind.values),
+                name="tickets_ticket_support_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="tickets_ticket_priority_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(approval__in=Approval.values), name="tickets_ticket_approval_valid"
+            ),
+            # Remote access records the tool and the session id (seed 000: "remoto").
+            models.CheckConstraint(
+                condition=~Q(support_kind=SupportKind.REMOTE_ACCESS)
+                | (~Q(remote_tool="") & ~Q(remote_session_id="")),
+                name="tickets_ticket_remote_access_recorded",
+            ),
+        ]
+        indexes = [
+            # "Mine": an agent's open tickets, newest activity first (keyset on updated_at, id).
+            models.Index(
+                fields=["assignee", "status", "updated_at", "id"], name="tickets_mine_idx"
+            ),
+            # "My level's unassigned" queue.
+            models.Index(
+                fields=["level", "status", "updated_at", "id"], name="tickets_level_queue_idx"
+            ),
+            # The portal: an organisation's tickets.
+            models.Index(fields=["organisation", "updated_at", "id"], name="tickets_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.folio} {self.subject}"
+
+    @property
+    def folio(self) -> str:
+        return format_folio(self.number)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def indirect(self) -> bool:
+        return self.decision_maker_id is not None and self.decision_maker_id != self.requester_id
+
+
+def format_folio(number: int) -> str:
+    return f"SOP-{number:06d}"
+
+
+class StatusChange(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "at", "id"], name="tickets_statuschange_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.from_status} → {self.to_status}"
+
+
+class Escalation(models.Model):
+    """A hand-off (rule X2): the next agent never asks the customer to repeat the story."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="escalations")
+    from_level = models.PositiveSmallIntegerField()
+    to_level = models.PositiveSmallIntegerField()
+    from_area = models.ForeignKey(
+        "directory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_area = models.ForeignKey(
+        "directory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_agent = models.ForeignKey(
+        "directory.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    to_agent = models.ForeignKey(
+        "directory.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    customer_name = models.CharField(_("nombre del cliente"), max_length=200)
+    reason = models.TextField(_("motivo"))
+    tried = models.TextField(_("lo que ya se intentó"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    automatic = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "at", "id"], name="tickets_escalation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: N{self.from_level} → N{self.to_level}"
+
+
+class Note(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    internal = models.BooleanField(_("interna"), default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="tickets_note_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.body[:40]}"
+
+
+class Sequence(models.Model):
+    """Gap-free counters (ticket folios), advanced under the write lock."""
+
+    name = models.CharField(max_length=32)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="tickets_sequence_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -1,0 +1,415 @@
+"""Use cases of tickets. Each writes its bitácora entry in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from soporte.directory.models import Agent, Area, Organisation, Person, Presence, User
+from soporte.lib.errors import DomainError, Forbidden
+from soporte.logbook import services as logbook
+from soporte.logbook.models import EntryKind, Logbook, LogbookKind
+from soporte.tickets.models import (
+    AUXILIARY_WARNING,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Approval,
+    Channel,
+    Direction,
+    Escalation,
+    Note,
+    Priority,
+    Sequence,
+    Status,
+    StatusChange,
+    SupportKind,
+    Ticket,
+)
+
+
+class TicketError(DomainError):
+    code = "ticket_rule"
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    organisation: Organisation
+    requester: Person
+    subject: str
+    description: str
+    channel: str
+    support_kind: str = SupportKind.DISTANCE
+    direction: str = Direction.REACTIVE
+    decision_maker: Person | None = None
+    level: int = 1
+    area: Area | None = None
+    priority: str = Priority.NORMAL
+    equipment: str = ""
+    remote_tool: str = ""
+    remote_session_id: str = ""
+    auxiliary_acknowledged: bool = False
+    chargeable: bool = False
+
+
+def _next_number(name: str) -> int:
+    # IMMEDIATE transactions (SQLite) and FOR UPDATE (PostgreSQL) serialise this read-modify-write.
+    seq, _created = Sequence.objects.select_for_update().get_or_create(name=name)
+    seq.value += 1
+    seq.save(update_fields=["value"])
+    return int(seq.value)
+
+
+def ticket_logbook(ticket: Ticket, *, now: dt.datetime) -> Logbook:
+    """The customer's open contract logbook, or the desk's internal one."""
+    book = (
+        Logbook.objects.filter(
+            kind=LogbookKind.CUSTOMER,
+            organisation_id=ticket.organisation_id,
+            closed_at__isnull=True,
+            head_number__gte=1,
+        )
+        .order_by("id")
+        .first()
+    )
+    return book or logbook.desk_logbook(now=now)
+
+
+def _log(
+    ticket: Ticket,
+    *,
+    kind: str,
+    author: User,
+    summary: str,
+    fields: dict[str, str],
+    now: dt.datetime,
+) -> None:
+    logbook.append_entry(
+        logbook=ticket_logbook(ticket, now=now),
+        kind=kind,
+        author=author,
+        summary=summary,
+        fields=fields,
+        subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
+        now=now,
+    )
+
+
+@transaction.atomic
+def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
+    """Open a ticket from any channel; records both people when attention is indirect."""
+    if actor.is_customer and actor.organisation_id != data.organisation.pk:
+        raise Forbidden(_("Solo puede abrir tickets de su organización."))
+    if data.requester.organisation_id != data.organisation.pk:
+        raise TicketError(_("El solicitante no pertenece a la organización."), code="requester_org")
+    if data.decision_maker and data.decision_maker.organisation_id != data.organisation.pk:
+        raise TicketError(_("El decisor no pertenece a la organización."), code="decider_org")
+    if not data.subject.strip() or not data.description.strip():
+        raise TicketError(_("Escriba el asunto y la descripción."), code="text_required")
+    if data.level not in (1, 2, 3, 4):
+        raise TicketError(_("El nivel debe ser 1, 2, 3 o 4."), code="invalid_level")
+    for value, choices, label in (
+        (data.channel, Channel, _("canal")),
+        (data.support_kind, SupportKind, _("tipo de soporte")),
+        (data.direction, Direction, _("dirección")),
+        (data.priority, Priority, _("prioridad")),
+    ):
+        if value not in choices.values:
+            raise TicketError(
+                _("Valor no válido para %(field)s.") % {"field": label}, code="invalid_choice"
+            )
+    if data.support_kind == SupportKind.REMOTE_ACCESS and not (
+        data.remote_tool.strip() and data.remote_session_id.strip()
+    ):
+        raise TicketError(
+            _("El soporte remoto necesita la herramienta y el id de la sesión."),
+            code="remote_session",
+        )
+    if data.support_kind == SupportKind.AUXILIARY and not data.auxiliary_acknowledged:
+        raise TicketError(str(AUXILIARY_WARNING), code="auxiliary_acknowledgement")
+    decision_maker = data.decision_maker if data.decision_maker != data.requester else None
+    ticket = Ticket.objects.create(
+        number=_next_number("ticket"),
+        organisation=data.organisation,
+        requester=data.requester,
+        decision_maker=decision_maker,
+        channel=data.channel,
+        direction=Direction.PROACTIVE if data.channel == Channel.PROACTIVE else data.direction,
+        support_kind=data.support_kind,
+        remote_tool=data.remote_tool.strip(),
+        remote_session_id=data.remote_session_id.strip(),
+        auxiliary_acknowledged_at=now if data.support_kind == SupportKind.AUXILIARY else None,
+        level=data.level,
+        area=data.area,
+        priority=data.priority,
+        subject=data.subject.strip()[:200],
+        description=data.description.strip(),
+        equipment=data.equipment.strip()[:200],
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        chargeable=data.chargeable,
+        approval=Approval.PENDING if data.chargeable else Approval.NOT_REQUIRED,
+    )
+    fields = {
+        "folio": ticket.folio,
+        "requester": data.requester.full_name,
+        "channel": ticket.get_channel_display(),
+        "support_kind": ticket.get_support_kind_display(),
+        "level": str(ticket.level),
+        "description": ticket.description[:2000],
+    }
+    if decision_maker:
+        fields["decision_maker"] = decision_maker.full_name
+    if data.support_kind == SupportKind.AUXILIARY:
+        fields["warning"] = str(AUXILIARY_WARNING)
+    if data.support_kind == SupportKind.REMOTE_ACCESS:
+        fields["remote"] = f"{ticket.remote_tool} · {ticket.remote_session_id}"
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=actor if actor.is_desk_staff else _desk_author(now),
+        summary=_("Ticket %(folio)s abierto: %(subject)s")
+        % {"folio": ticket.folio, "subject": ticket.subject},
+        fields=fields,
+        now=now,
+    )
+    return ticket
+
+
+def _desk_author(now: dt.datetime) -> User:
+    """Portal and e-mail tickets are logged by the desk's own logbook author."""
+    book = logbook.desk_logbook(now=now)
+    return book.entries.get(number=1).author
+
+
+def can_transition(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
+
+
+@transaction.atomic
+def change_status(
+    *, ticket: Ticket, actor: User, to_status: str, now: dt.datetime, comment: str = ""
+) -> Ticket:
+    """Move the ticket along the workflow; only legal transitions, each recorded."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not actor.is_desk_staff:
+        raise Forbidden(_("Solo el personal de la mesa cambia el estado de un ticket."))
+    if to_status not in Status.values:
+        raise TicketError(_("Estado desconocido."), code="invalid_status")
+    if not can_transition(ticket.status, to_status):
+        raise TicketError(
+            _("No se puede pasar de «%(from)s» a «%(to)s».")
+            % {"from": Status(ticket.status).label, "to": Status(to_status).label},
+            code="illegal_transition",
+        )
+    if to_status == Status.ASSIGNED and ticket.assignee_id is None:
+        raise TicketError(
+            _("Asigne un agente antes de marcar el ticket como asignado."), code="no_assignee"
+        )
+    previous = ticket.status
+    ticket.status = to_status
+    ticket.updated_at = now
+    if to_status == Status.RESOLVED:
+        ticket.resolved_at = now
+    if to_status == Status.CLOSED:
+        ticket.closed_at = now
+    if (
+        to_status in (Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.RESOLVED)
+        and ticket.first_response_at is None
+    ):
+        ticket.first_response_at = now
+    ticket.last_update_at = now
+    ticket.save()
+    StatusChange.objects.create(
+        ticket=ticket,
+        from_status=previous,
+        to_status=to_status,
+        actor=actor,
+        at=now,
+        comment=comment[:300],
+    )
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=actor,
+        summary=_("Ticket %(folio)s: %(from)s → %(to)s")
+        % {"folio": ticket.folio, "from": Status(previous).label, "to": Status(to_status).label},
+        fields={"comment": comment} if comment else {},
+        now=now,
+    )
+    return ticket
+
+
+def route_to_agent(*, level: int, area: Area | None, exclude: Agent | None = None) -> Agent | None:
+    """An available agent of the level (and area) with the fewest open tickets, or None."""
+    candidates = Agent.objects.filter(
+        level=level, presence=Presence.AVAILABLE, user__is_active=True
+    )
+    if area is not None:
+        candidates = candidates.filter(areas=area)
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return (
+        candidates.annotate(
+            open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES))
+        )
+        .order_by("open_count", "id")
+        .first()
+    )
+
+
+@transaction.atomic
+def escalate_ticket(
+    *,
+    ticket: Ticket,
+    actor: User,
+    to_level: int,
+    to_area: Area | None,
+    customer_name: str,
+    reason: str,
+    tried: str,
+    now: dt.datetime,
+    automatic: bool = False,
+) -> Escalation:
+    """Escalate up a level or sideways to an area, always with a hand-off note (rule X2)."""
+    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+    if not actor.is_desk_staff:
+        raise Forbidden(_("Solo el personal de la mesa escala tickets."))
+    if not ticket.is_open:
+        raise TicketError(_("El ticket ya no está abierto."), code="not_open")
+    missing = [
+        label
+        for value, label in (
+            (customer_name, _("el nombre del cliente")),
+            (reason, _("el motivo")),
+            (tried, _("lo que ya se intentó")),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise TicketError(
+            _(
+                "La nota de traspaso necesita %(missing)s: quien recibe nunca le pide al cliente que repita."
+            )
+            % {"missing": ", ".join(str(m) for m in missing)},
+            code="handoff_incomplete",
+        )
+    if to_level not in (1, 2, 3, 4):
+        raise TicketError(_("El nivel debe ser 1, 2, 3 o 4."), code="invalid_level")
+    sideways = to_area is not None and to_area.pk != ticket.area_id
+    if to_level < ticket.level or (to_level == ticket.level and not sideways):
+        raise TicketError(
+            _("Se escala a un nivel superior o, en el mismo nivel, a otra área."),
+            code="escalation_direction",
+        )
+    target = route_to_agent(level=to_level, area=to_area, exclude=ticket.assignee)
+    escalation = Escalation.objects.create(
+        ticket=ticket,
+        from_level=ticket.level,
+        to_level=to_level,
+        from_area_id=ticket.area_id,
+        to_area=to_area,
+        from_agent=ticket.assignee,
+        to_agent=target,
+        customer_name=customer_name.strip(),
+        reason=reason.strip(),
+        tried=tried.strip(),
+        by=actor,
+        at=now,
+        automatic=automatic,
+    )
+    previous = ticket.status
+    ticket.level = to_level
+    ticket.area = to_area or ticket.area
+    ticket.assignee = target
+    ticket.status = Status.ASSIGNED if target else Status.ESCALATED
+    ticket.updated_at = now
+    ticket.save()
+    StatusChange.objects.create(
+        ticket=ticket,
+        from_status=previous,
+        to_status=ticket.status,
+        actor=actor,
+        at=now,
+        comment=_("Escalamiento a nivel %(level)d") % {"level": to_level},
+    )
+    _log(
+        ticket,
+        kind=EntryKind.ESCALATION,
+        author=actor,
+        summary=_("Ticket %(folio)s escalado de nivel %(from)d a %(to)d")
+        % {"folio": ticket.folio, "from": escalation.from_level, "to": to_level},
+        fields={
+            "customer_name": escalation.customer_name,
+            "reason": escalation.reason,
+            "tried": escalation.tried,
+            "to_agent": str(target)
+            if target
+            else _("cola del nivel %(level)d") % {"level": to_level},
+            "to_area": str(to_area) if to_area else "",
+        },
+        now=now,
+    )
+    return escalation
+
+
+@transaction.atomic
+def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime) -> Ticket:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not actor.is_desk_staff:
+        raise Forbidden(_("Solo el personal de la mesa asigna tickets."))
+    if not ticket.is_open:
+        raise TicketError(_("El ticket ya no está abierto."), code="not_open")
+    if agent.level < ticket.level:
+        raise TicketError(
+            _("%(agent)s es de nivel %(agent_level)d y el ticket es de nivel %(level)d.")
+            % {"agent": agent.name, "agent_level": agent.level, "level": ticket.level},
+            code="level_too_low",
+        )
+    ticket.assignee = agent
+    ticket.updated_at = now
+    if ticket.status in (Status.NEW, Status.ESCALATED):
+        StatusChange.objects.create(
+            ticket=ticket, from_status=ticket.status, to_status=Status.ASSIGNED, actor=actor, at=now
+        )
+        ticket.status = Status.ASSIGNED
+    ticket.save()
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=actor,
+        summary=_("Ticket %(folio)s asignado a %(agent)s")
+        % {"folio": ticket.folio, "agent": agent.name},
+        fields={},
+        now=now,
+    )
+    return ticket
+
+
+@transaction.atomic
+def add_note(
+    *, ticket: Ticket, author: User, body: str, now: dt.datetime, internal: bool = False
+) -> Note:
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not body.strip():
+        raise TicketError(_("La nota está vacía."), code="empty_note")
+    if author.is_customer and internal:
+        raise Forbidden(_("Los clientes no escriben notas internas."))
+    note = Note.objects.create(
+        ticket=ticket, author=author, body=body.strip(), internal=internal, created_at=now
+    )
+    ticket.updated_at = now
+    if author.is_desk_staff and not internal:
+        ticket.last_update_at = now
+        ticket.first_response_at = ticket.first_response_at or now
+    ticket.save(update_fields=["updated_at", "last_update_at", "first_response_at"])
+    return note
+
+
+def handoff_for(ticket: Ticket) -> Escalation | None:
+    """The latest hand-off note: the receiving agent reads it first."""
+    return ticket.escalations.order_by("-at", "-id").first()

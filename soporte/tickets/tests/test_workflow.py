@@ -1,0 +1,161 @@
+"""Opening tickets and the status workflow: only legal transitions, each recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError
+
+from conftest import make_agent
+from soporte.directory.models import Agent, ContactRole, Person
+from soporte.lib.errors import Forbidden
+from soporte.logbook.models import Entry
+from soporte.tickets import services
+from soporte.tickets.models import TRANSITIONS, Channel, Status, StatusChange, SupportKind, Ticket
+from soporte.tickets.services import NewTicket, TicketError
+
+
+def new(personas, **overrides) -> NewTicket:
+    values = {
+        "organisation": personas.org_a,
+        "requester": personas.person_a,
+        "subject": "Equipo lento",
+        "description": "La PC tarda 10 minutos en iniciar.",
+        "channel": Channel.PHONE,
+    }
+    values.update(overrides)
+    return NewTicket(**values)
+
+
+def test_folios_are_sequential_and_human_readable(personas, now):
+    first = services.open_ticket(actor=personas.agent, data=new(personas), now=now)
+    second = services.open_ticket(actor=personas.agent, data=new(personas), now=now)
+    assert first.folio == "SOP-000001"
+    assert second.folio == "SOP-000002"
+
+
+def test_opening_writes_its_bitacora_entry(ticket):
+    entry = Entry.objects.get(subject_type="ticket", subject_id=ticket.folio)
+    assert ticket.folio in entry.summary
+    assert entry.fields["requester"] == ticket.requester.full_name
+
+
+def test_a_failed_bitacora_write_rolls_the_ticket_back(personas, now):
+    with mock.patch(
+        "soporte.logbook.services.append_entry", side_effect=DatabaseError("disco lleno")
+    ), pytest.raises(DatabaseError):
+        services.open_ticket(actor=personas.agent, data=new(personas), now=now)
+    assert Ticket.objects.count() == 0
+
+
+def test_indirect_attention_records_both_people(personas, now):
+    decider = Person.objects.create(
+        organisation=personas.org_a,
+        full_name="Laura Domínguez",
+        contact_role=ContactRole.DECISION_MAKER,
+    )
+    ticket = services.open_ticket(
+        actor=personas.agent, data=new(personas, decision_maker=decider, chargeable=True), now=now
+    )
+    assert ticket.indirect
+    assert ticket.approval == "pending"
+
+
+def test_proactive_channel_makes_the_ticket_proactive(personas, now):
+    ticket = services.open_ticket(
+        actor=personas.agent, data=new(personas, channel=Channel.PROACTIVE), now=now
+    )
+    assert ticket.direction == "proactive"
+
+
+def test_remote_access_needs_tool_and_session(personas, now):
+    with pytest.raises(TicketError, match="herramienta"):
+        services.open_ticket(
+            actor=personas.agent,
+            data=new(personas, support_kind=SupportKind.REMOTE_ACCESS),
+            now=now,
+        )
+    ticket = services.open_ticket(
+        actor=personas.agent,
+        data=new(
+            personas,
+            support_kind=SupportKind.REMOTE_ACCESS,
+            remote_tool="RustDesk",
+            remote_session_id="482 913 577",
+        ),
+        now=now,
+    )
+    assert ticket.remote_session_id == "482 913 577"
+
+
+def test_auxiliary_support_carries_the_warning_and_needs_acknowledgement(personas, now):
+    with pytest.raises(TicketError, match="puede no quedar bien"):
+        services.open_ticket(
+            actor=personas.agent, data=new(personas, support_kind=SupportKind.AUXILIARY), now=now
+        )
+    ticket = services.open_ticket(
+        actor=personas.agent,
+        data=new(personas, support_kind=SupportKind.AUXILIARY, auxiliary_acknowledged=True),
+        now=now,
+    )
+    assert ticket.auxiliary_acknowledged_at == now
+    entry = Entry.objects.get(subject_id=ticket.folio)
+    assert "puede no quedar bien" in entry.fields["warning"]
+
+
+def test_customer_of_b_cannot_open_a_ticket_for_a(personas, now):
+    with pytest.raises(Forbidden):
+        services.open_ticket(actor=personas.customer_b, data=new(personas), now=now)
+
+
+ALL = [s.value for s in Status]
+
+
+@pytest.mark.parametrize(("source", "target"), [(a, b) for a in ALL for b in ALL if a != b])
+def test_every_transition_is_allowed_only_if_the_workflow_says_so(
+    personas, ticket, now, source, target
+):
+    agent = Agent.objects.get(user=personas.agent)
+    Ticket.objects.filter(pk=ticket.pk).update(status=source, assignee=agent)
+    if target in TRANSITIONS[source]:
+        changed = services.change_status(
+            ticket=ticket, actor=personas.agent, to_status=target, now=now
+        )
+        assert changed.status == target
+        change = StatusChange.objects.get(ticket=ticket)
+        assert (change.from_status, change.to_status, change.actor) == (
+            source,
+            target,
+            personas.agent,
+        )
+    else:
+        with pytest.raises(TicketError, match="No se puede pasar"):
+            services.change_status(ticket=ticket, actor=personas.agent, to_status=target, now=now)
+        assert Ticket.objects.get(pk=ticket.pk).status == source
+
+
+def test_resolving_stamps_the_time_and_first_response(personas, ticket, now):
+    agent = Agent.objects.get(user=personas.agent)
+    services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=now)
+    later = now + dt.timedelta(hours=1)
+    resolved = services.change_status(
+        ticket=ticket, actor=personas.agent, to_status=Status.RESOLVED, now=later
+    )
+    assert resolved.resolved_at == later
+    assert resolved.first_response_at == later
+
+
+def test_customers_cannot_change_status(personas, ticket, now):
+    with pytest.raises(Forbidden):
+        services.change_status(
+            ticket=ticket, actor=personas.customer_a, to_status=Status.CANCELLED, now=now
+        )
+
+
+def test_an_agent_below_the_ticket_level_cannot_take_it(personas, ticket, now):
+    Ticket.objects.filter(pk=ticket.pk).update(level=3)
+    junior = make_agent("pepe.junior", level=1)
+    with pytest.raises(TicketError, match="nivel 1"):
+        services.assign_ticket(ticket=ticket, actor=personas.supervisor, agent=junior, now=now)
