@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conftest import make_agent
@@ -11,7 +13,7 @@ from soporte.tickets import services
 from soporte.tickets.models import Status
 from soporte.tickets.services import TicketError
 
-HANDOFF = {
+HANDOFF: dict[str, Any] = {
     "customer_name": "Roberto Sánchez",
     "reason": "El equipo se calienta y se apaga solo.",
     "tried": "Limpieza de ventiladores y revisión de temperatura en BIOS.",

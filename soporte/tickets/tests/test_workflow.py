@@ -43,9 +43,12 @@ def test_opening_writes_its_bitacora_entry(ticket):
 
 
 def test_a_failed_bitacora_write_rolls_the_ticket_back(personas, now):
-    with mock.patch(
-        "soporte.logbook.services.append_entry", side_effect=DatabaseError("disco lleno")
-    ), pytest.raises(DatabaseError):
+    with (
+        mock.patch(
+            "soporte.logbook.services.append_entry", side_effect=DatabaseError("disco lleno")
+        ),
+        pytest.raises(DatabaseError),
+    ):
         services.open_ticket(actor=personas.agent, data=new(personas), now=now)
     assert Ticket.objects.count() == 0
 
