@@ -310,3 +310,104 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class SlaTarget(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("Primera respuesta")
+    NEXT_UPDATE = "next_update", _("Siguiente actualización")
+    RESOLUTION = "resolution", _("Resolución")
+
+
+class SlaPolicy(models.Model):
+    """Targets in business minutes for one level and priority."""
+
+    level = models.PositiveSmallIntegerField(_("nivel"))
+    priority = models.CharField(_("prioridad"), max_length=8, choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(_("primera respuesta (min hábiles)"))
+    next_update_minutes = models.PositiveIntegerField(_("siguiente actualización (min hábiles)"))
+    resolution_minutes = models.PositiveIntegerField(_("resolución (min hábiles)"))
+    escalate_on_breach = models.BooleanField(_("escalar al vencer"), default=True)
+
+    class Meta:
+        verbose_name = _("política de SLA")
+        verbose_name_plural = _("políticas de SLA")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "priority"], name="tickets_slapolicy_unique"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=4), name="tickets_slapolicy_level_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__in=Priority.values), name="tickets_slapolicy_priority_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"N{self.level} {self.priority}"
+
+    def budget_minutes(self, target: str) -> int:
+        return int(getattr(self, f"{target}_minutes"))
+
+
+class DeskCalendar(models.Model):
+    """The desk's working calendar (one row): weekdays, hours and the lunch pause."""
+
+    weekdays = models.CharField(
+        _("días hábiles"),
+        max_length=20,
+        default="0,1,2,3,4",
+        help_text=_("0 = lunes … 6 = domingo"),
+    )
+    opens = models.TimeField(_("abre"), default="09:00")
+    closes = models.TimeField(_("cierra"), default="18:00")
+    lunch_from = models.TimeField(_("comida desde"), null=True, blank=True, default="14:00")
+    lunch_to = models.TimeField(_("comida hasta"), null=True, blank=True, default="15:00")
+
+    class Meta:
+        verbose_name = _("calendario de la mesa")
+        verbose_name_plural = _("calendario de la mesa")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="tickets_calendar_hours_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekdays} {self.opens}-{self.closes}"
+
+
+class Holiday(models.Model):
+    day_date = models.DateField(_("día"))
+    name = models.CharField(_("nombre"), max_length=100)
+
+    class Meta:
+        verbose_name = _("día festivo")
+        verbose_name_plural = _("días festivos")
+        constraints = [models.UniqueConstraint(fields=["day_date"], name="tickets_holiday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day_date} {self.name}"
+
+
+class SlaAlert(models.Model):
+    """A warning (75 %) or breach already announced: each is sent once per ticket and target."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("Aviso al 75 %")
+        BREACH = "breach", _("Vencido")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="sla_alerts")
+    target = models.CharField(max_length=16, choices=SlaTarget.choices)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The next-update clock restarts with every update; the alert belongs to one cycle.
+    cycle_start_at = models.DateTimeField()
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "target", "kind", "cycle_start_at"], name="tickets_slaalert_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.kind}"

@@ -1,0 +1,163 @@
+"""SLA clocks in business hours with customer pauses; the sweep warns, then escalates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from conftest import make_agent
+from soporte.directory.models import Agent
+from soporte.lib.business_time import Calendar
+from soporte.tickets import services, sla
+from soporte.tickets.models import Holiday, SlaAlert, SlaPolicy, Status, Ticket
+
+MX = ZoneInfo("America/Mexico_City")
+
+
+def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=MX)
+
+
+POLICY = SlaPolicy(
+    level=1,
+    priority="normal",
+    first_response_minutes=60,
+    next_update_minutes=240,
+    resolution_minutes=8 * 60,
+)
+CAL = Calendar(holidays=frozenset({dt.date(2026, 11, 16)}))
+
+
+def times(**kw) -> sla.TicketTimes:
+    base = {
+        "status": Status.ASSIGNED,
+        "created_at": at(20, 17),
+        "first_response_at": None,
+        "last_update_at": None,
+        "resolved_at": None,
+    }
+    base.update(kw)
+    return sla.TicketTimes(**base)
+
+
+def by_target(clocks):
+    return {c.target: c for c in clocks}
+
+
+def test_first_response_due_across_a_weekend():
+    clocks = by_target(sla.clocks(CAL, POLICY, times(), [], now=at(20, 17, 30)))
+    first = clocks["first_response"]
+    assert first.due_at == at(20, 18)  # one business hour: Friday 17–18
+    assert first.state == "ok"
+    assert first.elapsed_seconds == 30 * 60
+
+
+def test_resolution_due_skips_a_holiday():
+    clocks = by_target(sla.clocks(CAL, POLICY, times(created_at=at(13, 17)), [], now=at(13, 17)))
+    # 8 h: Friday 17–18 (1 h), Monday 16 holiday, Tuesday 9–14 (5 h), 15–17 (2 h).
+    assert clocks["resolution"].due_at == at(17, 17)
+
+
+def test_waiting_for_the_customer_pauses_the_clock():
+    changes = [
+        (at(23, 9, 30), Status.ASSIGNED, Status.WAITING_CUSTOMER),
+        (at(23, 11, 30), Status.WAITING_CUSTOMER, Status.IN_PROGRESS),
+    ]
+    pauses = sla.waiting_intervals(changes, now=at(23, 12))
+    clocks = by_target(sla.clocks(CAL, POLICY, times(created_at=at(23, 9)), pauses, now=at(23, 12)))
+    assert clocks["resolution"].elapsed_seconds == 60 * 60  # 9:00–9:30 and 11:30–12:00
+    assert clocks["first_response"].state == "breached"
+
+
+def test_a_ticket_waiting_now_shows_a_paused_clock():
+    changes = [(at(23, 9, 10), Status.ASSIGNED, Status.WAITING_CUSTOMER)]
+    pauses = sla.waiting_intervals(changes, now=at(23, 15))
+    clocks = by_target(
+        sla.clocks(
+            CAL,
+            POLICY,
+            times(created_at=at(23, 9), status=Status.WAITING_CUSTOMER),
+            pauses,
+            now=at(23, 15),
+        )
+    )
+    assert clocks["resolution"].paused
+    assert clocks["resolution"].due_at is None
+    assert clocks["resolution"].state == "paused"
+    assert clocks["resolution"].elapsed_seconds == 10 * 60
+
+
+def test_warning_at_seventy_five_percent():
+    clocks = by_target(sla.clocks(CAL, POLICY, times(created_at=at(23, 9)), [], now=at(23, 9, 45)))
+    assert clocks["first_response"].state == "warning"
+
+
+def test_met_targets_stop_counting():
+    clocks = by_target(
+        sla.clocks(
+            CAL,
+            POLICY,
+            times(created_at=at(23, 9), first_response_at=at(23, 9, 20)),
+            [],
+            now=at(24, 9),
+        )
+    )
+    assert clocks["first_response"].state == "met"
+    assert clocks["next_update"].started_at == at(23, 9, 20)
+
+
+@pytest.fixture
+def policy(db):
+    return SlaPolicy.objects.create(
+        level=1,
+        priority="normal",
+        first_response_minutes=60,
+        next_update_minutes=240,
+        resolution_minutes=480,
+    )
+
+
+def test_the_sweep_warns_the_assignee_once(personas, ticket, policy):
+    agent = Agent.objects.get(user=personas.agent)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=at(23, 9), assignee=agent, status=Status.ASSIGNED
+    )
+
+    with_warning = services.sweep_sla(now=at(23, 9, 50))
+    again = services.sweep_sla(now=at(23, 9, 55))
+
+    assert with_warning["warnings"] == 1
+    assert again["warnings"] == 0
+    assert (
+        SlaAlert.objects.filter(ticket=ticket, kind="warning", target="first_response").count() == 1
+    )
+
+
+def test_a_breach_tells_the_supervisor_and_escalates(
+    personas, ticket, policy, django_capture_on_commit_callbacks
+):
+    make_agent("diego.castillo", level=2)
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), status=Status.NEW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = services.sweep_sla(now=at(23, 10, 5))
+
+    assert counts["breaches"] == 1
+    assert counts["escalations"] == 1
+    ticket.refresh_from_db()
+    assert ticket.level == 2
+    escalation = ticket.escalations.get()
+    assert escalation.automatic
+    assert escalation.customer_name == ticket.requester.full_name
+    assert any(personas.supervisor.email in m.to for m in mail.outbox)
+    assert "SLA vencido" in mail.outbox[-1].subject
+
+
+def test_the_desk_calendar_and_holidays_come_from_the_database(db):
+    Holiday.objects.create(day_date=dt.date(2026, 12, 25), name="Navidad")
+    calendar = sla.desk_calendar("America/Mexico_City")
+    assert dt.date(2026, 12, 25) in calendar.holidays
+    assert calendar.weekdays == frozenset({0, 1, 2, 3, 4})
