@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,8 +32,8 @@ POLICY = SlaPolicy(
 CAL = Calendar(holidays=frozenset({dt.date(2026, 11, 16)}))
 
 
-def times(**kw) -> sla.TicketTimes:
-    base = {
+def times(**kw: Any) -> sla.TicketTimes:
+    base: dict[str, Any] = {
         "status": Status.ASSIGNED,
         "created_at": at(20, 17),
         "first_response_at": None,
