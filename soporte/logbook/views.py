@@ -1,15 +1,480 @@
-"""Pages of the bitácora. Views are glue: authorise, validate, one service call, render."""
+"""Pages of the bitácora. Views are glue: authorise, validate, one service call, render.
+
+Access: every logbook and entry is obtained through `visible_to`, so another organisation's
+logbook, entry, drawing, PDF or export is a 404, never a 403.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+import tempfile
+from typing import Any
 
-from soporte.logbook.models import Logbook
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from soporte.directory.models import Role, User
+from soporte.lib import clock
+from soporte.lib.errors import DomainError, Forbidden
+from soporte.logbook import export, pdf, services
+from soporte.logbook.forms import (
+    EQUIPMENT_SUBJECT,
+    PAGE_KINDS,
+    AddToForm,
+    AnnulForm,
+    EntryForm,
+    OnSiteForm,
+)
+from soporte.logbook.models import (
+    MAINTENANCE_KINDS,
+    Entry,
+    EntryKind,
+    Logbook,
+    LogbookKind,
+    Signature,
+    SignatureMethod,
+    SignerSide,
+)
+
+PAGE_SIZE = 50
+
+
+# --- access -------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _staff(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_desk_staff:
+        raise PermissionDenied
+    return user
+
+
+def _logbook(request: HttpRequest, logbook_id: int) -> Logbook:
+    return get_object_or_404(
+        Logbook.objects.visible_to(request.user).select_related("organisation"), pk=logbook_id
+    )
+
+
+def _entry(request: HttpRequest, logbook_id: int, number: int) -> Entry:
+    queryset = (
+        Entry.objects.visible_to(request.user)
+        .select_related("logbook__organisation", "references", "acceptance")
+        .prefetch_related(*pdf.related_entries())
+    )
+    return get_object_or_404(queryset, logbook_id=logbook_id, number=number)
+
+
+def _domain_error(exc: DomainError) -> None:
+    """A rule said no. `Forbidden` is an access answer (403); the rest are messages."""
+    if isinstance(exc, Forbidden):
+        raise PermissionDenied(str(exc)) from exc
+
+
+# --- presentation -------------------------------------------------------------------------
+
+
+def _decorate(entry: Entry, now: dt.datetime) -> Entry:
+    status = services.status_of(entry, now=now)
+    entry.status = status  # type: ignore[attr-defined]
+    entry.status_label = pdf.STATUS_LABELS[status]  # type: ignore[attr-defined]
+    entry.chain = pdf.references_of(entry)  # type: ignore[attr-defined]
+    entry.annulled = any(r.annuls for r in entry.chain)  # type: ignore[attr-defined]
+    return entry
+
+
+def _customer_signers(logbook: Logbook) -> QuerySet[User]:
+    """Who may sign on site for the customer: the authorised signers of the opening entry."""
+    return User.objects.filter(
+        pk__in=logbook.signers.filter(side=SignerSide.CUSTOMER).values("user_id"),
+        role=Role.CUSTOMER,
+        organisation_id=logbook.organisation_id,
+        is_active=True,
+    ).order_by("first_name", "last_name", "id")
+
+
+def _pending_counts(logbooks: QuerySet[Logbook], now: dt.datetime) -> QuerySet[Logbook]:
+    """Annotate each logbook with its entries still waiting for the customer (`status_of`).
+
+    Pending = no acceptance, needs a countersignature, and its deadline (which depends on the
+    logbook) has not passed. One window per distinct deadline keeps it one grouped query.
+    """
+    windows = Q()
+    for days in logbooks.order_by().values_list("countersign_days", flat=True).distinct():
+        windows |= Q(countersign_days=days, entries__created_at__gt=now - dt.timedelta(days=days))
+    countersigned_kinds = [k for k in EntryKind.values if k != EntryKind.ANNULMENT]
+    pending = (
+        Q(kind=LogbookKind.CUSTOMER)
+        & Q(entries__acceptance__isnull=True)
+        & Q(entries__kind__in=countersigned_kinds)
+        & windows
+    )
+    return logbooks.annotate(pending_count=Count("entries", filter=pending))
+
+
+# --- logbooks -----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def logbook_list(request: HttpRequest) -> HttpResponse:
+    now = clock.now()
+    logbooks = _pending_counts(
+        Logbook.objects.visible_to(request.user).select_related("organisation"), now
+    ).order_by("closed_at", "title", "id")
+    return render(request, "logbook/logbook_list.html", {"logbooks": logbooks})
+
+
+@require_GET
+@login_required
+def logbook_detail(request: HttpRequest, logbook_id: int) -> HttpResponse:
+    logbook = _logbook(request, logbook_id)
+    now = clock.now()
+    kind = request.GET.get("tipo", "")
+    if kind not in EntryKind.values:
+        kind = ""
+    before = request.GET.get("antes", "")
+    # Keyset pagination by folio: the page after folio N starts below N, whatever its depth.
+    entries = logbook.entries.all()
+    if kind:
+        entries = entries.filter(kind=kind)
+    if before.isdigit():
+        entries = entries.filter(number__lt=int(before))
+    page = list(
+        entries.select_related("references", "acceptance")
+        .prefetch_related(*pdf.related_entries())
+        .order_by("-number")[: PAGE_SIZE + 1]
+    )
+    has_more = len(page) > PAGE_SIZE
+    page = [_decorate(entry, now) for entry in page[:PAGE_SIZE]]
+    last_checkpoint = logbook.checkpoints.order_by("-created_at", "-id").first()
+    context = {
+        "logbook": logbook,
+        "entries": page,
+        "kind": kind,
+        "kinds": EntryKind.choices,
+        "before": before if before.isdigit() else "",
+        "next_before": page[-1].number if has_more and page else None,
+        "last_checkpoint": last_checkpoint,
+        "can_write": _user(request).is_desk_staff and logbook.is_open,
+    }
+    template = "logbook/logbook_detail.html"
+    if getattr(request, "htmx", False):
+        template += "#entries"
+    return render(request, template, context)
+
+
+@require_POST
+@login_required
+def logbook_export(request: HttpRequest, logbook_id: int) -> FileResponse:
+    """The same verifiable file as the API: signs a checkpoint, then writes every entry."""
+    logbook = _logbook(request, logbook_id)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
+    export.export_logbook(logbook, handle, now=clock.now())
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"bitacora-{logbook.pk}.jsonl",
+        content_type="application/x-ndjson",
+    )
+
+
+def _pdf_response(handle: Any, filename: str) -> FileResponse:
+    handle.seek(0)
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+@require_GET
+@login_required
+def logbook_pdf(request: HttpRequest, logbook_id: int) -> FileResponse:
+    logbook = _logbook(request, logbook_id)
+    now = clock.now()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
+    pdf.logbook_pdf(handle, logbook=logbook, now=now)
+    return _pdf_response(handle, f"bitacora-{logbook.pk}.pdf")
+
+
+@require_GET
+@login_required
+def equipment_pdf(request: HttpRequest, equipment_id: str) -> FileResponse:
+    """One piece of equipment's history across every logbook the person may read."""
+    entries = Entry.objects.visible_to(request.user).filter(
+        subject_type=EQUIPMENT_SUBJECT, subject_id=equipment_id
+    )
+    if not entries.exists():
+        raise Http404
+    now = clock.now()
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
+    pdf.equipment_pdf(handle, entries=entries, equipment_id=equipment_id, now=now)
+    safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in equipment_id)[:40]
+    return _pdf_response(handle, f"equipo-{safe_id}.pdf")
+
+
+# --- entries ------------------------------------------------------------------------------
 
 
 @login_required
-def logbook_list(request: HttpRequest) -> HttpResponse:
-    logbooks = Logbook.objects.visible_to(request.user).select_related("organisation").order_by("id")
-    return render(request, "logbook/logbook_list.html", {"logbooks": logbooks})
+def entry_new(request: HttpRequest, logbook_id: int) -> HttpResponse:
+    logbook = _logbook(request, logbook_id)
+    user = _staff(request)
+    kind = request.POST.get("kind") or request.GET.get("tipo") or EntryKind.PREVENTIVE
+    if kind not in PAGE_KINDS:
+        kind = EntryKind.PREVENTIVE
+    if request.method == "POST":
+        form = EntryForm(request.POST, kind=kind, author=user)
+        if form.is_valid():
+            try:
+                entry = services.append_entry(
+                    logbook=logbook,
+                    kind=kind,
+                    author=user,
+                    summary=form.cleaned_data["summary"],
+                    fields=form.element_values(),
+                    subject=form.subject(),
+                    now=clock.now(),
+                )
+            except DomainError as exc:
+                _domain_error(exc)
+                form.add_error(None, str(exc))
+                form.mark_missing(exc.details.get("missing", []))
+            else:
+                messages.success(
+                    request,
+                    _("Nota %(number)d registrada y firmada.") % {"number": entry.number},
+                )
+                return redirect("logbook:entry_detail", logbook.pk, entry.number)
+    else:
+        form = EntryForm(kind=kind, author=user)
+    kinds = [(value, label) for value, label in EntryKind.choices if value in PAGE_KINDS]
+    return render(
+        request,
+        "logbook/entry_form.html",
+        {"logbook": logbook, "form": form, "kind": kind, "kinds": kinds},
+    )
+
+
+def _render_entry(
+    request: HttpRequest,
+    entry: Entry,
+    *,
+    now: dt.datetime,
+    add_form: AddToForm | None = None,
+    annul_form: AnnulForm | None = None,
+) -> HttpResponse:
+    user = _user(request)
+    _decorate(entry, now)
+    elements, extra = pdf.field_rows(entry)
+    signatures = list(entry.signatures.all())
+    logbook = entry.logbook
+    is_staff = user.is_desk_staff
+    pending = entry.status == "pending"  # type: ignore[attr-defined]
+    annullable = (
+        is_staff
+        and logbook.is_open
+        and entry.kind not in services.NOT_ANNULLABLE
+        and not entry.annulled  # type: ignore[attr-defined]
+    )
+    context = {
+        "logbook": logbook,
+        "entry": entry,
+        "elements": elements,
+        "extra_fields": extra,
+        "numbered_elements": entry.kind in MAINTENANCE_KINDS,
+        "signatures": signatures,
+        "is_equipment": entry.subject_type == EQUIPMENT_SUBJECT,
+        "can_sign_portal": pending and services.can_countersign(entry, user),
+        "can_sign_on_site": pending
+        and (
+            services.can_countersign(entry, user)
+            or (is_staff and services.needs_countersignature(entry))
+        ),
+        "can_add": is_staff and logbook.is_open,
+        "can_annul": annullable,
+        "add_form": add_form or AddToForm(),
+        "annul_form": annul_form or AnnulForm(entry=entry),
+    }
+    return render(request, "logbook/entry_detail.html", context)
+
+
+@require_GET
+@login_required
+def entry_detail(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
+    entry = _entry(request, logbook_id, number)
+    return _render_entry(request, entry, now=clock.now())
+
+
+@require_POST
+@login_required
+def entry_add(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
+    """An addition: a new note that references this one (the original is never edited)."""
+    entry = _entry(request, logbook_id, number)
+    user = _staff(request)
+    now = clock.now()
+    form = AddToForm(request.POST)
+    if form.is_valid():
+        try:
+            addition = services.append_entry(
+                logbook=entry.logbook,
+                kind=EntryKind.NOTE,
+                author=user,
+                summary=form.cleaned_data["summary"],
+                fields=form.fields_for_entry(),
+                references=entry,
+                now=now,
+            )
+        except DomainError as exc:
+            _domain_error(exc)
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Nota %(number)d registrada: se agrega a la nota %(original)d.")
+                % {"number": addition.number, "original": entry.number},
+            )
+            return redirect("logbook:entry_detail", entry.logbook_id, addition.number)
+    return _render_entry(request, entry, now=now, add_form=form)
+
+
+@require_POST
+@login_required
+def entry_annul(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
+    entry = _entry(request, logbook_id, number)
+    user = _staff(request)
+    now = clock.now()
+    form = AnnulForm(request.POST, entry=entry)
+    if form.is_valid():
+        try:
+            annulment, corrected = services.annul_entry(
+                entry=entry,
+                actor=user,
+                reason=form.cleaned_data["reason"],
+                correction=form.correction(),
+                now=now,
+            )
+        except DomainError as exc:
+            _domain_error(exc)
+            form.add_error(None, str(exc))
+            form.mark_missing(exc.details.get("missing", []))
+        else:
+            if corrected is not None:
+                messages.success(
+                    request,
+                    _(
+                        "Nota %(number)d anulada con la nota %(annulment)d; la corrección es la nota %(corrected)d."
+                    )
+                    % {
+                        "number": entry.number,
+                        "annulment": annulment.number,
+                        "corrected": corrected.number,
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Nota %(number)d anulada con la nota %(annulment)d.")
+                    % {"number": entry.number, "annulment": annulment.number},
+                )
+            return redirect("logbook:entry_detail", entry.logbook_id, entry.number)
+    return _render_entry(request, entry, now=now, annul_form=form)
+
+
+# --- countersignatures --------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def entry_countersign(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
+    """The customer signs in the portal with their own session."""
+    entry = _entry(request, logbook_id, number)
+    try:
+        services.countersign_entry(
+            entry=entry, signer=_user(request), method=SignatureMethod.PORTAL, now=clock.now()
+        )
+    except DomainError as exc:
+        _domain_error(exc)
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Nota %(number)d firmada.") % {"number": entry.number})
+    return redirect("logbook:entry_detail", entry.logbook_id, entry.number)
+
+
+@login_required
+def entry_sign_on_site(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
+    """The customer draws their signature on the technician's phone or tablet.
+
+    On the technician's session the customer proves who they are with their own portal
+    password; a customer on their own session only draws.
+    """
+    user = _user(request)
+    entry = _entry(request, logbook_id, number)
+    if user.is_desk_staff:
+        signers: QuerySet[User] | None = _customer_signers(entry.logbook)
+    elif services.can_countersign(entry, user):
+        signers = None
+    else:
+        raise PermissionDenied
+    now = clock.now()
+    _decorate(entry, now)
+    if request.method == "POST":
+        form = OnSiteForm(request.POST, signers=signers)
+        if form.is_valid():
+            signer = form.cleaned_data["signer"] if signers is not None else user
+            try:
+                services.countersign_entry(
+                    entry=entry,
+                    signer=signer,
+                    method=SignatureMethod.ON_SITE,
+                    drawn_png=form.cleaned_data["drawing"],
+                    now=now,
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Nota %(number)d firmada en sitio por %(name)s.")
+                    % {"number": entry.number, "name": signer},
+                )
+                return redirect("logbook:entry_detail", entry.logbook_id, entry.number)
+    else:
+        form = OnSiteForm(signers=signers)
+    elements, _extra = pdf.field_rows(entry)
+    return render(
+        request,
+        "logbook/entry_sign.html",
+        {
+            "logbook": entry.logbook,
+            "entry": entry,
+            "form": form,
+            "elements": [(label, value) for label, value in elements if value],
+            "no_signers": signers is not None and not signers.exists(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def signature_drawing(
+    request: HttpRequest, logbook_id: int, number: int, signature_id: int
+) -> HttpResponse:
+    """The drawn signature, as PNG bytes from an access-checked entry (never inline HTML)."""
+    entry = _entry(request, logbook_id, number)
+    signature = get_object_or_404(
+        Signature.objects.filter(entry=entry, drawn_png__isnull=False), pk=signature_id
+    )
+    response = HttpResponse(bytes(signature.drawn_png or b""), content_type="image/png")
+    # Signed drawings never change; only the people who may read the entry may cache it.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
