@@ -411,3 +411,68 @@ class SlaAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} {self.kind}"
+
+
+class InboundMail(models.Model):
+    """Every message received, with what became of it (for audit and the quarantine)."""
+
+    class Outcome(models.TextChoices):
+        NEW_TICKET = "new_ticket", _("Ticket nuevo")
+        REPLY = "reply", _("Respuesta a un ticket")
+        QUARANTINED = "quarantined", _("En cuarentena")
+        IGNORED = "ignored", _("Ignorado (respuesta automática o bucle)")
+
+    message_id = models.CharField(max_length=300)
+    sender = models.CharField(max_length=300, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="inbound_mail"
+    )
+    raw_path = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"], name="tickets_inboundmail_message_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["new_ticket", "reply", "quarantined", "ignored"]),
+                name="tickets_inboundmail_outcome_valid",
+            ),
+        ]
+        indexes = [
+            # The per-sender rate limit looks at a sender's recent messages.
+            models.Index(fields=["sender", "received_at"], name="tickets_inboundmail_rate_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.outcome}"
+
+
+class Attachment(models.Model):
+    """A file stored outside the web root, served only through an access-checked view."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    note = models.ForeignKey(
+        Note, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
+    storage_key = models.CharField(max_length=80)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["storage_key"], name="tickets_attachment_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,93 @@
+"""Attachments: stored under MEDIA_ROOT (outside the web root) by a random key, never inline.
+
+The original name lives only in the database; the download view always answers with
+Content-Disposition: attachment and an inert content type, so an HTML or SVG file is never
+rendered by the browser in the desk's origin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import unicodedata
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from soporte.directory.models import User
+from soporte.lib.errors import DomainError
+from soporte.tickets.models import Attachment, Note, Ticket
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_FILES_PER_UPLOAD = 10
+MAX_FILES_PER_TICKET = 50
+
+
+class AttachmentError(DomainError):
+    status = 413
+    code = "attachment_limit"
+
+
+def storage_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "attachments"
+
+
+def path_for(key: str) -> Path:
+    return storage_root() / key[:2] / key[2:4] / key
+
+
+def clean_name(name: str) -> str:
+    """Keep a readable name for the download header; never used as a path."""
+    name = unicodedata.normalize("NFC", os.path.basename(name.replace("\\", "/")))
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"/\\|?*')
+    return name.strip(" .")[:200] or "archivo"
+
+
+def check_upload(ticket: Ticket, files: list[tuple[str, bytes]]) -> None:
+    if len(files) > MAX_FILES_PER_UPLOAD:
+        raise AttachmentError(
+            _("Se pueden adjuntar hasta %(n)d archivos a la vez.") % {"n": MAX_FILES_PER_UPLOAD}
+        )
+    if ticket.attachments.count() + len(files) > MAX_FILES_PER_TICKET:
+        raise AttachmentError(_("El ticket ya tiene el máximo de archivos adjuntos."))
+    for name, data in files:
+        if len(data) > MAX_BYTES:
+            raise AttachmentError(
+                _("«%(name)s» pesa más de %(mb)d MB.")
+                % {"name": clean_name(name), "mb": MAX_BYTES // 2**20}
+            )
+
+
+def store(
+    *,
+    ticket: Ticket,
+    uploaded_by: User,
+    name: str,
+    data: bytes,
+    content_type: str,
+    now: dt.datetime,
+    note: Note | None = None,
+) -> Attachment:
+    """Write the bytes (fsynced) and record them; call inside the caller's transaction."""
+    key = secrets.token_hex(16)
+    path = path_for(key)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return Attachment.objects.create(
+        ticket=ticket,
+        note=note,
+        storage_key=key,
+        original_name=clean_name(name),
+        content_type=(content_type or "application/octet-stream")[:100],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=uploaded_by,
+        uploaded_at=now,
+    )
