@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.directory.models import Role, User
 from soporte.lib import clock
@@ -83,13 +84,26 @@ def _domain_error(exc: DomainError) -> None:
 # --- presentation -------------------------------------------------------------------------
 
 
-def _decorate(entry: Entry, now: dt.datetime) -> Entry:
+@dataclass(frozen=True)
+class EntryState:
+    """What a reader sees about an entry besides its content: signature status and chain."""
+
+    status: str
+    label: str
+    chain: list[pdf.Reference]
+
+    @property
+    def annulled(self) -> bool:
+        return any(ref.annuls for ref in self.chain)
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"
+
+
+def _state(entry: Entry, now: dt.datetime) -> EntryState:
     status = services.status_of(entry, now=now)
-    entry.status = status  # type: ignore[attr-defined]
-    entry.status_label = pdf.STATUS_LABELS[status]  # type: ignore[attr-defined]
-    entry.chain = pdf.references_of(entry)  # type: ignore[attr-defined]
-    entry.annulled = any(r.annuls for r in entry.chain)  # type: ignore[attr-defined]
-    return entry
+    return EntryState(status, str(pdf.STATUS_LABELS[status]), pdf.references_of(entry))
 
 
 def _customer_signers(logbook: Logbook) -> QuerySet[User]:
@@ -130,7 +144,7 @@ def logbook_list(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     logbooks = _pending_counts(
         Logbook.objects.visible_to(request.user).select_related("organisation"), now
-    ).order_by("closed_at", "title", "id")
+    ).order_by(F("closed_at").asc(nulls_first=True), "title", "id")  # open ones first
     return render(request, "logbook/logbook_list.html", {"logbooks": logbooks})
 
 
@@ -155,15 +169,15 @@ def logbook_detail(request: HttpRequest, logbook_id: int) -> HttpResponse:
         .order_by("-number")[: PAGE_SIZE + 1]
     )
     has_more = len(page) > PAGE_SIZE
-    page = [_decorate(entry, now) for entry in page[:PAGE_SIZE]]
+    rows = [(entry, _state(entry, now)) for entry in page[:PAGE_SIZE]]
     last_checkpoint = logbook.checkpoints.order_by("-created_at", "-id").first()
     context = {
         "logbook": logbook,
-        "entries": page,
+        "rows": rows,
         "kind": kind,
         "kinds": EntryKind.choices,
         "before": before if before.isdigit() else "",
-        "next_before": page[-1].number if has_more and page else None,
+        "next_before": rows[-1][0].number if has_more else None,
         "last_checkpoint": last_checkpoint,
         "can_write": _user(request).is_desk_staff and logbook.is_open,
     }
@@ -225,6 +239,7 @@ def equipment_pdf(request: HttpRequest, equipment_id: str) -> FileResponse:
 # --- entries ------------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def entry_new(request: HttpRequest, logbook_id: int) -> HttpResponse:
     logbook = _logbook(request, logbook_id)
@@ -274,21 +289,22 @@ def _render_entry(
     annul_form: AnnulForm | None = None,
 ) -> HttpResponse:
     user = _user(request)
-    _decorate(entry, now)
+    state = _state(entry, now)
     elements, extra = pdf.field_rows(entry)
     signatures = list(entry.signatures.all())
     logbook = entry.logbook
     is_staff = user.is_desk_staff
-    pending = entry.status == "pending"  # type: ignore[attr-defined]
+    pending = state.pending
     annullable = (
         is_staff
         and logbook.is_open
         and entry.kind not in services.NOT_ANNULLABLE
-        and not entry.annulled  # type: ignore[attr-defined]
+        and not state.annulled
     )
     context = {
         "logbook": logbook,
         "entry": entry,
+        "state": state,
         "elements": elements,
         "extra_fields": extra,
         "numbered_elements": entry.kind in MAINTENANCE_KINDS,
@@ -410,6 +426,7 @@ def entry_countersign(request: HttpRequest, logbook_id: int, number: int) -> Htt
     return redirect("logbook:entry_detail", entry.logbook_id, entry.number)
 
 
+@require_http_methods(["GET", "POST"])
 @login_required
 def entry_sign_on_site(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
     """The customer draws their signature on the technician's phone or tablet.
@@ -426,7 +443,7 @@ def entry_sign_on_site(request: HttpRequest, logbook_id: int, number: int) -> Ht
     else:
         raise PermissionDenied
     now = clock.now()
-    _decorate(entry, now)
+    state = _state(entry, now)
     if request.method == "POST":
         form = OnSiteForm(request.POST, signers=signers)
         if form.is_valid():
@@ -457,6 +474,7 @@ def entry_sign_on_site(request: HttpRequest, logbook_id: int, number: int) -> Ht
         {
             "logbook": entry.logbook,
             "entry": entry,
+            "state": state,
             "form": form,
             "elements": [(label, value) for label, value in elements if value],
             "no_signers": signers is not None and not signers.exists(),

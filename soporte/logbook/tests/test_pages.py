@@ -200,9 +200,21 @@ def test_list_shows_entries_state_and_pending_countersignatures(personas, logboo
     row = row[: row.index("</tr>")]
     assert "Ferretería Anáhuac" in row
     assert "Abierta" in row
+    assert "2 notas" in row
     # The opening and the maintenance entry wait for the customer.
-    assert '<td class="num">2</td>' in row
     assert 'class="badge status-pending"' in row and ">2</span>" in row
+
+
+def test_past_the_deadline_entries_are_no_longer_pending(
+    personas, logbook, maintenance, monkeypatch, now
+):
+    monkeypatch.setattr(clock, "now", lambda: now + dt.timedelta(days=2, minutes=1))
+    client = personas.client("customer_a")
+    listing = client.get(url("list")).content.decode()
+    assert 'class="badge status-pending"' not in listing
+    page = client.get(url("entry_detail", logbook.pk, maintenance.number)).content.decode()
+    assert "Aceptada tácitamente" in page
+    assert "Firmar en el portal" not in page
 
 
 def test_detail_lists_entries_newest_first_with_status_and_author(personas, logbook, maintenance):
@@ -221,6 +233,7 @@ def test_detail_pages_by_folio_without_offset(personas, logbook, now):
     with CaptureQueriesContext(connection) as queries:
         first = client.get(url("detail", logbook.pk)).content.decode()
     assert not any("OFFSET" in q["sql"].upper() for q in queries.captured_queries)
+    assert len(queries) <= 12, "one page costs a fixed number of queries, not one per entry"
     assert "Seguimiento número 61" in first
     assert "Seguimiento número 12" in first
     assert "Seguimiento número 11" not in first
