@@ -1,0 +1,392 @@
+"""API of tickets: the same services, rules and access as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import cast
+
+from django.db import transaction
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from soporte.directory.api import ErrorOut
+from soporte.directory.models import Agent, Area, Organisation, Person, User
+from soporte.lib import clock
+from soporte.lib.errors import DomainError, NotFound
+from soporte.tickets import attachments, queues, search, services
+from soporte.tickets.models import Attachment, Ticket
+
+router = Router(tags=["tickets"])
+
+
+class TicketOut(Schema):
+    id: int
+    folio: str
+    number: int
+    organisation_id: int
+    requester_id: int
+    decision_maker_id: int | None
+    channel: str
+    direction: str
+    support_kind: str
+    remote_tool: str
+    remote_session_id: str
+    level: int
+    area: str | None
+    priority: str
+    status: str
+    subject: str
+    description: str
+    equipment: str
+    assignee_id: int | None
+    assignee_name: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    approval: str
+
+    @staticmethod
+    def of(t: Ticket) -> TicketOut:
+        return TicketOut(
+            id=t.pk,
+            folio=t.folio,
+            number=t.number,
+            organisation_id=t.organisation_id,
+            requester_id=t.requester_id,
+            decision_maker_id=t.decision_maker_id,
+            channel=t.channel,
+            direction=t.direction,
+            support_kind=t.support_kind,
+            remote_tool=t.remote_tool,
+            remote_session_id=t.remote_session_id,
+            level=t.level,
+            area=t.area.code if t.area_id else None,  # type: ignore[union-attr]
+            priority=t.priority,
+            status=t.status,
+            subject=t.subject,
+            description=t.description,
+            equipment=t.equipment,
+            assignee_id=t.assignee_id,
+            assignee_name=t.assignee.name if t.assignee_id else None,  # type: ignore[union-attr]
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            approval=t.approval,
+        )
+
+
+class TicketPageOut(Schema):
+    results: list[TicketOut]
+    next_cursor: str | None
+
+
+class NoteOut(Schema):
+    id: int
+    author: str
+    body: str
+    internal: bool
+    created_at: dt.datetime
+
+
+class HandoffOut(Schema):
+    from_level: int
+    to_level: int
+    customer_name: str
+    reason: str
+    tried: str
+    at: dt.datetime
+    to_agent: str | None
+
+
+class TicketDetailOut(TicketOut):
+    handoff: HandoffOut | None
+    notes: list[NoteOut]
+    attachments: list[dict[str, object]]
+
+
+class TicketIn(Schema):
+    organisation_id: int
+    requester_id: int
+    decision_maker_id: int | None = None
+    subject: str = Field(..., min_length=1, max_length=200)
+    description: str = Field(..., min_length=1)
+    channel: str
+    support_kind: str = "distance"
+    direction: str = "reactive"
+    level: int = Field(1, ge=1, le=4)
+    area: str | None = Field(None, description="Código del área de conocimiento")
+    priority: str = "normal"
+    equipment: str = ""
+    remote_tool: str = ""
+    remote_session_id: str = ""
+    auxiliary_acknowledged: bool = False
+    chargeable: bool = False
+
+
+class StatusIn(Schema):
+    status: str
+    comment: str = ""
+
+
+class NoteIn(Schema):
+    body: str = Field(..., min_length=1)
+    internal: bool = False
+
+
+class EscalateIn(Schema):
+    to_level: int = Field(..., ge=1, le=4)
+    to_area: str | None = None
+    customer_name: str
+    reason: str
+    tried: str
+
+
+class AssignIn(Schema):
+    agent_id: int
+
+
+def _me(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _ticket(request: HttpRequest, number: int) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related("area", "assignee__user"),
+        number=number,
+    )
+
+
+def _area(code: str | None) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise DomainError(_("Área desconocida: %(code)s.") % {"code": code}, code="invalid_area")
+    return area
+
+
+def detail(ticket: Ticket, request: HttpRequest) -> TicketDetailOut:
+    handoff = services.handoff_for(ticket)
+    notes = ticket.notes.select_related("author").order_by("created_at", "id")
+    if not request.user.is_desk_staff:  # type: ignore[union-attr]
+        notes = notes.filter(internal=False)
+    base = TicketOut.of(ticket).model_dump()
+    return TicketDetailOut(
+        **base,
+        handoff=HandoffOut(
+            from_level=handoff.from_level,
+            to_level=handoff.to_level,
+            customer_name=handoff.customer_name,
+            reason=handoff.reason,
+            tried=handoff.tried,
+            at=handoff.at,
+            to_agent=handoff.to_agent.name if handoff.to_agent_id else None,  # type: ignore[union-attr]
+        )
+        if handoff
+        else None,
+        notes=[
+            NoteOut(
+                id=n.pk,
+                author=str(n.author),
+                body=n.body,
+                internal=n.internal,
+                created_at=n.created_at,
+            )
+            for n in notes
+        ],
+        attachments=[
+            {"id": a.pk, "name": a.original_name, "size": a.size, "content_type": a.content_type}
+            for a in ticket.attachments.order_by("id")
+        ],
+    )
+
+
+@router.get(
+    "tickets", response=TicketPageOut, summary="Colas y listas de tickets (paginación por cursor)"
+)
+def list_tickets(
+    request: HttpRequest,
+    queue: str = "all",
+    status: str = "",
+    level: str = "",
+    priority: str = "",
+    organisation: str = "",
+    channel: str = "",
+    sort: str = "-updated_at",
+    cursor: str | None = None,
+    limit: int = 25,
+    q: str = "",
+) -> TicketPageOut:
+    if q.strip():
+        found = search.search_tickets(request.user, q, limit=limit)
+        return TicketPageOut(results=[TicketOut.of(t) for t in found], next_cursor=None)
+    result = queues.page(
+        request.user,
+        queue=queue,
+        filters={
+            "status": status,
+            "level": level,
+            "priority": priority,
+            "organisation": organisation,
+            "channel": channel,
+        },
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    return TicketPageOut(
+        results=[TicketOut.of(t) for t in result.tickets], next_cursor=result.next_cursor
+    )
+
+
+@router.post("tickets", response={201: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
+    organisation = get_object_or_404(
+        Organisation.objects.visible_to(request.user), pk=payload.organisation_id
+    )
+    people = Person.objects.visible_to(request.user).filter(organisation=organisation)
+    requester = people.filter(pk=payload.requester_id).first()
+    if requester is None:
+        raise NotFound(_("No existe ese solicitante."))
+    decider = None
+    if payload.decision_maker_id is not None:
+        decider = people.filter(pk=payload.decision_maker_id).first()
+        if decider is None:
+            raise NotFound(_("No existe ese decisor."))
+    data = payload.model_dump(
+        exclude={"organisation_id", "requester_id", "decision_maker_id", "area"}
+    )
+    ticket = services.open_ticket(
+        actor=_me(request),
+        data=services.NewTicket(
+            organisation=organisation,
+            requester=requester,
+            decision_maker=decider,
+            area=_area(payload.area),
+            **data,
+        ),
+        now=clock.now(),
+    )
+    return Status(201, TicketOut.of(_ticket(request, ticket.number)))
+
+
+@router.get("tickets/{number}", response={200: TicketDetailOut, 404: ErrorOut})
+def get_ticket(request: HttpRequest, number: int) -> TicketDetailOut:
+    return detail(_ticket(request, number), request)
+
+
+@router.post(
+    "tickets/{number}/status",
+    response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def set_status(request: HttpRequest, number: int, payload: StatusIn) -> TicketOut:
+    ticket = services.change_status(
+        ticket=_ticket(request, number),
+        actor=_me(request),
+        to_status=payload.status,
+        comment=payload.comment,
+        now=clock.now(),
+    )
+    return TicketOut.of(_ticket(request, ticket.number))
+
+
+@router.post(
+    "tickets/{number}/notes", response={201: NoteOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def add_note(request: HttpRequest, number: int, payload: NoteIn) -> Status[NoteOut]:
+    note = services.add_note(
+        ticket=_ticket(request, number),
+        author=_me(request),
+        body=payload.body,
+        internal=payload.internal,
+        now=clock.now(),
+    )
+    return Status(
+        201,
+        NoteOut(
+            id=note.pk,
+            author=str(note.author),
+            body=note.body,
+            internal=note.internal,
+            created_at=note.created_at,
+        ),
+    )
+
+
+@router.post(
+    "tickets/{number}/escalate",
+    response={200: TicketDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> TicketDetailOut:
+    ticket = _ticket(request, number)
+    services.escalate_ticket(
+        ticket=ticket,
+        actor=_me(request),
+        to_level=payload.to_level,
+        to_area=_area(payload.to_area),
+        customer_name=payload.customer_name,
+        reason=payload.reason,
+        tried=payload.tried,
+        now=clock.now(),
+    )
+    return detail(_ticket(request, number), request)
+
+
+@router.post(
+    "tickets/{number}/assign",
+    response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def assign(request: HttpRequest, number: int, payload: AssignIn) -> TicketOut:
+    agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=payload.agent_id)
+    services.assign_ticket(
+        ticket=_ticket(request, number), actor=_me(request), agent=agent, now=clock.now()
+    )
+    return TicketOut.of(_ticket(request, number))
+
+
+@router.post(
+    "tickets/{number}/attachments",
+    response={201: list[dict[str, object]], 403: ErrorOut, 404: ErrorOut, 413: ErrorOut},
+    summary="Adjuntar archivos (multipart)",
+)
+def upload(
+    request: HttpRequest, number: int, files: list[UploadedFile] = File(...)
+) -> Status[list[dict[str, object]]]:
+    ticket = _ticket(request, number)
+    blobs = [(f.name or "archivo", f.read(attachments.MAX_BYTES + 1)) for f in files]
+    attachments.check_upload(ticket, blobs)
+    now = clock.now()
+    with transaction.atomic():
+        stored = [
+            attachments.store(
+                ticket=ticket,
+                uploaded_by=_me(request),
+                name=name,
+                data=data,
+                content_type=f.content_type or "",
+                now=now,
+            )
+            for (name, data), f in zip(blobs, files, strict=True)
+        ]
+    return Status(201, [{"id": a.pk, "name": a.original_name, "size": a.size} for a in stored])
+
+
+@router.get("tickets/{number}/attachments/{attachment_id}", response={200: None, 404: ErrorOut})
+def download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+    ticket = _ticket(request, number)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
+    return attachment_response(attachment)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """Always a download, with an inert type: never rendered inline (HTML/SVG included)."""
+    response = FileResponse(
+        open(attachments.path_for(attachment.storage_key), "rb"),  # noqa: SIM115 - closed by FileResponse
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

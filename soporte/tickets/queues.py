@@ -1,0 +1,130 @@
+"""Agents' queues: filters and sorting from an allow-list, keyset pagination in SQL.
+
+A page is the next `limit` rows after a cursor (the last row's sort value and id), never an
+OFFSET: the cost of page 1,000 is the cost of page 1 (indexes tickets_mine_idx,
+tickets_level_queue_idx, tickets_org_idx).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from soporte.directory.models import Agent
+from soporte.tickets.models import OPEN_STATUSES, Priority, SlaAlert, Status, Ticket
+
+QUEUES = {
+    "mine": _("Mis tickets"),
+    "level": _("Sin asignar de mi nivel"),
+    "team": _("De mi equipo"),
+    "breached": _("Vencidos"),
+    "all": _("Todos"),
+}
+SORTS = {
+    "-updated_at": ("updated_at", True),
+    "updated_at": ("updated_at", False),
+    "-created_at": ("created_at", True),
+    "created_at": ("created_at", False),
+}
+FILTERS = ("status", "level", "priority", "organisation", "channel")
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def encode_cursor(value: dt.datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{value.isoformat()}|{pk}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+        stamp, pk = raw.rsplit("|", 1)
+        return dt.datetime.fromisoformat(stamp), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def queue_queryset(actor: Any, queue: str) -> QuerySet[Ticket]:
+    base = Ticket.objects.visible_to(actor)
+    if not getattr(actor, "is_desk_staff", False):
+        return base
+    agent = Agent.objects.filter(user=actor).prefetch_related("areas").first()
+    if queue == "mine":
+        return base.filter(assignee=agent, status__in=OPEN_STATUSES) if agent else base.none()
+    if queue == "level":
+        if agent is None:
+            return base.none()
+        return base.filter(level=agent.level, assignee__isnull=True, status__in=OPEN_STATUSES)
+    if queue == "team":
+        if agent is None:
+            return base.none()
+        areas = list(agent.areas.all())
+        team = (
+            Agent.objects.filter(areas__in=areas)
+            if areas
+            else Agent.objects.filter(level=agent.level)
+        )
+        return base.filter(assignee__in=team.values("id"), status__in=OPEN_STATUSES)
+    if queue == "breached":
+        breached = SlaAlert.objects.filter(kind=SlaAlert.Kind.BREACH).values("ticket_id")
+        return base.filter(pk__in=breached, status__in=OPEN_STATUSES)
+    return base
+
+
+def page(
+    actor: Any,
+    *,
+    queue: str = "all",
+    filters: dict[str, str] | None = None,
+    sort: str = "-updated_at",
+    cursor: str | None = None,
+    limit: int = 25,
+) -> Page:
+    queue = queue if queue in QUEUES else "all"
+    field, descending = SORTS.get(sort, SORTS["-updated_at"])
+    limit = max(1, min(limit, MAX_LIMIT))
+    qs = queue_queryset(actor, queue)
+    for name, value in (filters or {}).items():
+        if name not in FILTERS or value in ("", None):
+            continue
+        if name == "status" and value == "open":
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif name == "status" and value in Status.values:
+            qs = qs.filter(status=value)
+        elif name == "priority" and value in Priority.values:
+            qs = qs.filter(priority=value)
+        elif name == "level" and str(value).isdigit():
+            qs = qs.filter(level=int(value))
+        elif name == "organisation" and str(value).isdigit():
+            qs = qs.filter(organisation_id=int(value))
+        elif name == "channel":
+            qs = qs.filter(channel=value)
+    decoded = decode_cursor(cursor) if cursor else None
+    if decoded:
+        after, pk = decoded
+        if descending:
+            qs = qs.filter(Q(**{f"{field}__lt": after}) | Q(**{field: after, "pk__lt": pk}))
+        else:
+            qs = qs.filter(Q(**{f"{field}__gt": after}) | Q(**{field: after, "pk__gt": pk}))
+    order = [f"-{field}", "-id"] if descending else [field, "id"]
+    rows = list(
+        qs.select_related("organisation", "requester", "assignee__user", "area").order_by(*order)[
+            : limit + 1
+        ]
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(getattr(last, field), last.pk)
+    return Page(rows, next_cursor)
