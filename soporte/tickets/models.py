@@ -476,3 +476,27 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Survey(models.Model):
+    """The requester's answer after resolution (first-contact resolution, satisfaction)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="survey")
+    satisfaction = models.PositiveSmallIntegerField(_("satisfacción (1 a 5)"))
+    resolved = models.BooleanField(_("¿se resolvió su problema?"))
+    comment = models.TextField(_("comentario"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="tickets_survey_satisfaction_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.satisfaction}"

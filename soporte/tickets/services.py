@@ -27,6 +27,7 @@ from soporte.tickets.models import (
     Status,
     StatusChange,
     SupportKind,
+    Survey,
     Ticket,
 )
 
@@ -487,3 +488,74 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
                 counts["escalations"] += 1
                 break  # the ticket moved; its clocks are read again on the next sweep
     return counts
+
+
+@transaction.atomic
+def decide_approval(
+    *, ticket: Ticket, actor: User, approve: bool, now: dt.datetime, comment: str = ""
+) -> Ticket:
+    """The decision-maker approves or rejects chargeable work (indirect attention)."""
+    ticket = (
+        Ticket.objects.select_for_update()
+        .select_related("decision_maker", "requester")
+        .get(pk=ticket.pk)
+    )
+    person = Person.objects.filter(user=actor).first()
+    if person is None or person.organisation_id != ticket.organisation_id or not person.can_decide:
+        raise Forbidden(_("Solo el decisor de la organización aprueba el trabajo con costo."))
+    decider = ticket.decision_maker
+    if decider is not None and decider.pk != person.pk:
+        raise Forbidden(_("Este ticket lo aprueba %(name)s.") % {"name": decider.full_name})
+    if ticket.approval != Approval.PENDING:
+        raise TicketError(
+            _("Este ticket no tiene una aprobación pendiente."), code="no_pending_approval"
+        )
+    ticket.approval = Approval.APPROVED if approve else Approval.REJECTED
+    ticket.updated_at = now
+    ticket.save(update_fields=["approval", "updated_at"])
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=_desk_author(now),
+        summary=(
+            _("Trabajo con costo aprobado por %(name)s")
+            if approve
+            else _("Trabajo con costo rechazado por %(name)s")
+        )
+        % {"name": person.full_name},
+        fields={"comment": comment} if comment else {},
+        now=now,
+    )
+    return ticket
+
+
+@transaction.atomic
+def answer_survey(
+    *,
+    ticket: Ticket,
+    actor: User,
+    satisfaction: int,
+    resolved: bool,
+    now: dt.datetime,
+    comment: str = "",
+) -> Survey:
+    """The requester rates the resolution once (satisfaction 1–5, "¿se resolvió su problema?")."""
+    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    if ticket.requester.user_id != actor.pk:
+        raise Forbidden(_("La encuesta la responde quien hizo la solicitud."))
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TicketError(
+            _("La encuesta se responde cuando el ticket está resuelto."), code="not_resolved"
+        )
+    if not 1 <= satisfaction <= 5:
+        raise TicketError(_("La satisfacción va de 1 a 5."), code="invalid_satisfaction")
+    if Survey.objects.filter(ticket=ticket).exists():
+        raise TicketError(_("La encuesta ya fue respondida."), code="already_answered")
+    return Survey.objects.create(
+        ticket=ticket,
+        satisfaction=satisfaction,
+        resolved=resolved,
+        comment=comment.strip()[:2000],
+        answered_by=actor,
+        answered_at=now,
+    )
