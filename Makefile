@@ -20,12 +20,16 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard soporte/locale/*/LC_MESSAGES/django.po))
+
 install: $(VENV)/.installed messages
 install-dev: $(VENV)/.installed-dev messages
 
-# Translations are compiled in the build (Babel: no GNU gettext needed).
-messages: $(VENV)/.installed
-	$(BIN)/pybabel compile --domain django --directory soporte/locale --statistics 2>&1 | tail -n 1
+# Translations are compiled in the build (Babel: no GNU gettext needed), only when changed.
+messages: $(MO_FILES)
+
+soporte/locale/%/LC_MESSAGES/django.mo: soporte/locale/%/LC_MESSAGES/django.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --domain django --directory soporte/locale --locale $* --statistics
 
 run: install
 	$(BIN)/soporte run --port $(PORT)

@@ -73,6 +73,16 @@ def make_customer(username: str, organisation: Organisation, contact_role=Contac
     return user
 
 
+@pytest.fixture(autouse=True)
+def _spanish_after_each_test():
+    """A test that switches to English must not leave the next test speaking English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
