@@ -71,6 +71,10 @@ def stop_group(proc: subprocess.Popen[bytes]) -> None:
     if group_members(pgid):
         os.killpg(pgid, signal.SIGKILL)
     proc.wait(timeout=10)
+    # A killed process lingers for a moment until its parent (or init) reaps it.
+    deadline = time.monotonic() + 10
+    while group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def test_make_run_serves_the_desk_and_prints_demo_logins(tmp_path):
