@@ -38,6 +38,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("directorio/", include("soporte.directory.urls")),
     path("bitacora/", include("soporte.logbook.urls")),
+    path("tickets/", include("soporte.tickets.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
