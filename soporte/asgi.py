@@ -36,10 +36,20 @@ websocket_application = AllowedHostsOriginValidator(
 )
 
 
+def _as_coroutine(receive: Any) -> Any:
+    """a2wsgi hands `receive()` to run_coroutine_threadsafe, which needs a real coroutine;
+    granian's receive returns another awaitable, so request bodies (every POST) failed."""
+
+    async def receive_coroutine() -> Any:
+        return await receive()
+
+    return receive_coroutine
+
+
 async def application(scope: Scope, receive: Any, send: Any) -> None:
     kind = scope["type"]
     if kind == "http":
-        await http_application(scope, receive, send)  # type: ignore[arg-type]
+        await http_application(scope, _as_coroutine(receive), send)  # type: ignore[arg-type]
     elif kind == "websocket":
         await websocket_application(scope, receive, send)
     elif kind == "lifespan":

@@ -110,6 +110,9 @@ class RelayChannelLayer(InMemoryChannelLayer):
         self._loop: asyncio.AbstractEventLoop | None = None
         # Set once the relay has acknowledged this process's subscription.
         self.subscribed: asyncio.Event | None = None
+        # The event loop keeps only weak references to tasks: hold ours, or the
+        # subscription is garbage-collected and live events silently stop.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def relay_path(self) -> str:
@@ -164,7 +167,7 @@ class RelayChannelLayer(InMemoryChannelLayer):
         if self.relay_path and id(loop) not in self._subscribed_loops:
             self._subscribed_loops.add(id(loop))
             self.subscribed = asyncio.Event()
-            loop.create_task(self._subscribe_forever(self.subscribed))
+            self._tasks.add(loop.create_task(self._subscribe_forever(self.subscribed)))
 
     async def _subscribe_forever(self, subscribed: asyncio.Event) -> None:
         while True:

@@ -41,3 +41,10 @@ def test_level_error_is_translated_in_english(personas):
 def test_the_desk_clock_is_mexico_city_by_default(settings):
     assert settings.TIME_ZONE == "America/Mexico_City"
     assert str(timezone.get_current_timezone()) == "America/Mexico_City"
+
+
+def test_an_english_browser_still_gets_spanish_until_switching(personas):
+    client = personas.client("agent")
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="es"' in body
+    assert "Agentes" in body

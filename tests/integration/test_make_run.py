@@ -31,7 +31,7 @@ def free_port() -> int:
 
 def get_json(url: str) -> tuple[int, object]:
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, None
