@@ -317,8 +317,15 @@ NO_COUNTERSIGNATURE = (EntryKind.ANNULMENT, EntryKind.ESCALATION, EntryKind.CALL
 
 def needs_countersignature(entry: Entry) -> bool:
     """Desk entries in a customer's logbook wait for the customer's signature; internal
-    hand-offs, call records and annulments are informative and need none."""
-    return entry.logbook.kind == LogbookKind.CUSTOMER and entry.kind not in NO_COUNTERSIGNATURE
+    hand-offs, call records, annulments and annulled entries need none."""
+    if entry.logbook.kind != LogbookKind.CUSTOMER or entry.kind in NO_COUNTERSIGNATURE:
+        return False
+    # .all() reads the prefetched `referenced_by` when a page loaded it (no query per row).
+    return not any(r.kind == EntryKind.ANNULMENT for r in entry.referenced_by.all())
+
+
+def countersign_deadline(entry: Entry) -> dt.datetime:
+    return entry.created_at + dt.timedelta(days=entry.logbook.countersign_days)
 
 
 def can_countersign(entry: Entry, user: User) -> bool:
@@ -340,6 +347,10 @@ def countersign_entry(
     if drawn_png is not None and (len(drawn_png) > 300_000 or not drawn_png.startswith(b"\x89PNG")):
         raise LogbookError(_("La firma dibujada no es una imagen válida."), code="invalid_drawing")
     acceptance = Acceptance.objects.filter(entry=entry).first()
+    if acceptance is None and now >= countersign_deadline(entry):
+        raise LogbookError(
+            _("La nota ya fue aceptada tácitamente al vencer el plazo."), code="tacit"
+        )
     if acceptance is not None:
         if acceptance.kind == Acceptance.Kind.TACIT:
             raise LogbookError(
@@ -444,8 +455,8 @@ def accept_tacitly(*, now: dt.datetime) -> int:
         .order_by("logbook_id", "number")
     )
     for entry in pending.iterator():
-        deadline = entry.created_at + dt.timedelta(days=entry.logbook.countersign_days)
-        if now >= deadline:
+        deadline = countersign_deadline(entry)
+        if now >= deadline and needs_countersignature(entry):
             with transaction.atomic():
                 _, created = Acceptance.objects.get_or_create(
                     entry=entry, defaults={"kind": Acceptance.Kind.TACIT, "accepted_at": deadline}
@@ -476,7 +487,7 @@ def status_of(entry: Entry, *, now: dt.datetime) -> str:
         return str(acceptance.kind)
     if not needs_countersignature(entry):
         return "not_required"
-    if now >= entry.created_at + dt.timedelta(days=entry.logbook.countersign_days):
+    if now >= countersign_deadline(entry):
         return "tacit"
     return "pending"
 

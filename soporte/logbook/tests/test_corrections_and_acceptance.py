@@ -131,3 +131,23 @@ def test_tacit_acceptance_runs_once(logbook, personas, now):
     first = services.accept_tacitly(now=later)
     assert first >= 1
     assert services.accept_tacitly(now=later) == 0
+
+
+def test_an_annulled_entry_needs_no_countersignature(logbook, personas, now):
+    entry = add_note(logbook, personas.agent, now)
+    services.annul_entry(entry=entry, actor=personas.agent, reason="duplicada", now=now)
+    assert services.status_of(entry, now=now) == "not_required"
+    with pytest.raises(Forbidden):
+        services.countersign_entry(
+            entry=entry, signer=personas.customer_a, method="portal", now=now
+        )
+    assert services.accept_tacitly(now=now + dt.timedelta(days=5)) >= 0
+    assert not Acceptance.objects.filter(entry=entry).exists()
+
+
+def test_a_signature_after_the_deadline_is_refused_even_before_the_job_runs(logbook, personas, now):
+    entry = add_note(logbook, personas.agent, now)
+    with pytest.raises(LogbookError, match="tácitamente"):
+        services.countersign_entry(
+            entry=entry, signer=personas.customer_a, method="portal", now=now + dt.timedelta(days=2)
+        )
