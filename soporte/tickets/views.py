@@ -1,16 +1,886 @@
-"""Pages of tickets (work in progress)."""
+"""Pages of tickets: the desk's queues and ticket page, and the customer portal.
+
+Views are glue: authorise, validate, one service call, render. Every ticket is obtained
+through `Ticket.objects.visible_to(user)`, so another organisation's ticket, note or file
+is a 404, never a 403. Staff pages answer 403 to customers; portal pages send staff to
+the desk's page of the same ticket.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from soporte.directory.models import Agent, Organisation, Person, User
+from soporte.lib import clock
+from soporte.lib.errors import DomainError, Forbidden
+from soporte.logbook import services as logbook
+from soporte.tickets import attachments, queues, search, services, sla
+from soporte.tickets.api import attachment_response
+from soporte.tickets.forms import (
+    ApprovalForm,
+    AssignForm,
+    BulkAssignForm,
+    EscalateForm,
+    NoteForm,
+    PortalTicketForm,
+    ReplyForm,
+    StatusForm,
+    SurveyForm,
+    TicketForm,
+    Upload,
+    add_rule_error,
+    read_files,
+)
+from soporte.tickets.models import (
+    AUXILIARY_WARNING,
+    TRANSITIONS,
+    Approval,
+    Attachment,
+    Channel,
+    Note,
+    Priority,
+    SlaTarget,
+    Status,
+    Survey,
+    Ticket,
+)
+
+SEARCH_LIMIT = 50
+
+# Queue tabs: Spanish slugs in the address, the allow-listed queue names of `queues`.
+QUEUE_SLUGS = {
+    "mis-tickets": "mine",
+    "sin-asignar": "level",
+    "mi-equipo": "team",
+    "vencidos": "breached",
+    "todos": "all",
+}
+SORT_LABELS = {
+    "-updated_at": gettext_lazy("Actividad más reciente"),
+    "updated_at": gettext_lazy("Actividad más antigua"),
+    "-created_at": gettext_lazy("Abiertos más recientemente"),
+    "created_at": gettext_lazy("Abiertos hace más tiempo"),
+}
+# Spanish query parameters of the queue → the filters `queues.page` allows.
+FILTER_PARAMS = {
+    "estado": "status",
+    "nivel": "level",
+    "prioridad": "priority",
+    "organizacion": "organisation",
+    "canal": "channel",
+}
+# How a status button reads; escalation has its own form (a hand-off note, rule X2).
+STATUS_ACTIONS: dict[str, str | Promise] = {
+    Status.ASSIGNED: gettext_lazy("Marcar asignado"),
+    Status.IN_PROGRESS: gettext_lazy("Trabajar en él"),
+    Status.WAITING_CUSTOMER: gettext_lazy("Esperar al cliente"),
+    Status.RESOLVED: gettext_lazy("Resolver"),
+    Status.CLOSED: gettext_lazy("Cerrar"),
+    Status.CANCELLED: gettext_lazy("Cancelar ticket"),
+}
+CLOCK_STATES: dict[str, str | Promise] = {
+    "ok": gettext_lazy("En tiempo"),
+    "warning": gettext_lazy("Por vencer"),
+    "breached": gettext_lazy("Vencido"),
+    "paused": gettext_lazy("En pausa"),
+    "met": gettext_lazy("Cumplido"),
+}
+# The customer follows four steps; the desk's inner states all read "en atención".
+PORTAL_STEPS = [
+    ("received", gettext_lazy("Recibida")),
+    ("working", gettext_lazy("En atención")),
+    ("resolved", gettext_lazy("Resuelta")),
+    ("closed", gettext_lazy("Cerrada")),
+]
+PORTAL_STEP_OF: dict[str, int] = {
+    Status.NEW: 0,
+    Status.ASSIGNED: 1,
+    Status.IN_PROGRESS: 1,
+    Status.WAITING_CUSTOMER: 1,
+    Status.ESCALATED: 1,
+    Status.RESOLVED: 2,
+    Status.CLOSED: 3,
+}
 
 
+# --- access -------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _staff(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_desk_staff:
+        raise PermissionDenied
+    return user
+
+
+def _ticket(request: HttpRequest, number: int) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related(
+            "organisation", "requester__user", "decision_maker", "assignee__user", "area"
+        ),
+        number=number,
+    )
+
+
+def _person(user: User) -> Person | None:
+    return Person.objects.filter(user=user).select_related("organisation").first()
+
+
+def _forbidden(exc: DomainError) -> None:
+    """`Forbidden` is an access answer (403); any other refusal is shown as a message."""
+    if isinstance(exc, Forbidden):
+        raise PermissionDenied(str(exc)) from exc
+
+
+# --- SLA countdowns -----------------------------------------------------------------------
+
+
+def span_text(seconds: int) -> str:
+    """A short duration as people say it: "2 d 3 h", "1 h 20 min", "5 min", "40 s"."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"
+
+
+def countdown_text(due_at: dt.datetime, now: dt.datetime) -> str:
+    """What tickets.js writes every second; rendered once here so the page reads without it."""
+    seconds = int((due_at - now).total_seconds())
+    if seconds >= 0:
+        return _("vence en %(span)s") % {"span": span_text(seconds)}
+    return _("vencido hace %(span)s") % {"span": span_text(-seconds)}
+
+
+def countdown_labels(now: dt.datetime) -> dict[str, str]:
+    return {
+        "due": _("vence en %(span)s"),
+        "overdue": _("vencido hace %(span)s"),
+        "now": now.isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class ClockView:
+    target: str
+    label: str
+    state: str
+    state_label: str
+    due_at: dt.datetime | None
+    met_at: dt.datetime | None
+    paused: bool
+    text: str
+    percent: int
+    elapsed_minutes: int
+    budget_minutes: int
+
+
+def _clock_view(clock_: sla.Clock, now: dt.datetime) -> ClockView:
+    state = clock_.state
+    if clock_.met_at is not None:
+        text = str(CLOCK_STATES[state])
+    elif clock_.paused or clock_.due_at is None:
+        text = _("en pausa")
+    else:
+        text = countdown_text(clock_.due_at, now)
+    return ClockView(
+        target=clock_.target,
+        label=str(SlaTarget(clock_.target).label),
+        state=state,
+        state_label=str(CLOCK_STATES[state]),
+        due_at=clock_.due_at,
+        met_at=clock_.met_at,
+        paused=clock_.paused,
+        text=text,
+        percent=min(100, round(clock_.ratio * 100)),
+        elapsed_minutes=round(clock_.elapsed_seconds / 60),
+        budget_minutes=round(clock_.budget_seconds / 60),
+    )
+
+
+def _clocks(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
+    calendar = sla.desk_calendar(settings.TIME_ZONE)
+    return [_clock_view(c, now) for c in sla.ticket_clocks(ticket, calendar=calendar, now=now)]
+
+
+def nearest(clocks: list[ClockView]) -> ClockView | None:
+    """The running clock due first; a paused one when nothing runs; None when all are met."""
+    running = [c for c in clocks if c.met_at is None]
+    due = [c for c in running if c.due_at is not None]
+    if due:
+        return min(due, key=lambda c: c.due_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+    return running[0] if running else None
+
+
+@dataclass(frozen=True)
+class Row:
+    ticket: Ticket
+    clock: ClockView | None
+
+
+def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
+    calendar = sla.desk_calendar(settings.TIME_ZONE)
+    return [
+        Row(
+            t,
+            nearest([_clock_view(c, now) for c in sla.ticket_clocks(t, calendar=calendar, now=now)])
+            if t.is_open
+            else None,
+        )
+        for t in tickets
+    ]
+
+
+# --- the desk: queues ---------------------------------------------------------------------
+
+
+def _queue_state(request: HttpRequest, user: User) -> dict[str, Any]:
+    """The tab, filters, sort, cursor and search of the queue, from the address."""
+    params = request.GET
+    has_agent = Agent.objects.filter(user=user).exists()
+    default_slug = "mis-tickets" if has_agent else "todos"
+    slug = params.get("cola", default_slug)
+    if slug not in QUEUE_SLUGS:
+        slug = default_slug
+    filters = {FILTER_PARAMS[k]: params.get(k, "").strip() for k in FILTER_PARAMS}
+    sort = params.get("orden", "-updated_at")
+    if sort not in SORT_LABELS:
+        sort = "-updated_at"
+    kept = {"cola": slug, "orden": sort} | {k: params.get(k, "") for k in FILTER_PARAMS}
+    kept = {k: v for k, v in kept.items() if v and not (k == "orden" and v == "-updated_at")}
+    q = params.get("q", "").strip()[:200]
+    if q:
+        kept["q"] = q
+    return {
+        "slug": slug,
+        "queue": QUEUE_SLUGS[slug],
+        "filters": filters,
+        "sort": sort,
+        "cursor": params.get("despues") or None,
+        "q": q,
+        "kept": kept,
+        "query": urlencode(kept),
+    }
+
+
+def _queue_context(request: HttpRequest, user: User, now: dt.datetime) -> dict[str, Any]:
+    state = _queue_state(request, user)
+    next_url = None
+    if state["q"]:
+        tickets = search.search_tickets(user, state["q"], limit=SEARCH_LIMIT)
+    else:
+        result = queues.page(
+            user,
+            queue=state["queue"],
+            filters=state["filters"],
+            sort=state["sort"],
+            cursor=state["cursor"],
+        )
+        tickets = result.tickets
+        if result.next_cursor:
+            next_url = "?" + urlencode(state["kept"] | {"despues": result.next_cursor})
+    tabs = [
+        (slug, queues.QUEUES[name], "?" + urlencode({"cola": slug}))
+        for slug, name in QUEUE_SLUGS.items()
+    ]
+    return {
+        **state,
+        "rows": _rows(tickets, now),
+        "next_url": next_url,
+        "first_url": "?" + state["query"] if state["cursor"] else None,
+        "tabs": tabs,
+        "sorts": SORT_LABELS.items(),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "channels": Channel.choices,
+        "levels": [1, 2, 3, 4],
+        "organisations": Organisation.objects.visible_to(user).order_by("name", "id"),
+        "filtered": any(state["filters"].values()) or state["sort"] != "-updated_at",
+        "countdown_labels": countdown_labels(now),
+        "bulk_form": BulkAssignForm(actor=user),
+        "selected": set(),
+    }
+
+
+@require_GET
 @login_required
-def _todo(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    context = _queue_context(request, user, clock.now())
+    template = "tickets/queue.html"
+    if getattr(request, "htmx", False):
+        template += "#results"
+    return render(request, template, context)
 
 
-queue = ticket_new = bulk_assign = ticket_detail = ticket_status = ticket_assign = _todo
-ticket_escalate = ticket_note = attachment_download = portal_list = portal_new = _todo
-portal_detail = portal_reply = portal_approval = portal_survey = _todo
+@require_POST
+@login_required
+def bulk_assign(request: HttpRequest) -> HttpResponse:
+    """Assign every checked ticket to one agent: all of them, or none (one transaction)."""
+    user = _staff(request)
+    now = clock.now()
+    form = BulkAssignForm(request.POST, actor=user)
+    back = reverse("tickets:queue") + ("?" + request.GET.urlencode() if request.GET else "")
+    if form.is_valid():
+        agent: Agent = form.cleaned_data["agent"]
+        tickets = list(form.cleaned_data["tickets"].order_by("number"))
+        current: Ticket | None = None
+        try:
+            with transaction.atomic():
+                for current in tickets:
+                    services.assign_ticket(ticket=current, actor=user, agent=agent, now=now)
+        except DomainError as exc:
+            _forbidden(exc)
+            prefix = f"{current.folio}: " if current else ""
+            form.add_error(None, prefix + str(exc) + " " + _("No se asignó ningún ticket."))
+        else:
+            messages.success(
+                request,
+                _("%(count)d tickets asignados a %(agent)s.")
+                % {"count": len(tickets), "agent": agent.name}
+                if len(tickets) != 1
+                else _("%(folio)s asignado a %(agent)s.")
+                % {"folio": tickets[0].folio, "agent": agent.name},
+            )
+            return redirect(back)
+    context = _queue_context(request, user, now)
+    context["bulk_form"] = form
+    context["selected"] = {int(v) for v in request.POST.getlist("tickets") if v.isdigit()}
+    return render(request, "tickets/queue.html", context)
+
+
+# --- the desk: a new ticket ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    user = _staff(request)
+    if request.method == "POST":
+        form = TicketForm(request.POST, actor=user)
+        if form.is_valid():
+            try:
+                ticket = services.open_ticket(actor=user, data=form.new_ticket(), now=clock.now())
+            except DomainError as exc:
+                _forbidden(exc)
+                add_rule_error(form, exc.code, str(exc))
+            else:
+                messages.success(request, _("Ticket %(folio)s abierto.") % {"folio": ticket.folio})
+                return redirect("tickets:detail", ticket.number)
+    else:
+        initial = {"organisation": request.GET.get("organisation", "")}
+        form = TicketForm(initial=initial, actor=user)
+    context = {"form": form, "auxiliary_warning": AUXILIARY_WARNING}
+    template = "tickets/ticket_form.html"
+    # Choosing the organisation reloads only the people it has (requester, decision-maker).
+    if getattr(request, "htmx", False) and request.method == "GET":
+        template += "#people"
+    return render(request, template, context)
+
+
+# --- the desk: one ticket -----------------------------------------------------------------
+
+
+def _notes(ticket: Ticket, *, public_only: bool) -> list[Note]:
+    notes = ticket.notes.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+    )
+    if public_only:
+        notes = notes.filter(internal=False)
+    return list(notes.order_by("created_at", "id"))
+
+
+def _render_detail(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    now: dt.datetime,
+    status: int = 200,
+    **forms: Any,
+) -> HttpResponse:
+    user = _user(request)
+    me = Agent.objects.filter(user=user).first()
+    clocks = _clocks(ticket, now)
+    transitions = [
+        (value, STATUS_ACTIONS[value])
+        for value in Status.values
+        if value in TRANSITIONS.get(ticket.status, frozenset()) and value in STATUS_ACTIONS
+    ]
+    handoff = services.handoff_for(ticket)
+    escalate_initial = {
+        "to_level": min(ticket.level + 1, 4),
+        "customer_name": ticket.requester.full_name,
+    }
+    context = {
+        "ticket": ticket,
+        "handoff": handoff,
+        "clocks": clocks,
+        "nearest": nearest(clocks),
+        "notes": _notes(ticket, public_only=False),
+        "ticket_files": ticket.attachments.filter(note__isnull=True).order_by("id"),
+        "files": list(ticket.attachments.select_related("note").order_by("id")),
+        "transitions": transitions,
+        "me": me,
+        "can_take": me is not None and ticket.is_open and ticket.assignee_id != me.pk,
+        "survey": Survey.objects.filter(ticket=ticket).first(),
+        "timeline": logbook.timeline(actor=user, subject_type="ticket", subject_id=ticket.folio),
+        "status_form": forms.get("status_form") or StatusForm(),
+        "assign_form": forms.get("assign_form") or AssignForm(actor=user),
+        "escalate_form": forms.get("escalate_form") or EscalateForm(initial=escalate_initial),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "open_escalate": "escalate_form" in forms,
+        "countdown_labels": countdown_labels(now),
+        "auxiliary_warning": AUXILIARY_WARNING,
+        "Approval": Approval,
+    }
+    return render(request, "tickets/ticket_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    _staff(request)
+    return _render_detail(request, _ticket(request, number), now=clock.now())
+
+
+@require_POST
+@login_required
+def ticket_status(request: HttpRequest, number: int) -> HttpResponse:
+    user = _staff(request)
+    ticket = _ticket(request, number)
+    now = clock.now()
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            changed = services.change_status(
+                ticket=ticket,
+                actor=user,
+                to_status=form.cleaned_data["to_status"],
+                comment=form.cleaned_data["comment"],
+                now=now,
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(folio)s ahora está «%(status)s».")
+                % {"folio": changed.folio, "status": changed.get_status_display()},
+            )
+            return redirect("tickets:detail", ticket.number)
+    return _render_detail(request, ticket, now=now, status_form=form)
+
+
+@require_POST
+@login_required
+def ticket_assign(request: HttpRequest, number: int) -> HttpResponse:
+    user = _staff(request)
+    ticket = _ticket(request, number)
+    now = clock.now()
+    form = AssignForm(request.POST, actor=user)
+    if form.is_valid():
+        agent = form.cleaned_data["agent"]
+        try:
+            services.assign_ticket(ticket=ticket, actor=user, agent=agent, now=now)
+        except DomainError as exc:
+            _forbidden(exc)
+            form.add_error("agent", str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(folio)s asignado a %(agent)s.") % {"folio": ticket.folio, "agent": agent.name},
+            )
+            return redirect("tickets:detail", ticket.number)
+    return _render_detail(request, ticket, now=now, assign_form=form)
+
+
+@require_POST
+@login_required
+def ticket_escalate(request: HttpRequest, number: int) -> HttpResponse:
+    user = _staff(request)
+    ticket = _ticket(request, number)
+    now = clock.now()
+    form = EscalateForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            escalation = services.escalate_ticket(
+                ticket=ticket,
+                actor=user,
+                to_level=data["to_level"],
+                to_area=data["to_area"],
+                customer_name=data["customer_name"],
+                reason=data["reason"],
+                tried=data["tried"],
+                now=now,
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            add_rule_error(form, exc.code, str(exc))
+        else:
+            if escalation.to_agent_id:
+                text = _("%(folio)s escalado al nivel %(level)d: lo recibe %(agent)s.") % {
+                    "folio": ticket.folio,
+                    "level": escalation.to_level,
+                    "agent": escalation.to_agent.name,  # type: ignore[union-attr]
+                }
+            else:
+                text = _("%(folio)s escalado al nivel %(level)d: espera en la cola del nivel.") % {
+                    "folio": ticket.folio,
+                    "level": escalation.to_level,
+                }
+            messages.success(request, text)
+            return redirect("tickets:detail", ticket.number)
+    return _render_detail(request, ticket, now=now, escalate_form=form)
+
+
+def _add_note(
+    *, ticket: Ticket, author: User, body: str, internal: bool, files: list[Upload]
+) -> Note:
+    """The note and its files are one change: a file that fails leaves no note behind."""
+    attachments.check_upload(ticket, [(f.name, f.data) for f in files])
+    now = clock.now()
+    with transaction.atomic():
+        note = services.add_note(
+            ticket=ticket, author=author, body=body, internal=internal, now=now
+        )
+        for upload in files:
+            attachments.store(
+                ticket=ticket,
+                uploaded_by=author,
+                name=upload.name,
+                data=upload.data,
+                content_type=upload.content_type,
+                now=now,
+                note=note,
+            )
+    return note
+
+
+@require_POST
+@login_required
+def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
+    user = _staff(request)
+    ticket = _ticket(request, number)
+    form = NoteForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            note = _add_note(
+                ticket=ticket,
+                author=user,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"],
+                files=read_files(form.cleaned_data["uploads"]),
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            add_rule_error(form, exc.code, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Nota interna guardada.")
+                if note.internal
+                else _("Respuesta enviada: el cliente la ve en el portal."),
+            )
+            return redirect(reverse("tickets:detail", args=[ticket.number]) + f"#nota-{note.pk}")
+    return _render_detail(request, ticket, now=clock.now(), note_form=form)
+
+
+@require_GET
+@login_required
+def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+    """Always a download (never rendered inline); customers never get an internal note's file."""
+    ticket = _ticket(request, number)
+    found = Attachment.objects.filter(pk=attachment_id, ticket=ticket).select_related("note")
+    attachment = get_object_or_404(found)
+    if (
+        not _user(request).is_desk_staff
+        and attachment.note is not None
+        and attachment.note.internal
+    ):
+        raise Http404
+    return attachment_response(attachment)
+
+
+# --- the customer portal ------------------------------------------------------------------
+
+
+def _customer(request: HttpRequest) -> User | None:
+    """The customer, or None for staff (who are sent to the desk's pages)."""
+    user = _user(request)
+    return None if user.is_desk_staff else user
+
+
+@require_GET
+@login_required
+def portal_list(request: HttpRequest) -> HttpResponse:
+    user = _customer(request)
+    if user is None:
+        return redirect("tickets:queue")
+    only_open = request.GET.get("estado", "abiertas") != "todas"
+    q = request.GET.get("q", "").strip()[:200]
+    next_url = None
+    if q:
+        tickets = search.search_tickets(user, q, limit=SEARCH_LIMIT)
+    else:
+        result = queues.page(
+            user,
+            queue="all",
+            filters={"status": "open"} if only_open else {},
+            cursor=request.GET.get("despues") or None,
+        )
+        tickets = result.tickets
+        if result.next_cursor:
+            next_url = "?" + urlencode(
+                {"estado": "abiertas" if only_open else "todas", "despues": result.next_cursor}
+            )
+    person = _person(user)
+    answered = set(
+        Survey.objects.filter(ticket__in=[t.pk for t in tickets]).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    rows = [
+        {
+            "ticket": t,
+            "step": PORTAL_STEP_OF.get(t.status),
+            "needs_approval": _can_decide(t, person),
+            "needs_survey": _can_answer_survey(t, user) and t.pk not in answered,
+        }
+        for t in tickets
+    ]
+    context = {
+        "rows": rows,
+        "only_open": only_open,
+        "q": q,
+        "next_url": next_url,
+        "first_url": ("?estado=" + ("abiertas" if only_open else "todas"))
+        if request.GET.get("despues")
+        else None,
+        "person": person,
+    }
+    template = "tickets/portal_list.html"
+    if getattr(request, "htmx", False):
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def portal_new(request: HttpRequest) -> HttpResponse:
+    user = _customer(request)
+    if user is None:
+        return redirect("tickets:new")
+    person = _person(user)
+    if request.method == "POST":
+        form = PortalTicketForm(request.POST, request.FILES, actor=user, person=person)
+        if person is None:
+            form.add_error(
+                None,
+                _(
+                    "Su usuario no está registrado como persona de su organización; llame a la mesa."
+                ),
+            )
+        elif form.is_valid():
+            try:
+                ticket = _open_from_portal(user, form.new_ticket(person), form)
+            except DomainError as exc:
+                _forbidden(exc)
+                add_rule_error(form, exc.code, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Recibimos su solicitud %(folio)s. Le avisaremos de cada avance.")
+                    % {"folio": ticket.folio},
+                )
+                return redirect("tickets:portal_detail", ticket.number)
+    else:
+        form = PortalTicketForm(actor=user, person=person)
+    return render(request, "tickets/portal_form.html", {"form": form, "person": person})
+
+
+def _open_from_portal(user: User, data: services.NewTicket, form: PortalTicketForm) -> Ticket:
+    """The ticket and its first files are one change: a refused file opens no ticket."""
+    files = read_files(form.cleaned_data["uploads"])
+    now = clock.now()
+    with transaction.atomic():
+        ticket = services.open_ticket(actor=user, data=data, now=now)
+        attachments.check_upload(ticket, [(f.name, f.data) for f in files])
+        for upload in files:
+            attachments.store(
+                ticket=ticket,
+                uploaded_by=user,
+                name=upload.name,
+                data=upload.data,
+                content_type=upload.content_type,
+                now=now,
+            )
+    return ticket
+
+
+def _can_decide(ticket: Ticket, person: Person | None) -> bool:
+    return (
+        person is not None
+        and ticket.approval == Approval.PENDING
+        and person.can_decide
+        and person.organisation_id == ticket.organisation_id
+        and ticket.decision_maker_id in (None, person.pk)
+    )
+
+
+def _can_answer_survey(ticket: Ticket, user: User) -> bool:
+    return ticket.status in (Status.RESOLVED, Status.CLOSED) and (
+        ticket.requester.user_id == user.pk
+    )
+
+
+def _render_portal(
+    request: HttpRequest, ticket: Ticket, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    user = _user(request)
+    person = _person(user)
+    survey = Survey.objects.filter(ticket=ticket).first()
+    notes = _notes(ticket, public_only=True)
+    changes = ticket.status_changes.order_by("at", "id")
+    context = {
+        "ticket": ticket,
+        "notes": notes,
+        "ticket_files": ticket.attachments.filter(note__isnull=True).order_by("id"),
+        "steps": PORTAL_STEPS,
+        "step": PORTAL_STEP_OF.get(ticket.status),
+        "changes": changes,
+        "can_reply": ticket.status not in (Status.CLOSED, Status.CANCELLED),
+        "can_decide": _can_decide(ticket, person),
+        "survey": survey,
+        "can_answer_survey": survey is None and _can_answer_survey(ticket, user),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "approval_form": forms.get("approval_form") or ApprovalForm(),
+        "survey_form": forms.get("survey_form") or SurveyForm(),
+        "Approval": Approval,
+        "Status": Status,
+    }
+    return render(request, "tickets/portal_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def portal_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    if _customer(request) is None:
+        return redirect("tickets:detail", ticket.number)
+    return _render_portal(request, ticket)
+
+
+@require_POST
+@login_required
+def portal_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    user = _customer(request)
+    if user is None:
+        raise PermissionDenied
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            note = _add_note(
+                ticket=ticket,
+                author=user,
+                body=form.cleaned_data["body"],
+                internal=False,
+                files=read_files(form.cleaned_data["uploads"]),
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            add_rule_error(form, exc.code, str(exc))
+        else:
+            messages.success(request, _("Enviamos su respuesta a la mesa de ayuda."))
+            return redirect(
+                reverse("tickets:portal_detail", args=[ticket.number]) + f"#nota-{note.pk}"
+            )
+    return _render_portal(request, ticket, reply_form=form)
+
+
+@require_POST
+@login_required
+def portal_approval(request: HttpRequest, number: int) -> HttpResponse:
+    """The decision-maker approves or rejects chargeable work (indirect attention)."""
+    ticket = _ticket(request, number)
+    user = _customer(request)
+    if user is None:
+        raise PermissionDenied
+    form = ApprovalForm(request.POST)
+    if form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.decide_approval(
+                ticket=ticket,
+                actor=user,
+                approve=approve,
+                comment=form.cleaned_data["comment"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Aprobó el trabajo con costo; la mesa continúa.")
+                if approve
+                else _("Rechazó el trabajo con costo; la mesa se lo confirmará."),
+            )
+            return redirect("tickets:portal_detail", ticket.number)
+    return _render_portal(request, ticket, approval_form=form)
+
+
+@require_POST
+@login_required
+def portal_survey(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket(request, number)
+    user = _customer(request)
+    if user is None:
+        raise PermissionDenied
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_survey(
+                ticket=ticket,
+                actor=user,
+                satisfaction=form.cleaned_data["satisfaction"],
+                resolved=form.cleaned_data["resolved"],
+                comment=form.cleaned_data["comment"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            add_rule_error(form, exc.code, str(exc))
+        else:
+            messages.success(request, _("Gracias por responder la encuesta."))
+            return redirect("tickets:portal_detail", ticket.number)
+    return _render_portal(request, ticket, survey_form=form)
