@@ -107,6 +107,7 @@ class TicketForm(forms.Form):
     requester = forms.ModelChoiceField(
         label=_("Solicitante"),
         queryset=Person.objects.none(),
+        empty_label=_("Elija al solicitante…"),
         help_text=_("Quien reporta el problema."),
     )
     decision_maker = forms.ModelChoiceField(
@@ -337,7 +338,7 @@ class ApprovalForm(forms.Form):
         choices=[("approve", _("Aprobar")), ("reject", _("Rechazar"))],
         error_messages={"required": _("Elija aprobar o rechazar.")},
     )
-    comment = forms.CharField(label=_("Comentario (opcional)"), required=False, max_length=500)
+    comment = forms.CharField(label=_("Comentario"), required=False, max_length=500)
 
 
 SATISFACTION = [
@@ -365,5 +366,5 @@ class SurveyForm(forms.Form):
         error_messages={"required": _("Responda sí o no.")},
     )
     comment = forms.CharField(
-        label=_("Comentario (opcional)"), required=False, max_length=2000, widget=_textarea(3)
+        label=_("Comentario"), required=False, max_length=2000, widget=_textarea(3)
     )
