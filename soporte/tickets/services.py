@@ -13,6 +13,7 @@ from soporte.directory.models import Agent, Area, Organisation, Person, Presence
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
+from soporte.tickets import mail
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
     OPEN_STATUSES,
@@ -178,6 +179,7 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
         fields=fields,
         now=now,
     )
+    mail.notify_ticket_opened(ticket)
     return ticket
 
 
@@ -242,6 +244,7 @@ def change_status(
         fields={"comment": comment} if comment else {},
         now=now,
     )
+    mail.notify_status_changed(ticket, previous=previous)
     return ticket
 
 
@@ -277,7 +280,9 @@ def escalate_ticket(
     automatic: bool = False,
 ) -> Escalation:
     """Escalate up a level or sideways to an area, always with a hand-off note (rule X2)."""
-    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=ticket.pk)
+    )
     if not actor.is_desk_staff:
         raise Forbidden(_("Solo el personal de la mesa escala tickets."))
     if not ticket.is_open:
@@ -355,6 +360,7 @@ def escalate_ticket(
         },
         now=now,
     )
+    mail.notify_ticket_escalated(escalation)
     return escalation
 
 
@@ -408,6 +414,7 @@ def add_note(
         ticket.last_update_at = now
         ticket.first_response_at = ticket.first_response_at or now
     ticket.save(update_fields=["updated_at", "last_update_at", "first_response_at"])
+    mail.notify_note_added(note)
     return note
 
 
@@ -496,7 +503,7 @@ def decide_approval(
 ) -> Ticket:
     """The decision-maker approves or rejects chargeable work (indirect attention)."""
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("decision_maker", "requester")
         .get(pk=ticket.pk)
     )
@@ -540,7 +547,9 @@ def answer_survey(
     comment: str = "",
 ) -> Survey:
     """The requester rates the resolution once (satisfaction 1–5, "¿se resolvió su problema?")."""
-    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("requester").get(pk=ticket.pk)
+    )
     if ticket.requester.user_id != actor.pk:
         raise Forbidden(_("La encuesta la responde quien hizo la solicitud."))
     if ticket.status not in (Status.RESOLVED, Status.CLOSED):
