@@ -10,3 +10,15 @@ from soporte.tickets import services
 def sweep_sla(now: dt.datetime) -> None:
     """Warn assignees at 75 % of a target; on breach tell supervisors and escalate."""
     services.sweep_sla(now=now)
+
+
+@periodic(seconds=60)
+def poll_mailbox(now: dt.datetime) -> None:
+    """Read the desk's IMAP mailbox when one is configured (IMAP_HOST); otherwise nothing."""
+    import os
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if getattr(settings, "IMAP_HOST", "") or os.environ.get("IMAP_HOST"):
+        call_command("mail_poll")
