@@ -75,10 +75,21 @@ def read_files(files: list[Any]) -> list[Upload]:
     ]
 
 
+# The page already shows the auxiliary warning above its checkbox; the error says what to do.
+ERROR_HINTS = {
+    "auxiliary_acknowledgement": _(
+        "Marque la casilla: el cliente debe darse por enterado de la advertencia."
+    ),
+}
+
+
 def add_rule_error(form: forms.Form, code: str, message: str) -> None:
     """Show a service's refusal next to the field it is about (or on top of the form)."""
     field = ERROR_FIELDS.get(code)
-    form.add_error(field if field in form.fields else None, message)
+    if field in form.fields:
+        form.add_error(field, str(ERROR_HINTS.get(code, message)))
+    else:
+        form.add_error(None, message)
 
 
 def _textarea(rows: int = 4) -> forms.Textarea:

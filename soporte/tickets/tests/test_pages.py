@@ -449,7 +449,9 @@ def test_a_refused_ticket_keeps_everything_typed(personas):
 def test_auxiliary_support_requires_the_acknowledgement(personas):
     client = personas.client("agent")
     refused = client.post("/tickets/nuevo/", new_ticket_form(personas, support_kind="auxiliary"))
-    assert str(AUXILIARY_WARNING) in refused.content.decode()
+    html = refused.content.decode()
+    assert str(AUXILIARY_WARNING) in html
+    assert "Marque la casilla: el cliente debe darse por enterado" in html
     assert not Ticket.objects.exists()
 
     client.post(
