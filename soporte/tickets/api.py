@@ -6,6 +6,7 @@ import datetime as dt
 from typing import cast
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -197,7 +198,7 @@ def detail(ticket: Ticket, request: HttpRequest) -> TicketDetailOut:
         ],
         attachments=[
             {"id": a.pk, "name": a.original_name, "size": a.size, "content_type": a.content_type}
-            for a in ticket.attachments.order_by("id")
+            for a in visible_attachments(ticket, request).order_by("id")
         ],
     )
 
@@ -375,8 +376,16 @@ def upload(
 @router.get("tickets/{number}/attachments/{attachment_id}", response={200: None, 404: ErrorOut})
 def download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
     ticket = _ticket(request, number)
-    attachment = get_object_or_404(Attachment, pk=attachment_id, ticket=ticket)
+    attachment = get_object_or_404(visible_attachments(ticket, request), pk=attachment_id)
     return attachment_response(attachment)
+
+
+def visible_attachments(ticket: Ticket, request: HttpRequest) -> QuerySet[Attachment]:
+    """Files of internal notes are for the desk only."""
+    files = ticket.attachments.all()
+    if not _me(request).is_desk_staff:
+        files = files.exclude(note__internal=True)
+    return files
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:

@@ -70,19 +70,12 @@ OPEN_STATUSES = (
 
 # The only legal moves of the workflow (anything else is refused with a Spanish message).
 TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.ASSIGNED, Status.ESCALATED, Status.CANCELLED}),
+    # "Escalado" is reached only through escalate_ticket, which demands the hand-off note (X2).
+    Status.NEW: frozenset({Status.ASSIGNED, Status.CANCELLED}),
     Status.ASSIGNED: frozenset(
-        {
-            Status.IN_PROGRESS,
-            Status.WAITING_CUSTOMER,
-            Status.ESCALATED,
-            Status.RESOLVED,
-            Status.CANCELLED,
-        }
+        {Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.RESOLVED, Status.CANCELLED}
     ),
-    Status.IN_PROGRESS: frozenset(
-        {Status.WAITING_CUSTOMER, Status.ESCALATED, Status.RESOLVED, Status.CANCELLED}
-    ),
+    Status.IN_PROGRESS: frozenset({Status.WAITING_CUSTOMER, Status.RESOLVED, Status.CANCELLED}),
     Status.WAITING_CUSTOMER: frozenset({Status.IN_PROGRESS, Status.RESOLVED, Status.CANCELLED}),
     Status.ESCALATED: frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.CANCELLED}),
     Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),

@@ -409,11 +409,25 @@ def add_note(
     note = Note.objects.create(
         ticket=ticket, author=author, body=body.strip(), internal=internal, created_at=now
     )
+    if author.is_customer and ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
+        # The customer answered (or came back): the clock runs again and the desk sees it.
+        StatusChange.objects.create(
+            ticket=ticket,
+            from_status=ticket.status,
+            to_status=Status.IN_PROGRESS,
+            actor=author,
+            at=now,
+            comment=_("Respuesta del cliente"),
+        )
+        ticket.status = Status.IN_PROGRESS
+        ticket.resolved_at = None
     ticket.updated_at = now
     if author.is_desk_staff and not internal:
         ticket.last_update_at = now
         ticket.first_response_at = ticket.first_response_at or now
-    ticket.save(update_fields=["updated_at", "last_update_at", "first_response_at"])
+    ticket.save(
+        update_fields=["updated_at", "last_update_at", "first_response_at", "status", "resolved_at"]
+    )
     mail.notify_note_added(note)
     return note
 

@@ -82,6 +82,7 @@ def log_in(page: Page, username: str) -> None:
 
 
 def draw_with_mouse(page: Page) -> None:
+    page.locator("canvas[data-signature-pad]").scroll_into_view_if_needed()
     box = page.locator("canvas[data-signature-pad]").bounding_box()
     assert box is not None
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
@@ -94,6 +95,7 @@ def draw_with_mouse(page: Page) -> None:
 
 def draw_with_finger(page: Page, context: BrowserContext) -> None:
     """A finger stroke through Chromium's touch emulation (pointer events of type touch)."""
+    page.locator("canvas[data-signature-pad]").scroll_into_view_if_needed()
     box = page.locator("canvas[data-signature-pad]").bounding_box()
     assert box is not None
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]

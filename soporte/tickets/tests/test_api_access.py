@@ -259,3 +259,28 @@ def test_every_ticket_route_is_covered_here():
         if any("tickets" in o.get("tags", []) for o in ops.values())
     }
     assert paths == covered
+
+
+def test_files_of_internal_notes_are_hidden_from_customers(
+    personas, ticket, settings, tmp_path, now
+):
+    settings.MEDIA_ROOT = tmp_path
+    note = services.add_note(
+        ticket=ticket, author=personas.agent, body="Contraseña del router", internal=True, now=now
+    )
+    secret = attachments.store(
+        ticket=ticket,
+        uploaded_by=personas.agent,
+        name="router.txt",
+        data=b"admin:1234",
+        content_type="text/plain",
+        now=now,
+        note=note,
+    )
+    customer = personas.client("customer_a")
+    assert customer.get(f"/api/v1/tickets/{ticket.number}").json()["attachments"] == []
+    assert (
+        customer.get(f"/api/v1/tickets/{ticket.number}/attachments/{secret.pk}").status_code == 404
+    )
+    staff = personas.client("agent").get(f"/api/v1/tickets/{ticket.number}").json()["attachments"]
+    assert [a["id"] for a in staff] == [secret.pk]

@@ -162,3 +162,22 @@ def test_an_agent_below_the_ticket_level_cannot_take_it(personas, ticket, now):
     junior = make_agent("pepe.junior", level=1)
     with pytest.raises(TicketError, match="nivel 1"):
         services.assign_ticket(ticket=ticket, actor=personas.supervisor, agent=junior, now=now)
+
+
+def test_escalated_is_reached_only_through_an_escalation_with_hand_off(personas, ticket, now):
+    with pytest.raises(TicketError, match="No se puede pasar"):
+        services.change_status(
+            ticket=ticket, actor=personas.agent, to_status=Status.ESCALATED, now=now
+        )
+
+
+@pytest.mark.parametrize("waiting", [Status.WAITING_CUSTOMER, Status.RESOLVED])
+def test_a_customer_reply_puts_the_ticket_back_in_progress(personas, ticket, now, waiting):
+    Ticket.objects.filter(pk=ticket.pk).update(status=waiting)
+    services.add_note(
+        ticket=ticket, author=personas.customer_a, body="Ya reinicié y sigue igual", now=now
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    change = StatusChange.objects.get(ticket=ticket)
+    assert (change.from_status, change.actor) == (waiting, personas.customer_a)
