@@ -246,13 +246,9 @@ class Row:
 
 def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
     calendar = sla.desk_calendar(settings.TIME_ZONE)
+    clocks = sla.clocks_for([t for t in tickets if t.is_open], calendar=calendar, now=now)
     return [
-        Row(
-            t,
-            nearest([_clock_view(c, now) for c in sla.ticket_clocks(t, calendar=calendar, now=now)])
-            if t.is_open
-            else None,
-        )
+        Row(t, nearest([_clock_view(c, now) for c in clocks[t.pk]]) if t.is_open else None)
         for t in tickets
     ]
 
