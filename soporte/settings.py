@@ -238,5 +238,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 
+# Signing keys of the bitácora are encrypted with a key derived from this (SECRET_KEY if
+# empty). Keep it stable: a new value makes the stored private keys unreadable.
+LOGBOOK_KEY_SECRET = env_str("LOGBOOK_KEY_SECRET")
+
+# E-mail intake (IMAP polling is on when IMAP_HOST is set).
+IMAP_HOST = env_str("IMAP_HOST")
+SOPORTE_MAIL_DOMAIN = env_str("SOPORTE_MAIL_DOMAIN", "soporte.local")
+
 # The desk (the support team running this instance).
 DESK_NAME = env_str("DESK_NAME", "Mesa de ayuda")
