@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -109,13 +109,22 @@ def _customer_organisation_id(actor: Any) -> int | None:
     return int(actor.organisation_id) if actor.organisation_id else None
 
 
+QS = TypeVar("QS", bound="models.QuerySet[Any]")
+
+
+def scoped_to_organisation(queryset: QS, actor: Any, field: str = "organisation_id") -> QS:
+    """The one rule behind every `visible_to`: staff see all; a customer only the rows of
+    their own organisation; anybody else nothing."""
+    if _actor_is_staff(actor):
+        return queryset.all()
+    org_id = _customer_organisation_id(actor)
+    return queryset.filter(**{field: org_id}) if org_id else queryset.none()
+
+
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def visible_to(self, actor: Any) -> OrganisationQuerySet:
         """Staff see every organisation; a customer sees only their own."""
-        if _actor_is_staff(actor):
-            return self.all()
-        org_id = _customer_organisation_id(actor)
-        return self.filter(pk=org_id) if org_id else self.none()
+        return scoped_to_organisation(self, actor, field="pk")
 
 
 class Organisation(models.Model):
@@ -154,10 +163,7 @@ class ContactRole(models.TextChoices):
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, actor: Any) -> PersonQuerySet:
-        if _actor_is_staff(actor):
-            return self.all()
-        org_id = _customer_organisation_id(actor)
-        return self.filter(organisation_id=org_id) if org_id else self.none()
+        return scoped_to_organisation(self, actor)
 
     def decision_makers(self) -> PersonQuerySet:
         return self.filter(contact_role__in=[ContactRole.DECISION_MAKER, ContactRole.BOTH])

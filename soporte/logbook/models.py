@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from soporte.directory.models import Role
+from soporte.directory.models import scoped_to_organisation
 
 
 class LogbookKind(models.TextChoices):
@@ -27,14 +27,9 @@ class LogbookKind(models.TextChoices):
 
 class LogbookQuerySet(models.QuerySet["Logbook"]):
     def visible_to(self, actor: Any) -> LogbookQuerySet:
-        """Staff see every logbook; a customer only their organisation's."""
-        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-            return self.none()
-        if actor.role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
-            return self.all()
-        if actor.role == Role.CUSTOMER and actor.organisation_id:
-            return self.filter(organisation_id=actor.organisation_id, kind=LogbookKind.CUSTOMER)
-        return self.none()
+        """Staff see every logbook; a customer only their organisation's (never the desk's
+        internal one, which belongs to no organisation)."""
+        return scoped_to_organisation(self, actor)
 
 
 class Logbook(models.Model):

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from soporte.directory.models import Role
+from soporte.directory.models import scoped_to_organisation
 
 
 class Channel(models.TextChoices):
@@ -94,13 +94,7 @@ class Approval(models.TextChoices):
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def visible_to(self, actor: Any) -> TicketQuerySet:
         """Staff see every ticket; a customer only their organisation's."""
-        if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-            return self.none()
-        if actor.role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
-            return self.all()
-        if actor.role == Role.CUSTOMER and actor.organisation_id:
-            return self.filter(organisation_id=actor.organisation_id)
-        return self.none()
+        return scoped_to_organisation(self, actor)
 
     def open(self) -> TicketQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
