@@ -191,14 +191,22 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
-            # "Mine": an agent's open tickets, newest activity first (keyset on updated_at, id).
+            # "Mine": an agent's open tickets in date order (partial: closed history is most
+            # rows and no queue reads it; bench/RESULTS.md measured 212 ms -> 1 ms at 1M).
             models.Index(
-                fields=["assignee", "status", "updated_at", "id"], name="tickets_mine_idx"
+                fields=["assignee", "updated_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="tickets_mine_open_idx",
             ),
             # "My level's unassigned" queue.
             models.Index(
-                fields=["level", "status", "updated_at", "id"], name="tickets_level_queue_idx"
+                fields=["level", "updated_at", "id"],
+                condition=Q(assignee__isnull=True, status__in=OPEN_STATUSES),
+                name="tickets_level_open_idx",
             ),
+            # "All" tab and the keyset cursor on the default and alternative sorts.
+            models.Index(fields=["updated_at", "id"], name="tickets_updated_idx"),
+            models.Index(fields=["created_at", "id"], name="tickets_created_idx"),
             # The portal: an organisation's tickets.
             models.Index(fields=["organisation", "updated_at", "id"], name="tickets_org_idx"),
         ]

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import Agent, Area, Organisation, Person, Presence, User
+from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
@@ -445,70 +446,87 @@ def _notify(recipients: list[str], subject: str, body: str) -> None:
         transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
 
 
-@transaction.atomic
 def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
     """The background job: warn at 75 %, and on breach notify supervisors and escalate."""
     from django.conf import settings as dj_settings
 
     from soporte.directory.models import MANAGER_ROLES
     from soporte.tickets import sla
-    from soporte.tickets.models import SlaAlert, SlaPolicy
 
     calendar = sla.desk_calendar(dj_settings.TIME_ZONE)
     counts = {"warnings": 0, "breaches": 0, "escalations": 0}
     supervisors = list(User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("id"))
     tickets = Ticket.objects.open().select_related("assignee__user", "requester").order_by("id")
+    # One short transaction per ticket: a sweep over thousands of open tickets must not hold
+    # SQLite's write lock for its whole run (bench/RESULTS.md, "Tickets").
     for ticket in tickets.iterator(chunk_size=500):
-        for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
-            state = clock.state
-            if state not in ("warning", "breached") or clock.met_at is not None:
-                continue
-            kind = SlaAlert.Kind.BREACH if state == "breached" else SlaAlert.Kind.WARNING
-            _alert, created = SlaAlert.objects.get_or_create(
-                ticket=ticket,
-                target=clock.target,
-                kind=kind,
-                cycle_start_at=clock.started_at,
-                defaults={"at": now},
+        with transaction.atomic():
+            _sweep_ticket(
+                ticket, calendar=calendar, supervisors=supervisors, counts=counts, now=now
             )
-            if not created:
-                continue
-            label = sla.SlaTarget(clock.target).label
-            if kind == SlaAlert.Kind.WARNING:
-                counts["warnings"] += 1
-                if ticket.assignee:
-                    _notify(
-                        [ticket.assignee.user.email],
-                        _("[%(folio)s] SLA al 75 %%: %(target)s")
-                        % {"folio": ticket.folio, "target": label},
-                        _("El ticket %(folio)s lleva el 75 %% del plazo de %(target)s.")
-                        % {"folio": ticket.folio, "target": label},
-                    )
-                continue
-            counts["breaches"] += 1
-            _notify(
-                [s.email for s in supervisors],
-                _("[%(folio)s] SLA vencido: %(target)s") % {"folio": ticket.folio, "target": label},
-                _("El ticket %(folio)s venció su plazo de %(target)s.")
-                % {"folio": ticket.folio, "target": label},
-            )
-            policy = SlaPolicy.objects.filter(level=ticket.level, priority=ticket.priority).first()
-            if policy and policy.escalate_on_breach and ticket.level < 4 and supervisors:
-                escalate_ticket(
-                    ticket=ticket,
-                    actor=supervisors[0],
-                    to_level=ticket.level + 1,
-                    to_area=None,
-                    customer_name=ticket.requester.full_name,
-                    reason=_("Plazo de %(target)s vencido (escalamiento automático).")
-                    % {"target": label},
-                    tried=_("Ver las notas del ticket %(folio)s.") % {"folio": ticket.folio},
-                    now=now,
-                    automatic=True,
-                )
-                counts["escalations"] += 1
-                break  # the ticket moved; its clocks are read again on the next sweep
     return counts
+
+
+def _sweep_ticket(
+    ticket: Ticket,
+    *,
+    calendar: Calendar,
+    supervisors: list[User],
+    counts: dict[str, int],
+    now: dt.datetime,
+) -> None:
+    from soporte.tickets import sla
+    from soporte.tickets.models import SlaAlert, SlaPolicy
+
+    for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
+        state = clock.state
+        if state not in ("warning", "breached") or clock.met_at is not None:
+            continue
+        kind = SlaAlert.Kind.BREACH if state == "breached" else SlaAlert.Kind.WARNING
+        _alert, created = SlaAlert.objects.get_or_create(
+            ticket=ticket,
+            target=clock.target,
+            kind=kind,
+            cycle_start_at=clock.started_at,
+            defaults={"at": now},
+        )
+        if not created:
+            continue
+        label = sla.SlaTarget(clock.target).label
+        if kind == SlaAlert.Kind.WARNING:
+            counts["warnings"] += 1
+            if ticket.assignee:
+                _notify(
+                    [ticket.assignee.user.email],
+                    _("[%(folio)s] SLA al 75 %%: %(target)s")
+                    % {"folio": ticket.folio, "target": label},
+                    _("El ticket %(folio)s lleva el 75 %% del plazo de %(target)s.")
+                    % {"folio": ticket.folio, "target": label},
+                )
+            continue
+        counts["breaches"] += 1
+        _notify(
+            [s.email for s in supervisors],
+            _("[%(folio)s] SLA vencido: %(target)s") % {"folio": ticket.folio, "target": label},
+            _("El ticket %(folio)s venció su plazo de %(target)s.")
+            % {"folio": ticket.folio, "target": label},
+        )
+        policy = SlaPolicy.objects.filter(level=ticket.level, priority=ticket.priority).first()
+        if policy and policy.escalate_on_breach and ticket.level < 4 and supervisors:
+            escalate_ticket(
+                ticket=ticket,
+                actor=supervisors[0],
+                to_level=ticket.level + 1,
+                to_area=None,
+                customer_name=ticket.requester.full_name,
+                reason=_("Plazo de %(target)s vencido (escalamiento automático).")
+                % {"target": label},
+                tried=_("Ver las notas del ticket %(folio)s.") % {"folio": ticket.folio},
+                now=now,
+                automatic=True,
+            )
+            counts["escalations"] += 1
+            break  # the ticket moved; its clocks are read again on the next sweep
 
 
 @transaction.atomic
