@@ -29,7 +29,9 @@ Scope = dict[str, Any]
 
 http_application = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]
-    workers=int(os.environ.get("SOPORTE_HTTP_THREADS", "4")),
+    # One thread per worker measured fastest (bench/serving/RESULTS.md): the same
+    # concurrency as gunicorn's sync workers; raise it for long requests (exports, uploads).
+    workers=int(os.environ.get("SOPORTE_HTTP_THREADS", "1")),
 )
 websocket_application = AllowedHostsOriginValidator(
     AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
