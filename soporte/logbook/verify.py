@@ -247,6 +247,8 @@ def verify_file(
         problem = check_checkpoint(header["logbook"]["uid"], cp, keys)
         if problem:
             return Report(False, 0, 0, None, problem)
+    if progress:
+        progress(start)  # the header, keys and checkpoints: a bar sized to the file ends at 100 %
 
     chunks = _chunks(path, start)
     workers = workers or min(os.cpu_count() or 1, max(1, len(chunks)))
