@@ -155,8 +155,8 @@ def setups():
             True,
         )
     )
-    # granian ASGI runtime knobs (exploratory, prefix x-)
-    for bridge in ("a2wsgi", "thin"):
+    # granian ASGI runtime knobs (exploratory, prefix x-, only with EXPLORE=1)
+    for bridge in ("a2wsgi", "thin") if os.environ.get("EXPLORE") else ():
         for tag, flags in (
             ("st", ["--runtime-mode", "st"]),
             ("rusttask", ["--task-impl", "rust"]),
@@ -271,13 +271,68 @@ def parse_wrk(out):
     return r
 
 
-def wrk(port, endpoint):
+HZ = os.sysconf("SC_CLK_TCK")
+NCPU = os.cpu_count() or 1
+
+
+def cpu_busy():
+    """Machine-wide busy CPU seconds (user+nice+system+steal) from /proc/stat."""
+    f = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    user, nice, system, _idle, _iow, _irq, _sirq, steal = map(int, f[1:9])
+    return (user + nice + system + steal) / HZ
+
+
+def group_cpu(pgid):
+    """CPU seconds used so far by the live processes of process group pgid."""
+    total = 0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            st = (d / "stat").read_text()
+        except OSError:
+            continue
+        rest = st.rsplit(")", 1)[1].split()
+        if int(rest[2]) == pgid:  # field 5: pgrp
+            total += int(rest[11]) + int(rest[12])  # utime, stime
+    return total / HZ
+
+
+def children_cpu():
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def wait_quiet(max_wait=45, limit=0.15):
+    """Wait (up to max_wait s) until other work on the machine uses < limit of all cores."""
+    waited = 0
+    while True:
+        b0 = cpu_busy()
+        time.sleep(1)
+        load = (cpu_busy() - b0) / NCPU
+        if load < limit or waited >= max_wait:
+            return waited, round(load, 2)
+        time.sleep(4)
+        waited += 5
+
+
+def wrk(port, endpoint, pgid):
     url = f"http://127.0.0.1:{port}"
     extra = ["-s", str(HERE / "random_item.lua")] if endpoint == "item" else []
     path = "/hello" if endpoint == "hello" else "/"
     subprocess.run(WRK_WARM + extra + [url + path], capture_output=True, text=True)
+    b0, s0, c0, t0 = cpu_busy(), group_cpu(pgid), children_cpu(), time.time()
     out = subprocess.run(WRK + extra + [url + path], capture_output=True, text=True).stdout
-    return parse_wrk(out), out
+    b1, s1, c1, t1 = cpu_busy(), group_cpu(pgid), children_cpu(), time.time()
+    res = parse_wrk(out)
+    cap = NCPU * (t1 - t0)
+    res["server_cpu"] = round((s1 - s0) / cap, 2)  # share of all cores used by the server
+    res["wrk_cpu"] = round((c1 - c0) / cap, 2)
+    # CPU used by anything else on the machine during the run (other users' jobs, steal)
+    res["foreign_cpu"] = round(max(0.0, (b1 - b0) - (s1 - s0) - (c1 - c0)) / cap, 2)
+    return res, out
 
 
 def ws_check(port):
@@ -336,15 +391,23 @@ def main():
             if not port_free(port):
                 print(f"!! port {port} busy, skipping {name}", flush=True)
                 continue
+            rec_wait = wait_quiet()
             log_path = outdir / "logs" / f"{name}-run{run}.log"
             proc, log = start(argv, port, env_extra, log_path)
-            rec = {"setup": name, "desc": desc, "run": run, "port": port}
+            rec = {
+                "setup": name,
+                "desc": desc,
+                "run": run,
+                "port": port,
+                "waited_for_quiet_s": rec_wait[0],
+                "load_before": rec_wait[1],
+            }
             try:
                 if not wait_ready(port, proc):
                     rec["error"] = "server did not become ready"
                 else:
                     for endpoint in ("hello", "item"):
-                        res, raw = wrk(port, endpoint)
+                        res, raw = wrk(port, endpoint, proc.pid)
                         rec[endpoint] = res
                         (outdir / "logs" / f"{name}-run{run}-{endpoint}.wrk.txt").write_text(raw)
                     if has_ws and not os.environ.get("SKIP_WS_CHECK"):
@@ -352,6 +415,9 @@ def main():
                         # websocket echo while HTTP is saturated (separate, unrecorded wrk run)
                         rec["ws_loaded"] = ws_under_load(port)
             finally:
+                rc = proc.poll()
+                if rc is not None:
+                    rec["server_died"] = rc  # exited on its own before we stopped it
                 rec["port_freed"] = stop(proc, log, port)
             rec["log_problems"], rec["log_sample"] = log_problems(log_path)
             jsonl.write(json.dumps(rec) + "\n")
@@ -361,9 +427,11 @@ def main():
             print(
                 f"run {run} {name:30s} hello {h.get('rps', 0):8.0f} req/s "
                 f"p50 {h.get('p50_ms')} p99 {h.get('p99_ms')} | item {i.get('rps', 0):8.0f} req/s "
-                f"p50 {i.get('p50_ms')} p99 {i.get('p99_ms')} | ws "
+                f"p50 {i.get('p50_ms')} p99 {i.get('p99_ms')} | foreign cpu "
+                f"{h.get('foreign_cpu')}/{i.get('foreign_cpu')} | ws "
                 f"{(rec.get('ws') or {}).get('ok')} {(rec.get('ws') or {}).get('error', '')} "
-                f"| log issues {rec['log_problems']} {rec.get('error', '')}",
+                f"| log issues {rec['log_problems']} {rec.get('error', '')}"
+                f"{' SERVER DIED rc=%s' % rec['server_died'] if 'server_died' in rec else ''}",
                 flush=True,
             )
     jsonl.close()
@@ -425,6 +493,10 @@ def write_md(outdir, all_setups, rows, wall):
                 f"{' / '.join(fmt(x.get('in_flight'), 1) for x in res)} | {errs} | {ws} |"
             )
     lines += ["", "Setups:", ""] + [f"* `{n}`: {d}" for n, d, *_ in all_setups]
+    died = [r for r in rows if "server_died" in r]
+    if died:
+        lines += ["", "Servers that exited on their own during the run:", ""]
+        lines += [f"* {r['setup']} run {r['run']}: exit code {r['server_died']}" for r in died]
     probs = [r for r in rows if r.get("log_problems")]
     if probs:
         lines += ["", "Server log lines matching error/warning:", ""]
