@@ -5,36 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('tickets', '0005_survey'),
+        ("directory", "0001_initial"),
+        ("tickets", "0005_survey"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='tickets_mine_idx',
+            model_name="ticket",
+            name="tickets_mine_idx",
         ),
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='tickets_level_queue_idx',
+            model_name="ticket",
+            name="tickets_level_queue_idx",
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('status__in', ('new', 'assigned', 'in_progress', 'waiting_customer', 'escalated'))), fields=['assignee', 'updated_at', 'id'], name='tickets_mine_open_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ("new", "assigned", "in_progress", "waiting_customer", "escalated"),
+                    )
+                ),
+                fields=["assignee", "updated_at", "id"],
+                name="tickets_mine_open_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('assignee__isnull', True), ('status__in', ('new', 'assigned', 'in_progress', 'waiting_customer', 'escalated'))), fields=['level', 'updated_at', 'id'], name='tickets_level_open_idx'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("assignee__isnull", True),
+                    (
+                        "status__in",
+                        ("new", "assigned", "in_progress", "waiting_customer", "escalated"),
+                    ),
+                ),
+                fields=["level", "updated_at", "id"],
+                name="tickets_level_open_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['updated_at', 'id'], name='tickets_updated_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["updated_at", "id"], name="tickets_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['created_at', 'id'], name='tickets_created_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["created_at", "id"], name="tickets_created_idx"),
         ),
     ]
