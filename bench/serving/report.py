@@ -53,12 +53,12 @@ def table(rows):
     out = [
         "| setup | endpoint | req/s per run (run order) | median req/s | median req/s, quiet runs (n) "
         "| p50 ms, median | p99 ms per run | server CPU ms/request, median | foreign CPU % per run "
-        "| errors | ws echo (idle / under /item load) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| errors | POST bodies intact | ws echo (idle / under /item load) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name in order:
         recs = [r for r in rows if r["setup"] == name]
-        for ep in ("hello", "item"):
+        for ep in [e for e in ("hello", "item", "post") if any(e in r for r in recs)]:
             res = [r.get(ep) or {} for r in recs]
             rps = [x.get("rps") for x in res]
             quiet = [
@@ -82,11 +82,17 @@ def table(rows):
                     f" / {ok_load}/{len(load)} ok, rtt p50 {fmt(med([o.get('rtt_p50_ms') for o in load]), 1)}"
                     f" p99 {fmt(med([o.get('rtt_p99_ms') for o in load]), 1)} ms"
                 )
+            pc = [r["post_check"] for r in recs if "post_check" in r]
+            post_ok = (
+                "–"
+                if ep != "hello" or not pc
+                else f"{sum(bool(c.get('ok')) for c in pc)}/{len(pc)}"
+            )
             out.append(
                 f"| {name} | /{ep} | {' / '.join(fmt(x) for x in rps)} | **{fmt(med(rps))}** | "
                 f"{fmt(med(quiet))} ({len(quiet)}) | {fmt(med([x.get('p50_ms') for x in res]), 1)} | "
                 f"{' / '.join(fmt(x.get('p99_ms'), 0) for x in res)} | "
-                f"{fmt(med([cpu_ms(x) for x in res]), 3)} | {foreign} | {errs} | {ws} |"
+                f"{fmt(med([cpu_ms(x) for x in res]), 3)} | {foreign} | {errs} | {post_ok} | {ws} |"
             )
     return out
 

@@ -33,6 +33,7 @@ UVICORN = str(VENV_BIN / "uvicorn")
 RUNS = int(os.environ.get("RUNS", "2"))
 DURATION = os.environ.get("DURATION", "10s")
 ONLY = [s for s in os.environ.get("ONLY", "").split(",") if s]
+ENDPOINTS = [e for e in os.environ.get("ENDPOINTS", "hello,item,post").split(",") if e]
 PORT_BASE = 18100  # ports 18100-18199 only
 
 WRK_WARM = ["wrk", "-t1", "-c16", "-d2s"]
@@ -155,6 +156,34 @@ def setups():
             True,
         )
     )
+    # a2wsgi without the receive() wrapper in dispatch.py: request bodies fail under granian
+    s.append(
+        (
+            "g-granian-asgi-a2wsgi-t1-nofix",
+            "as c-granian-asgi-a2wsgi-t1 but without the receive() wrapper (POST check)",
+            [*GRANIAN_ASGI, "servbench.dispatch:application", "--port"],
+            {
+                "SERVBENCH_WSGI_THREADS": "1",
+                "SERVBENCH_BRIDGE": "a2wsgi",
+                "SERVBENCH_RECEIVE_FIX": "0",
+            },
+            True,
+        )
+    )
+    if os.environ.get("EXPLORE"):
+        s.append(
+            (
+                "x-uvicorn-a2wsgi-t1-nofix",
+                "as d-uvicorn-a2wsgi-t1 but without the receive() wrapper (POST check)",
+                [*UVICORN_ASGI, "servbench.dispatch:application", "--port"],
+                {
+                    "SERVBENCH_WSGI_THREADS": "1",
+                    "SERVBENCH_BRIDGE": "a2wsgi",
+                    "SERVBENCH_RECEIVE_FIX": "0",
+                },
+                True,
+            )
+        )
     # granian ASGI runtime knobs (exploratory, prefix x-, only with EXPLORE=1)
     for bridge in ("a2wsgi", "thin") if os.environ.get("EXPLORE") else ():
         for tag, flags in (
@@ -320,8 +349,12 @@ def wait_quiet(max_wait=45, limit=0.15):
 
 def wrk(port, endpoint, pgid):
     url = f"http://127.0.0.1:{port}"
-    extra = ["-s", str(HERE / "random_item.lua")] if endpoint == "item" else []
-    path = "/hello" if endpoint == "hello" else "/"
+    extra = {
+        "hello": [],
+        "item": ["-s", str(HERE / "random_item.lua")],
+        "post": ["-s", str(HERE / "post_1k.lua")],
+    }[endpoint]
+    path = {"hello": "/hello", "item": "/", "post": "/upload"}[endpoint]
     subprocess.run(WRK_WARM + extra + [url + path], capture_output=True, text=True)
     b0, s0, c0, t0 = cpu_busy(), group_cpu(pgid), children_cpu(), time.time()
     out = subprocess.run(WRK + extra + [url + path], capture_output=True, text=True).stdout
@@ -343,6 +376,16 @@ def ws_check(port):
         text=True,
         env=env,
         timeout=120,
+    )
+    try:
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    except Exception:
+        return {"ok": False, "error": (p.stdout + p.stderr)[-500:]}
+
+
+def post_check(port):
+    p = subprocess.run(
+        [PY, str(HERE / "postcheck.py"), str(port)], capture_output=True, text=True, timeout=120
     )
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
@@ -406,10 +449,11 @@ def main():
                 if not wait_ready(port, proc):
                     rec["error"] = "server did not become ready"
                 else:
-                    for endpoint in ("hello", "item"):
+                    for endpoint in ENDPOINTS:
                         res, raw = wrk(port, endpoint, proc.pid)
                         rec[endpoint] = res
                         (outdir / "logs" / f"{name}-run{run}-{endpoint}.wrk.txt").write_text(raw)
+                    rec["post_check"] = post_check(port)
                     if has_ws and not os.environ.get("SKIP_WS_CHECK"):
                         rec["ws"] = ws_check(port)
                         # websocket echo while HTTP is saturated (separate, unrecorded wrk run)
@@ -427,9 +471,11 @@ def main():
             print(
                 f"run {run} {name:30s} hello {h.get('rps', 0):8.0f} req/s "
                 f"p50 {h.get('p50_ms')} p99 {h.get('p99_ms')} | item {i.get('rps', 0):8.0f} req/s "
-                f"p50 {i.get('p50_ms')} p99 {i.get('p99_ms')} | foreign cpu "
+                f"p50 {i.get('p50_ms')} p99 {i.get('p99_ms')} | post "
+                f"{(rec.get('post') or {}).get('rps', 0):6.0f} req/s | foreign cpu "
                 f"{h.get('foreign_cpu')}/{i.get('foreign_cpu')} | ws "
                 f"{(rec.get('ws') or {}).get('ok')} {(rec.get('ws') or {}).get('error', '')} "
+                f"| POST check {(rec.get('post_check') or {}).get('ok')} "
                 f"| log issues {rec['log_problems']} {rec.get('error', '')}"
                 f"{' SERVER DIED rc=%s' % rec['server_died'] if 'server_died' in rec else ''}",
                 flush=True,
@@ -456,7 +502,7 @@ def write_md(outdir, all_setups, rows, wall):
         recs = sorted([r for r in rows if r["setup"] == name], key=lambda r: r["run"])
         if not recs:
             continue
-        for ep in ("hello", "item"):
+        for ep in ENDPOINTS:
             res = [r.get(ep, {}) for r in recs]
             rps = [x.get("rps", 0) for x in res]
             med = (

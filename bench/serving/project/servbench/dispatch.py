@@ -38,10 +38,24 @@ else:
 websocket_app = URLRouter([path("ws/echo", EchoConsumer.as_asgi())])
 
 
+# a2wsgi reads the request body from its worker thread with
+# run_coroutine_threadsafe(receive(), loop), which needs a real coroutine; granian's
+# receive() returns another kind of awaitable, so without this wrapper every request
+# body (POST) fails under granian. SERVBENCH_RECEIVE_FIX=0 shows the failure.
+RECEIVE_FIX = BRIDGE == "a2wsgi" and os.environ.get("SERVBENCH_RECEIVE_FIX", "1") == "1"
+
+
+def _as_coroutine(receive):
+    async def receive_coroutine():
+        return await receive()
+
+    return receive_coroutine
+
+
 async def application(scope, receive, send):
     kind = scope["type"]
     if kind == "http":
-        await http_app(scope, receive, send)
+        await http_app(scope, _as_coroutine(receive) if RECEIVE_FIX else receive, send)
     elif kind == "websocket":
         await websocket_app(scope, receive, send)
     elif kind == "lifespan":

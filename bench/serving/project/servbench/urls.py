@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("hello", views.hello),
     path("item/<int:item_id>", views.item),
+    path("upload", views.upload),
 ]

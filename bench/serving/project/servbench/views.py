@@ -1,4 +1,7 @@
+import hashlib
+
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from .models import Item
 
@@ -13,3 +16,10 @@ def item(request, item_id):
     except Item.DoesNotExist:
         raise Http404("no such item")
     return JsonResponse({"id": obj.pk, "name": obj.name, "value": obj.value})
+
+
+@csrf_exempt
+def upload(request):
+    """POST body check: length and sha256 of what Django received."""
+    body = request.body
+    return JsonResponse({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()})
