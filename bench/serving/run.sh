@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # One command for the whole serving bench:  bash bench/serving/run.sh
-# Env: RUNS (default 2), DURATION (default 10s), ONLY=a-,c- (setup-name prefixes), SKIP_WS_CHECK=1
+# Env: RUNS (default 2), DURATION (default 10s), ONLY=a-,c- (setup-name prefixes),
+#      ENDPOINTS=hello,item,post (default all three), EXPLORE=1 (extra granian/uvicorn variants),
+#      SKIP_WS_CHECK=1. Results: bench/serving/.data/results/<timestamp>/ ; merge runs with
+#      python bench/serving/report.py DIR [DIR...]
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 VENV_BIN="${VENV_BIN:-$HERE/../../.venv/bin}"

@@ -1,6 +1,6 @@
 import hashlib
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .models import Item
@@ -23,3 +23,8 @@ def upload(request):
     """POST body check: length and sha256 of what Django received."""
     body = request.body
     return JsonResponse({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()})
+
+
+def stream(request):
+    """Streaming response check: 100 chunks of 10 KiB (the bridge must not buffer-break it)."""
+    return StreamingHttpResponse((b"%03d" % i + b"." * 10237 for i in range(100)))
