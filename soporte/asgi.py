@@ -29,9 +29,9 @@ Scope = dict[str, Any]
 
 http_application = WSGIMiddleware(
     get_wsgi_application(),  # type: ignore[arg-type]
-    # One thread per worker measured fastest (bench/serving/RESULTS.md): the same
-    # concurrency as gunicorn's sync workers; raise it for long requests (exports, uploads).
-    workers=int(os.environ.get("SOPORTE_HTTP_THREADS", "1")),
+    # Two threads per worker (bench/serving/RESULTS.md, quiet machine): as fast as one, and a
+    # slow request (an export, an upload) does not stall the worker's other pages.
+    workers=int(os.environ.get("SOPORTE_HTTP_THREADS", "2")),
 )
 websocket_application = AllowedHostsOriginValidator(
     AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
