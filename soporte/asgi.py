@@ -23,6 +23,7 @@ from channels.routing import URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
+from soporte.calls import cti  # noqa: E402
 from soporte.routing import websocket_urlpatterns  # noqa: E402
 
 Scope = dict[str, Any]
@@ -48,9 +49,16 @@ def _as_coroutine(receive: Any) -> Any:
     return receive_coroutine
 
 
+async def _wsgi(scope: Scope, receive: Any, send: Any) -> None:
+    await http_application(scope, _as_coroutine(receive), send)  # type: ignore[arg-type]
+
+
 async def application(scope: Scope, receive: Any, send: Any) -> None:
     kind = scope["type"]
-    if kind == "http":
+    if kind == "http" and cti.is_cti_request(scope):
+        # CTI events skip the thread hop: parsed on the loop, committed in batches.
+        await cti.asgi_endpoint(scope, receive, send, _wsgi)
+    elif kind == "http":
         await http_application(scope, _as_coroutine(receive), send)  # type: ignore[arg-type]
     elif kind == "websocket":
         await websocket_application(scope, receive, send)

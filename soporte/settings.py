@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "soporte.directory",
     "soporte.logbook",
     "soporte.tickets",
+    "soporte.calls",
 ]
 
 MIDDLEWARE = [

@@ -279,6 +279,7 @@ def escalate_ticket(
     tried: str,
     now: dt.datetime,
     automatic: bool = False,
+    to_agent: Agent | None = None,
 ) -> Escalation:
     """Escalate up a level or sideways to an area, always with a hand-off note (rule X2)."""
     ticket = (
@@ -313,7 +314,8 @@ def escalate_ticket(
             _("Se escala a un nivel superior o, en el mismo nivel, a otra área."),
             code="escalation_direction",
         )
-    target = route_to_agent(level=to_level, area=to_area, exclude=ticket.assignee)
+    # A warm transfer names the colleague who already took the consultation (X2).
+    target = to_agent or route_to_agent(level=to_level, area=to_area, exclude=ticket.assignee)
     escalation = Escalation.objects.create(
         ticket=ticket,
         from_level=ticket.level,

@@ -1,0 +1,1191 @@
+"""Use cases of calls: applying CTI and console events, holds, transfers, callbacks, records.
+
+Every event, from a PBX or from the console's buttons, goes through `apply_events`, so the
+metrics and the QA rules work the same with or without CTI. A batch of events is applied in
+one transaction (the CTI endpoint groups concurrent requests) and acknowledged only after it
+commits; live screens hear about it after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from soporte.calls.events import CtiError, CtiEvent, truncate_ms
+from soporte.calls.models import (
+    Call,
+    CallbackQuerySet,
+    CallDirection,
+    CallEvent,
+    CallState,
+    EventSource,
+    Hold,
+    HoldChoice,
+    Outcome,
+    Party,
+    PhoneLine,
+    Transfer,
+    TransferKind,
+    TransferState,
+    rings_for,
+)
+from soporte.calls.models import Callback as CallbackTask
+from soporte.directory.models import Agent, Area, Person, Presence, User
+from soporte.lib import live
+from soporte.lib.errors import DomainError, Forbidden, NotFound
+
+log = logging.getLogger(__name__)
+
+WALLBOARD_GROUP = "calls.wallboard"
+
+
+def console_group(agent_id: int) -> str:
+    return f"calls.agent.{agent_id}"
+
+
+class CallError(DomainError):
+    code = "call_rule"
+
+
+# --- Applying events ----------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    """One event for one line, as received (the endpoint or a console button)."""
+
+    line: PhoneLine
+    event: CtiEvent
+    source: str = EventSource.CTI
+    received_at: dt.datetime | None = None
+
+
+@dataclass
+class Outcome_:
+    """What the sender gets back: Zammad's reply body, or an error."""
+
+    reply: dict[str, Any] = field(default_factory=dict)
+    error: DomainError | None = None
+    call: Call | None = None
+    duplicate: bool = False
+
+
+class _Agents:
+    """Looks agents up the way Zammad does (phone, login, id), plus name and extension.
+
+    Loaded at most once per batch, only when an event names somebody.
+    """
+
+    def __init__(self) -> None:
+        self._index: dict[str, Agent] | None = None
+
+    def _load(self) -> dict[str, Agent]:
+        if self._index is None:
+            index: dict[str, Agent] = {}
+            for agent in Agent.objects.select_related("user").filter(user__is_active=True):
+                user = agent.user
+                for key in (
+                    str(agent.pk),
+                    user.username,
+                    user.get_full_name(),
+                    str(user),
+                    user.phone,
+                    agent.extension,
+                ):
+                    if key:
+                        index.setdefault(key.strip().lower(), agent)
+            self._index = index
+        return self._index
+
+    def find(self, *keys: str) -> Agent | None:
+        for key in keys:
+            if key and (agent := self._load().get(key.strip().lower())):
+                return agent
+        return None
+
+    def available_level_one(self) -> list[Agent]:
+        return [
+            a
+            for a in {a.pk: a for a in self._load().values()}.values()
+            if a.level == 1 and a.presence == Presence.AVAILABLE
+        ]
+
+
+def _event_key(call: Call | None, event: CtiEvent) -> str:
+    """The idempotency key: the explicit eventId, or the event's place in the call's story."""
+    if event.event_id:
+        return f"{event.call_id}|{event.kind}|id:{event.event_id}"
+    if event.kind in ("newCall", "answer", "hangup"):
+        return f"{event.call_id}|{event.kind}"
+    ordinal = 0
+    if call is not None:
+        if event.kind == "hold":
+            ordinal = call.hold_count + (0 if call.state == CallState.ON_HOLD else 1)
+        elif event.kind == "unhold":
+            ordinal = call.hold_count
+        else:
+            ordinal = call.transfer_count + 1
+    return f"{event.call_id}|{event.kind}|{ordinal}"
+
+
+def snapshot(call: Call, line: PhoneLine, kind: str) -> dict[str, Any]:
+    """What a console or the wallboard needs to draw a call (times as ISO 8601, UTC)."""
+
+    def iso(moment: dt.datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "type": "call.event",
+        "event": kind,
+        "id": call.pk,
+        "call_id": call.call_id,
+        "state": call.state,
+        "direction": call.direction,
+        "from": call.from_number,
+        "to": call.to_number,
+        "queue": call.queue,
+        "person_id": call.person_id,
+        "person": str(call.person) if call.person_id and call.person else "",
+        "organisation": str(call.organisation)
+        if call.organisation_id and call.organisation
+        else "",
+        "caller_name": call.caller_name,
+        "agent_id": call.agent_id,
+        "ringing_agent_ids": list(call.ringing_agent_ids),
+        "started_at": iso(call.started_at),
+        "answered_at": iso(call.answered_at),
+        "ended_at": iso(call.ended_at),
+        "rings": call.rings,
+        "ring_period": line.ring_period,
+        "hold_limit": line.hold_limit_seconds,
+        "hold_warn": line.hold_warn_seconds,
+        "hold_started_at": iso(getattr(call, "_hold_started_at", None)),
+        "hangup_by": call.hangup_by,
+        "outcome": call.outcome,
+        "ticket_id": call.ticket_id,
+    }
+
+
+class _Batch:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.agents = _Agents()
+        self.calls: dict[tuple[int, str], Call] = {}
+        self.events: list[CallEvent] = []
+        self.notices: list[tuple[list[str], dict[str, Any]]] = []
+        self.presence: dict[int, str] = {}
+
+    def load_calls(self, submissions: list[Submission]) -> None:
+        by_line: dict[int, set[str]] = {}
+        for sub in submissions:
+            by_line.setdefault(sub.line.pk, set()).add(sub.event.call_id)
+        for line_id, call_ids in by_line.items():
+            query = Call.objects.select_related("person", "organisation").filter(
+                line_id=line_id, call_id__in=call_ids
+            )
+            if transaction.get_connection().features.has_select_for_update:
+                query = query.select_for_update(of=("self",))
+            for call in query:
+                self.calls[(line_id, call.call_id)] = call
+
+    def notify(self, call: Call, line: PhoneLine, kind: str) -> None:
+        groups = [WALLBOARD_GROUP]
+        agent_ids = set(call.ringing_agent_ids) if kind == "newCall" else set()
+        if call.agent_id:
+            agent_ids.add(call.agent_id)
+        groups += [console_group(a) for a in sorted(agent_ids)]
+        self.notices.append((groups, snapshot(call, line, kind)))
+
+    def apply(self, sub: Submission) -> Outcome_:
+        line, event = sub.line, sub.event
+        at = truncate_ms(event.at or sub.received_at or self.now)
+        call = self.calls.get((line.pk, event.call_id))
+        if call is None and event.kind != "newCall":
+            return Outcome_(
+                error=CtiError(
+                    _("No hay una llamada con ese callId."),
+                    code="unknown_call",
+                    callId=event.call_id,
+                )
+            )
+        key = _event_key(call, event)
+        handler = getattr(self, "_on_" + event.kind.lower())
+        result: Outcome_ = handler(line, call, event, at)
+        if result.error is not None or result.duplicate:
+            return result
+        assert result.call is not None
+        self.events.append(
+            CallEvent(
+                line=line,
+                call=result.call,
+                kind=event.kind,
+                key=key[:300],
+                at=at,
+                received_at=sub.received_at or self.now,
+                source=sub.source,
+                payload=event.raw,
+            )
+        )
+        self.notify(result.call, line, event.kind)
+        return result
+
+    # Handlers: each returns the outcome; a duplicate changes nothing and is not stored again.
+
+    def _reply_for_new(self, line: PhoneLine, event: CtiEvent) -> dict[str, Any]:
+        if event.direction == CallDirection.IN and line.blocked(event.from_number):
+            return {"action": "reject", "reason": "busy"}
+        if event.direction == CallDirection.OUT and line.outbound_caller_id:
+            return {
+                "action": "dial",
+                "caller_id": line.outbound_caller_id,
+                "number": event.to_number,
+            }
+        return {}
+
+    def _on_newcall(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        reply = self._reply_for_new(line, event)
+        if call is not None:
+            return Outcome_(reply=reply, call=call, duplicate=True)
+        inbound = event.direction == CallDirection.IN
+        number = event.from_number if inbound else event.to_number
+        person = (
+            Person.objects.select_related("organisation")
+            .filter(phone=number)
+            .order_by("id")
+            .first()
+            if number and number != "anonymous"
+            else None
+        )
+        named = [a for a in (self.agents.find(u) for u in event.users) if a is not None]
+        agent: Agent | None = None
+        if inbound:
+            ringing = named or [a for a in [self.agents.find(event.to_number)] if a is not None]
+            if not ringing and not reply:
+                ringing = self.agents.available_level_one()
+        else:
+            ringing = []
+            agent = named[0] if named else self.agents.find(event.from_number)
+        call = Call.objects.create(
+            line=line,
+            call_id=event.call_id,
+            direction=event.direction,
+            from_number=event.from_number,
+            to_number=event.to_number,
+            queue=event.queue or (event.to_number if inbound else event.from_number),
+            state=CallState.RINGING,
+            ringing_agent_ids=sorted({a.pk for a in ringing}),
+            agent=agent,
+            person=person,
+            organisation=person.organisation if person else None,
+            started_at=at,
+            updated_at=self.now,
+        )
+        self.calls[(line.pk, call.call_id)] = call
+        if reply.get("action") == "reject":
+            call._rejected = True  # type: ignore[attr-defined]
+        return Outcome_(reply=reply, call=call)
+
+    def _on_answer(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        assert call is not None
+        if call.answered_at is not None or call.state == CallState.ENDED:
+            # Zammad ignores an answer after the hangup; a retried answer changes nothing.
+            return Outcome_(call=call, duplicate=True)
+        agent = self.agents.find(event.answering_number, *event.users)
+        if (
+            agent is None
+            and call.direction == CallDirection.IN
+            and len(call.ringing_agent_ids) == 1
+        ):
+            agent = (
+                Agent.objects.select_related("user").filter(pk=call.ringing_agent_ids[0]).first()
+            )
+        if agent is not None:
+            call.agent = agent
+            if call.direction == CallDirection.IN:
+                call.answered_by = agent
+            self.presence[agent.pk] = Presence.ON_CALL
+        elif call.agent_id:
+            self.presence[call.agent_id] = Presence.ON_CALL
+        call.answered_at = at
+        call.ring_seconds = max(0.0, (at - call.started_at).total_seconds())
+        call.rings = rings_for(call.ring_seconds, line.ring_period)
+        call.state = CallState.TALKING
+        call.updated_at = self.now
+        call.save(
+            update_fields=[
+                "agent",
+                "answered_by",
+                "answered_at",
+                "ring_seconds",
+                "rings",
+                "state",
+                "updated_at",
+            ]
+        )
+        return Outcome_(call=call)
+
+    def _on_hold(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        assert call is not None
+        if call.state == CallState.ON_HOLD:
+            return Outcome_(call=call, duplicate=True)
+        if call.state != CallState.TALKING:
+            return Outcome_(
+                error=CtiError(
+                    _("Solo se pone en espera una llamada en conversación."), code="not_talking"
+                )
+            )
+        Hold.objects.create(
+            call=call,
+            agent_id=call.agent_id,
+            started_at=at,
+            reason=event.reason[:300],
+            choice=event.choice,
+        )
+        call.state = CallState.ON_HOLD
+        call.hold_count += 1
+        call.updated_at = self.now
+        call._hold_started_at = at  # type: ignore[attr-defined]
+        call.save(update_fields=["state", "hold_count", "updated_at"])
+        return Outcome_(call=call)
+
+    def _close_hold(self, line: PhoneLine, call: Call, at: dt.datetime, *, hangup: bool) -> None:
+        hold = call.holds.filter(ended_at__isnull=True).order_by("-started_at", "-id").first()
+        if hold is None:
+            return
+        seconds = max(0.0, (at - hold.started_at).total_seconds())
+        hold.ended_at = at
+        hold.seconds = seconds
+        hold.over_limit = seconds > line.hold_limit_seconds
+        hold.ended_by_hangup = hangup
+        hold.save(update_fields=["ended_at", "seconds", "over_limit", "ended_by_hangup"])
+        call.hold_seconds += seconds
+        call.holds_over_limit += int(hold.over_limit)
+
+    def _on_unhold(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        assert call is not None
+        if call.state != CallState.ON_HOLD:
+            return Outcome_(call=call, duplicate=True)
+        self._close_hold(line, call, at, hangup=False)
+        call.state = CallState.TALKING
+        call.updated_at = self.now
+        call.save(update_fields=["state", "hold_seconds", "holds_over_limit", "updated_at"])
+        return Outcome_(call=call)
+
+    def _on_transfer(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        assert call is not None
+        if call.state == CallState.ENDED:
+            return Outcome_(call=call, duplicate=True)
+        target = self.agents.find(event.target)
+        consulting = call.transfers.filter(state=TransferState.CONSULTING).order_by("-id").first()
+        if consulting is None and target is not None and call.agent_id == target.pk:
+            return Outcome_(call=call, duplicate=True)  # already with the target: a retry
+        answered = bool(event.consult_answered)
+        if consulting is not None and consulting.answered_at is not None:
+            answered = True
+        consult_seconds = event.consult_seconds
+        if consult_seconds is None and consulting is not None and consulting.answered_at:
+            consult_seconds = max(0.0, (at - consulting.answered_at).total_seconds())
+        warm = (
+            event.transfer_type == "attended"
+            and answered
+            and (consult_seconds or 0) >= line.warm_min_consult_seconds
+        )
+        transfer = consulting or Transfer(call=call, from_agent_id=call.agent_id, started_at=at)
+        transfer.to_agent = target or transfer.to_agent
+        transfer.target = event.target[:100]
+        transfer.kind = TransferKind.WARM if warm else TransferKind.BLIND
+        transfer.state = TransferState.COMPLETED
+        transfer.consult_answered = answered
+        transfer.consult_seconds = consult_seconds
+        transfer.completed_at = at
+        transfer.save()
+        if call.agent_id:
+            self.presence.setdefault(call.agent_id, Presence.AVAILABLE)
+        call.agent = transfer.to_agent
+        if call.agent_id:
+            self.presence[call.agent_id] = Presence.ON_CALL
+        call.transfer_count += 1
+        call.updated_at = self.now
+        call.save(update_fields=["agent", "transfer_count", "updated_at"])
+        return Outcome_(call=call)
+
+    def _on_hangup(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        assert call is not None
+        if call.state == CallState.ENDED:
+            return Outcome_(call=call, duplicate=True)
+        if call.state == CallState.ON_HOLD:
+            self._close_hold(line, call, at, hangup=True)
+        call.ended_at = max(at, call.started_at)
+        call.state = CallState.ENDED
+        call.hangup_cause = event.cause or "normalClearing"
+        if event.initiator:
+            call.hangup_by = event.initiator
+        elif event.cause == "cancel":
+            call.hangup_by = Party.CALLER
+        else:
+            call.hangup_by = Party.UNKNOWN
+        call.outcome = _outcome(call, event)
+        if call.answered_at is None:
+            call.ring_seconds = max(0.0, (call.ended_at - call.started_at).total_seconds())
+        if call.agent_id and call.answered_at is not None:
+            self.presence[call.agent_id] = Presence.AVAILABLE
+        call.transfers.filter(state=TransferState.CONSULTING).update(state=TransferState.CANCELLED)
+        call.updated_at = self.now
+        call.save(
+            update_fields=[
+                "ended_at",
+                "state",
+                "hangup_cause",
+                "hangup_by",
+                "outcome",
+                "ring_seconds",
+                "hold_seconds",
+                "holds_over_limit",
+                "updated_at",
+            ]
+        )
+        return Outcome_(call=call)
+
+    def finish(self) -> None:
+        CallEvent.objects.bulk_create(self.events)
+        for agent_id, presence in self.presence.items():
+            Agent.objects.filter(pk=agent_id).exclude(presence=Presence.OFFLINE).update(
+                presence=presence, presence_changed_at=self.now
+            )
+            live.broadcast_on_commit(
+                "presence",
+                {
+                    "type": "presence.changed",
+                    "agent_id": agent_id,
+                    "presence": presence,
+                    "label": str(Presence(presence).label),
+                },
+            )
+        for groups, message in self.notices:
+            for group in groups:
+                live.broadcast_on_commit(group, message)
+
+
+def _outcome(call: Call, event: CtiEvent) -> str:
+    if call.answered_at is not None:
+        return Outcome.ANSWERED
+    if getattr(call, "_rejected", False) or (
+        call.direction == CallDirection.IN and call.line.blocked(call.from_number)
+    ):
+        return Outcome.REJECTED
+    if event.cause == "forwarded":
+        return Outcome.FORWARDED
+    if call.direction == CallDirection.IN and event.cause in ("cancel", "normalClearing", ""):
+        return Outcome.ABANDONED
+    return Outcome.MISSED
+
+
+def apply_events(submissions: list[Submission], *, now: dt.datetime) -> list[Outcome_]:
+    """Apply a batch in one transaction; on an unexpected failure, one transaction each.
+
+    Returns one outcome per submission, in order. Nothing is acknowledged before the commit:
+    callers answer only after this function returns.
+    """
+    try:
+        return _apply_in_one_transaction(submissions, now=now)
+    except IntegrityError:
+        if len(submissions) == 1:
+            # Another process applied the same event first (PostgreSQL): a retry, not an error.
+            return _apply_in_one_transaction(submissions, now=now)
+    except Exception:
+        if len(submissions) == 1:
+            raise
+        log.exception("CTI batch of %d failed; applying one by one", len(submissions))
+    results = []
+    for sub in submissions:
+        try:
+            results.extend(_apply_in_one_transaction([sub], now=now))
+        except DomainError as exc:
+            results.append(Outcome_(error=exc))
+    return results
+
+
+def _apply_in_one_transaction(submissions: list[Submission], *, now: dt.datetime) -> list[Outcome_]:
+    with transaction.atomic():
+        batch = _Batch(now)
+        batch.load_calls(submissions)
+        results = []
+        for sub in submissions:
+            if (
+                sub.event.event_id
+                and CallEvent.objects.filter(
+                    line=sub.line, key=_event_key(None, sub.event)
+                ).exists()
+            ):
+                results.append(
+                    Outcome_(call=batch.calls.get((sub.line.pk, sub.event.call_id)), duplicate=True)
+                )
+                continue
+            results.append(batch.apply(sub))
+        batch.finish()
+    return results
+
+
+def apply_one(submission: Submission, *, now: dt.datetime) -> Outcome_:
+    result = apply_events([submission], now=now)[0]
+    if result.error is not None:
+        raise result.error
+    return result
+
+
+# --- The console (desks without CTI, and the agent's side of every call) -------------------
+
+
+def console_line(*, now: dt.datetime) -> PhoneLine:
+    """The desk's own line: calls registered with the console's buttons."""
+    line = PhoneLine.objects.filter(is_console=True).order_by("id").first()
+    if line is None:
+        line = PhoneLine.objects.create(name=_("Consola"), is_console=True, created_at=now)
+    return line
+
+
+def access_call(actor: User, call_id: int) -> Call:
+    call = (
+        Call.objects.visible_to(actor)
+        .select_related("line", "person", "organisation", "agent__user", "ticket")
+        .filter(pk=call_id)
+        .first()
+    )
+    if call is None:
+        raise NotFound(_("No existe esa llamada."))
+    return call
+
+
+def _agent_of(actor: User) -> Agent:
+    agent = Agent.objects.select_related("user").filter(user=actor).first()
+    if agent is None:
+        raise Forbidden(_("Solo los agentes atienden llamadas."))
+    return agent
+
+
+def _console_event(call: Call, kind: str, now: dt.datetime, **fields: Any) -> Call:
+    raw = {"event": kind, "callId": call.call_id, **{k: v for k, v in fields.items() if v}}
+    event = CtiEvent(kind=kind, call_id=call.call_id, at=truncate_ms(now), raw=raw, **fields)
+    result = apply_one(
+        Submission(line=call.line, event=event, source=EventSource.CONSOLE, received_at=now),
+        now=now,
+    )
+    assert result.call is not None
+    return result.call
+
+
+def register_ringing(*, actor: User, number: str, now: dt.datetime) -> Call:
+    """Without CTI: the agent's desk phone rings and the agent presses "Está sonando"."""
+    agent = _agent_of(actor)
+    number = number.strip() or "anonymous"
+    line = console_line(now=now)
+    call_id = f"consola-{agent.pk}-{int(now.timestamp() * 1000)}"
+    event = CtiEvent(
+        kind="newCall",
+        call_id=call_id,
+        direction=CallDirection.IN,
+        from_number=number,
+        to_number=agent.extension or "consola",
+        users=(str(agent.pk),),
+        at=truncate_ms(now),
+        raw={"event": "newCall", "callId": call_id, "from": number, "direction": "in"},
+    )
+    result = apply_one(
+        Submission(line=line, event=event, source=EventSource.CONSOLE, received_at=now), now=now
+    )
+    assert result.call is not None
+    return result.call
+
+
+def answer_call(*, actor: User, call: Call, now: dt.datetime) -> Call:
+    """T1: the answer time fixes the ring seconds (and so the rings) of the call."""
+    agent = _agent_of(actor)
+    if call.state != CallState.RINGING:
+        raise CallError(_("La llamada ya no está sonando."), code="not_ringing")
+    return _console_event(call, "answer", now, answering_number=str(agent.pk))
+
+
+def _own(actor: User, call: Call) -> Agent:
+    agent = _agent_of(actor)
+    if call.agent_id != agent.pk:
+        raise Forbidden(_("Esta llamada la atiende otro agente."))
+    if call.state == CallState.ENDED:
+        raise CallError(_("La llamada ya terminó."), code="call_ended")
+    return agent
+
+
+@transaction.atomic
+def record_caller(
+    *, actor: User, call: Call, caller_name: str = "", need: str = "", now: dt.datetime
+) -> Call:
+    """T3: after the need, the caller's name is asked and recorded."""
+    _own(actor, call)
+    fields = []
+    if need.strip():
+        call.need = need.strip()
+        fields.append("need")
+    if caller_name.strip():
+        call.caller_name = caller_name.strip()[:200]
+        fields.append("caller_name")
+    if not fields:
+        raise CallError(_("Escriba la necesidad o el nombre de quien llama."), code="empty")
+    call.updated_at = now
+    call.save(update_fields=[*fields, "updated_at"])
+    live.broadcast_on_commit(WALLBOARD_GROUP, snapshot(call, call.line, "caller"))
+    return call
+
+
+def place_on_hold(
+    *,
+    actor: User,
+    call: Call,
+    reason: str,
+    choice: str,
+    callback_at: dt.datetime | None = None,
+    now: dt.datetime,
+) -> Call:
+    """H1 says why, H2 lets the caller choose: wait on the line or be called back."""
+    agent = _own(actor, call)
+    if not reason.strip():
+        raise CallError(_("Diga a quien llama por qué lo pone en espera."), code="reason_required")
+    if choice not in HoldChoice.values:
+        raise CallError(
+            _("Pregunte a quien llama si prefiere esperar o que le devuelvan la llamada."),
+            code="choice_required",
+        )
+    if choice == HoldChoice.CALLBACK:
+        schedule_callback(
+            actor=actor,
+            call=call,
+            agent=agent,
+            due_at=callback_at,
+            reason=reason,
+            now=now,
+        )
+        return call
+    if call.state != CallState.TALKING:
+        raise CallError(
+            _("Solo se pone en espera una llamada en conversación."), code="not_talking"
+        )
+    return _console_event(call, "hold", now, reason=reason.strip(), choice=choice)
+
+
+def resume_call(*, actor: User, call: Call, now: dt.datetime) -> Call:
+    """H4: the console shows the caller's name and "Gracias por su amable espera"."""
+    _own(actor, call)
+    if call.state != CallState.ON_HOLD:
+        raise CallError(_("La llamada no está en espera."), code="not_on_hold")
+    return _console_event(call, "unhold", now)
+
+
+@transaction.atomic
+def schedule_callback(
+    *,
+    actor: User,
+    call: Call | None,
+    agent: Agent,
+    due_at: dt.datetime | None,
+    reason: str,
+    phone: str = "",
+    person: Person | None = None,
+    now: dt.datetime,
+) -> CallbackTask:
+    """H2: the caller prefers a call back; it lands in the agent's task list (proactive)."""
+    if due_at is None:
+        raise CallError(_("Indique a qué hora devolver la llamada."), code="callback_time_required")
+    if due_at <= now:
+        raise CallError(_("La hora de la devolución debe ser futura."), code="callback_in_past")
+    phone = phone or (
+        (call.from_number if call.direction == CallDirection.IN else call.to_number) if call else ""
+    )
+    if not phone.strip():
+        raise CallError(_("Falta el teléfono para devolver la llamada."), code="phone_required")
+    person = person or (call.person if call else None)
+    task = CallbackTask.objects.create(
+        call=call,
+        agent=agent,
+        person=person,
+        organisation=person.organisation if person else (call.organisation if call else None),
+        ticket=call.ticket if call else None,
+        caller_name=(call.caller_name if call else "") or (str(person) if person else ""),
+        phone=phone.strip()[:64],
+        reason=reason.strip()[:300],
+        due_at=due_at,
+        created_at=now,
+        created_by=actor,
+    )
+    live.broadcast_on_commit(
+        console_group(agent.pk), {"type": "callback.scheduled", "callback_id": task.pk}
+    )
+    return task
+
+
+def pending_callbacks(*, agent: Agent) -> CallbackQuerySet:
+    return (
+        CallbackTask.objects.filter(agent=agent, done_at__isnull=True)
+        .select_related("person", "organisation", "ticket")
+        .order_by("due_at", "id")
+    )
+
+
+@transaction.atomic
+def complete_callback(
+    *, actor: User, callback: CallbackTask, result: str, now: dt.datetime
+) -> CallbackTask:
+    agent = _agent_of(actor)
+    if callback.agent_id != agent.pk and not actor.is_manager:
+        raise Forbidden(_("Esta devolución es de otro agente."))
+    if callback.done_at is not None:
+        raise CallError(_("La devolución ya se hizo."), code="already_done")
+    callback.done_at = now
+    callback.result = result.strip()[:300]
+    callback.save(update_fields=["done_at", "result"])
+    return callback
+
+
+def hang_up(*, actor: User, call: Call, by: str, now: dt.datetime) -> Call:
+    """C1 is said, C3 recorded: who hung up first."""
+    _agent_of(actor)
+    if call.state == CallState.ENDED:
+        raise CallError(_("La llamada ya terminó."), code="call_ended")
+    if by not in (Party.CALLER, Party.AGENT):
+        raise CallError(_("Indique quién colgó primero."), code="initiator_required")
+    cause = "normalClearing" if call.answered_at else "cancel"
+    return _console_event(call, "hangup", now, cause=cause, initiator=by)
+
+
+# --- Transfers (T4, X1–X3) -------------------------------------------------------------------
+
+
+def transfer_candidates(*, call: Call, level: int, area: Area | None) -> list[Agent]:
+    """Colleagues of the level (and area) with their presence, available first."""
+    agents = Agent.objects.select_related("user").filter(level=level, user__is_active=True)
+    if area is not None:
+        agents = agents.filter(areas=area)
+    if call.agent_id:
+        agents = agents.exclude(pk=call.agent_id)
+    order: dict[str, int] = {
+        Presence.AVAILABLE: 0,
+        Presence.ON_CALL: 1,
+        Presence.AWAY: 2,
+        Presence.OFFLINE: 3,
+    }
+    return sorted(agents, key=lambda a: (order.get(a.presence, 9), a.user.get_full_name()))
+
+
+def _escalate(
+    *,
+    actor: User,
+    call: Call,
+    to_agent: Agent | None,
+    level: int,
+    area: Area | None,
+    reason: str,
+    summary: str,
+    now: dt.datetime,
+) -> Any:
+    from soporte.tickets import services as tickets
+
+    if call.ticket is None:
+        raise CallError(
+            _("Abra o vincule el ticket antes de transferir: la transferencia es un escalamiento."),
+            code="ticket_required",
+        )
+    return tickets.escalate_ticket(
+        ticket=call.ticket,
+        actor=actor,
+        to_level=level,
+        to_area=area,
+        to_agent=to_agent,
+        customer_name=call.caller_name,
+        reason=reason,
+        tried=summary,
+        now=now,
+    )
+
+
+def _check_handoff(call: Call, reason: str, summary: str, announced: bool) -> None:
+    if not call.caller_name.strip():
+        raise CallError(
+            _("Pregunte y anote el nombre de quien llama antes de transferir (T3)."),
+            code="caller_name_required",
+        )
+    if not reason.strip() or not summary.strip():
+        raise CallError(
+            _("Escriba el motivo y el resumen: quien recibe no debe pedir que repitan (X2)."),
+            code="handoff_incomplete",
+        )
+    if not announced:
+        raise CallError(
+            _("Antes de transferir, diga a quien llama que lo va a transferir y por qué (T4)."),
+            code="not_announced",
+        )
+
+
+@transaction.atomic
+def start_warm_transfer(
+    *,
+    actor: User,
+    call: Call,
+    to_agent: Agent,
+    reason: str,
+    summary: str,
+    announced: bool,
+    now: dt.datetime,
+) -> Transfer:
+    """X2: the colleague's console pops with the caller's name, reason and summary first."""
+    agent = _own(actor, call)
+    _check_handoff(call, reason, summary, announced)
+    if to_agent.pk == agent.pk:
+        raise CallError(_("Elija a otro colega."), code="same_agent")
+    if call.transfers.filter(state=TransferState.CONSULTING).exists():
+        raise CallError(_("Ya hay una consulta en curso."), code="already_consulting")
+    transfer = Transfer.objects.create(
+        call=call,
+        from_agent=agent,
+        to_agent=to_agent,
+        target=str(to_agent.pk),
+        to_level=to_agent.level,
+        kind=TransferKind.WARM,
+        state=TransferState.CONSULTING,
+        announced=announced,
+        reason=reason.strip(),
+        summary=summary.strip(),
+        started_at=now,
+    )
+    offer = {
+        "type": "transfer.offer",
+        "transfer_id": transfer.pk,
+        "call_id": call.pk,
+        "caller_name": call.caller_name,
+        "organisation": str(call.organisation) if call.organisation else "",
+        "from_agent": agent.name,
+        "reason": transfer.reason,
+        "summary": transfer.summary,
+        "ticket": call.ticket.folio if call.ticket else "",
+    }
+    live.broadcast_on_commit(console_group(to_agent.pk), offer)
+    live.broadcast_on_commit(WALLBOARD_GROUP, {**offer, "type": "transfer.changed"})
+    return transfer
+
+
+@transaction.atomic
+def accept_transfer(*, actor: User, transfer: Transfer, now: dt.datetime) -> Transfer:
+    """The colleague answers the consultation before the caller is connected (X2)."""
+    agent = _agent_of(actor)
+    transfer = Transfer.objects.select_for_update().select_related("call").get(pk=transfer.pk)
+    if transfer.to_agent_id != agent.pk:
+        raise Forbidden(_("Esta consulta es para otro agente."))
+    if transfer.state != TransferState.CONSULTING:
+        raise CallError(_("La consulta ya no está en curso."), code="not_consulting")
+    transfer.answered_at = now
+    transfer.consult_answered = True
+    transfer.save(update_fields=["answered_at", "consult_answered"])
+    message = {"type": "transfer.accepted", "transfer_id": transfer.pk, "call_id": transfer.call_id}
+    if transfer.from_agent_id:
+        live.broadcast_on_commit(console_group(transfer.from_agent_id), message)
+    return transfer
+
+
+def complete_transfer(*, actor: User, transfer: Transfer, now: dt.datetime) -> Call:
+    """Connect the caller: the transfer becomes the ticket's escalation with its hand-off."""
+    with transaction.atomic():
+        transfer = Transfer.objects.select_related("call__line", "call__ticket", "to_agent").get(
+            pk=transfer.pk
+        )
+        call = transfer.call
+        _own(actor, call)
+        if transfer.state != TransferState.CONSULTING:
+            raise CallError(_("La consulta ya no está en curso."), code="not_consulting")
+        escalation = _escalate(
+            actor=actor,
+            call=call,
+            to_agent=transfer.to_agent,
+            level=transfer.to_level or (transfer.to_agent.level if transfer.to_agent else 1),
+            area=transfer.to_area,
+            reason=transfer.reason,
+            summary=transfer.summary,
+            now=now,
+        )
+        Transfer.objects.filter(pk=transfer.pk).update(escalation=escalation)
+        call = _console_event(
+            call,
+            "transfer",
+            now,
+            transfer_type="attended",
+            target=transfer.target,
+            consult_answered=transfer.answered_at is not None,
+        )
+        if transfer.to_agent_id:
+            live.broadcast_on_commit(
+                console_group(transfer.to_agent_id),
+                {
+                    "type": "transfer.connected",
+                    "transfer_id": transfer.pk,
+                    "call_id": call.pk,
+                    "caller_name": call.caller_name,
+                    "reason": transfer.reason,
+                    "summary": transfer.summary,
+                },
+            )
+    return call
+
+
+def blind_transfer(
+    *,
+    actor: User,
+    call: Call,
+    level: int,
+    area: Area | None,
+    to_agent: Agent | None,
+    reason: str,
+    summary: str,
+    announced: bool,
+    now: dt.datetime,
+) -> Call:
+    """Allowed, but recorded as blind: QA marks X2 as failed for it."""
+    with transaction.atomic():
+        _own(actor, call)
+        _check_handoff(call, reason, summary, announced)
+        escalation = _escalate(
+            actor=actor,
+            call=call,
+            to_agent=to_agent,
+            level=level,
+            area=area,
+            reason=reason,
+            summary=summary,
+            now=now,
+        )
+        target_agent = escalation.to_agent
+        transfer = Transfer.objects.create(
+            call=call,
+            from_agent_id=call.agent_id,
+            to_agent=target_agent,
+            target=str(target_agent.pk) if target_agent else f"nivel-{level}",
+            to_level=level,
+            to_area=area,
+            kind=TransferKind.BLIND,
+            state=TransferState.CONSULTING,
+            announced=announced,
+            reason=reason.strip(),
+            summary=summary.strip(),
+            escalation=escalation,
+            started_at=now,
+        )
+        return _console_event(call, "transfer", now, transfer_type="blind", target=transfer.target)
+
+
+@transaction.atomic
+def cancel_transfer(*, actor: User, transfer: Transfer, now: dt.datetime) -> Transfer:
+    _own(actor, transfer.call)
+    if transfer.state != TransferState.CONSULTING:
+        raise CallError(_("La consulta ya no está en curso."), code="not_consulting")
+    transfer.state = TransferState.CANCELLED
+    transfer.save(update_fields=["state"])
+    if transfer.to_agent_id:
+        live.broadcast_on_commit(
+            console_group(transfer.to_agent_id),
+            {"type": "transfer.cancelled", "transfer_id": transfer.pk},
+        )
+    return transfer
+
+
+# --- Tickets ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attach_ticket(*, actor: User, call: Call, ticket_id: int, now: dt.datetime) -> Call:
+    from soporte.tickets.models import Ticket
+
+    _agent_of(actor)
+    ticket = Ticket.objects.visible_to(actor).filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("No existe ese ticket."))
+    if call.organisation_id and ticket.organisation_id != call.organisation_id:
+        raise CallError(_("El ticket es de otra organización que quien llama."), code="ticket_org")
+    call.ticket = ticket
+    call.organisation_id = call.organisation_id or ticket.organisation_id
+    call.person_id = call.person_id or ticket.requester_id
+    call.updated_at = now
+    call.save(update_fields=["ticket", "organisation", "person", "updated_at"])
+    return call
+
+
+@transaction.atomic
+def open_ticket_for_call(
+    *,
+    actor: User,
+    call: Call,
+    requester: Person,
+    subject: str,
+    description: str,
+    level: int = 1,
+    area: Area | None = None,
+    priority: str = "normal",
+    now: dt.datetime,
+) -> Call:
+    """The call opens a new ticket by phone, with the caller as requester."""
+    from soporte.tickets import services as tickets
+    from soporte.tickets.models import Channel
+
+    _agent_of(actor)
+    ticket = tickets.open_ticket(
+        actor=actor,
+        data=tickets.NewTicket(
+            organisation=requester.organisation,
+            requester=requester,
+            subject=subject,
+            description=description or call.need,
+            channel=Channel.PHONE,
+            level=level,
+            area=area,
+            priority=priority,
+        ),
+        now=now,
+    )
+    call.ticket = ticket
+    call.person = call.person or requester
+    call.organisation = requester.organisation
+    call.caller_name = call.caller_name or str(requester)
+    call.updated_at = now
+    call.save(update_fields=["ticket", "person", "organisation", "caller_name", "updated_at"])
+    return call
+
+
+# --- After the call: the ticket record, the bitácora entry and the scorecard (item 10) ------
+
+
+def _summary_fields(call: Call) -> dict[str, str]:
+    local = timezone.localtime(call.started_at)
+    holds = list(call.holds.order_by("started_at", "id"))
+    transfers = list(call.transfers.select_related("to_agent__user").order_by("started_at", "id"))
+    return {
+        "when": local.strftime("%Y-%m-%d %H:%M:%S"),
+        "who": call.caller_name or (str(call.person) if call.person else call.from_number),
+        "agent": str(call.answered_by or call.agent or "—"),
+        "rings": str(call.rings if call.rings is not None else "—"),
+        "ring_seconds": f"{call.ring_seconds or 0:.1f}",
+        "holds": "; ".join(f"{h.seconds or 0:.0f} s ({h.reason or _('sin motivo')})" for h in holds)
+        or _("ninguna"),
+        "transfers": "; ".join(
+            f"{_transfer_label(t)} → {t.to_agent or t.target}" for t in transfers
+        )
+        or _("ninguna"),
+        "outcome": str(Outcome(call.outcome).label) if call.outcome else "—",
+        "hangup_by": str(Party(call.hangup_by).label) if call.hangup_by else "—",
+    }
+
+
+def _transfer_label(transfer: Transfer) -> str:
+    return str(TransferKind(transfer.kind).label)
+
+
+def call_record_text(call: Call) -> str:
+    f = _summary_fields(call)
+    return (
+        _(
+            "Llamada del %(when)s con %(who)s, atendió %(agent)s. Timbres: %(rings)s (%(ring_seconds)s s). "
+            "Esperas: %(holds)s. Transferencias: %(transfers)s. Resultado: %(outcome)s. "
+            "Colgó primero: %(hangup_by)s."
+        )
+        % f
+    )
+
+
+def record_call(*, call: Call, now: dt.datetime) -> Call:
+    """Write the finished call's ticket note, bitácora entry (kind CALL) and QA scorecard."""
+    from soporte.calls import qa
+    from soporte.logbook import services as logbook
+    from soporte.logbook.models import EntryKind, Logbook, LogbookKind
+    from soporte.tickets import services as tickets
+
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update(of=("self",))
+            .select_related(
+                "line", "person", "organisation", "agent__user", "answered_by__user", "ticket"
+            )
+            .get(pk=call.pk)
+        )
+        if call.recorded_at is not None or call.state != CallState.ENDED:
+            return call
+        staff = call.answered_by or call.agent
+        author = staff.user if staff else tickets._desk_author(now)
+        text = call_record_text(call)
+        if call.ticket is not None:
+            tickets.add_note(ticket=call.ticket, author=author, body=text, internal=True, now=now)
+            book = tickets.ticket_logbook(call.ticket, now=now)
+            subject = logbook.Subject("ticket", call.ticket.folio, call.ticket.subject)
+        else:
+            book = (
+                Logbook.objects.filter(
+                    kind=LogbookKind.CUSTOMER,
+                    organisation_id=call.organisation_id,
+                    closed_at__isnull=True,
+                    head_number__gte=1,
+                )
+                .order_by("id")
+                .first()
+                if call.organisation_id
+                else None
+            ) or logbook.desk_logbook(now=now)
+            subject = logbook.Subject("call", call.call_id, call.from_number)
+        logbook.append_entry(
+            logbook=book,
+            kind=EntryKind.CALL,
+            author=author,
+            summary=text[:300],
+            fields=_summary_fields(call),
+            subject=subject,
+            now=now,
+        )
+        qa.score_call(call=call, now=now)
+        call.recorded_at = now
+        call.save(update_fields=["recorded_at"])
+    live.broadcast(WALLBOARD_GROUP, {"type": "call.recorded", "id": call.pk})
+    return call
+
+
+def record_finished_calls(*, now: dt.datetime, limit: int = 500) -> int:
+    """The worker's job: every ended call gets its record; one short transaction per call."""
+    pending = list(
+        Call.objects.filter(recorded_at__isnull=True, state=CallState.ENDED)
+        .order_by("ended_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in pending:
+        try:
+            record_call(call=Call(pk=pk), now=now)
+            done += 1
+        except Exception:
+            log.exception("could not record call %s", pk)
+    return done
+
+
+def live_calls() -> Iterable[Call]:
+    return (
+        Call.objects.exclude(state=CallState.ENDED)
+        .select_related("line", "person", "organisation", "agent__user")
+        .order_by("started_at", "id")
+    )
