@@ -39,6 +39,7 @@ urlpatterns = [
     path("directorio/", include("soporte.directory.urls")),
     path("bitacora/", include("soporte.logbook.urls")),
     path("tickets/", include("soporte.tickets.urls")),
+    path("llamadas/", include("soporte.calls.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -106,9 +106,7 @@ def test_blocked_caller_gets_reject_busy(pbx, line, now):
 def test_outbound_with_caller_id_gets_dial(pbx, line):
     line.outbound_caller_id = "496990009111"
     line.save()
-    r = pbx.post(
-        event="newCall", **{"from": "201"}, to="492214710334", direction="out", callId="o"
-    )
+    r = pbx.post(event="newCall", **{"from": "201"}, to="492214710334", direction="out", callId="o")
     assert r.json() == {"action": "dial", "caller_id": "496990009111", "number": "492214710334"}
 
 
@@ -151,9 +149,12 @@ def test_bad_events_get_422_with_a_stable_code(pbx, fields, code):
 
 def test_retried_events_are_not_applied_twice(pbx, now):
     for _ in range(3):
-        assert pbx.post(
-            event="newCall", **{"from": "1"}, to="2", direction="in", callId="r", at=now
-        ).status_code == 200
+        assert (
+            pbx.post(
+                event="newCall", **{"from": "1"}, to="2", direction="in", callId="r", at=now
+            ).status_code
+            == 200
+        )
         pbx.post(event="answer", direction="in", callId="r", at=now + 3 * S)
         pbx.post(event="hold", callId="r", reason="consulto", choice="wait", at=now + 10 * S)
     pbx.post(event="unhold", callId="r", at=now + 20 * S)

@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="Run due jobs once and exit.")
-        parser.add_argument("--tick", type=float, default=5.0, help="Seconds between checks.")
+        parser.add_argument("--tick", type=float, default=1.0, help="Seconds between checks.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("tasks")

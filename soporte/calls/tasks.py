@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from soporte.calls import cti, services
+from soporte.lib.tasks import periodic
+
+
+@periodic(seconds=2)
+def record_finished_calls(now: dt.datetime) -> None:
+    """Every ended call gets its ticket note, bitácora entry and QA scorecard (item 10)."""
+    services.record_finished_calls(now=now)
+
+
+@periodic(seconds=300)
+def prune_nonces(now: dt.datetime) -> None:
+    """Signed-mode replay keys are kept only as long as their timestamp could be accepted."""
+    cti.prune_nonces(now=now)
