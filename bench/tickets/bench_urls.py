@@ -2,9 +2,14 @@
 
 `/bench/plain/<id>` reads one ticket row by primary key through the ORM (two columns) and
 returns it as text: the "plain Django view that reads one row by primary key".
+`/bench/shell` is a diagnostic, not part of the requirement: the signed-in layout
+(base.html) with no content, i.e. the floor of any page a signed-in agent sees
+(session, user, menu, CSRF token); `/bench/signed-in` the same without the layout.
 """
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
 
 from soporte.tickets.models import Ticket
@@ -16,4 +21,19 @@ def plain(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(f"{row['id']} {row['subject']}", content_type="text/plain")
 
 
-urlpatterns = [path("bench/plain/<int:pk>", plain), *product_urlpatterns]
+@login_required
+def signed_in(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(request.user.get_username(), content_type="text/plain")
+
+
+@login_required
+def shell(request: HttpRequest) -> HttpResponse:
+    return render(request, "base.html")
+
+
+urlpatterns = [
+    path("bench/plain/<int:pk>", plain),
+    path("bench/signed-in", signed_in),
+    path("bench/shell", shell),
+    *product_urlpatterns,
+]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -34,7 +34,7 @@ class Pbx:
         self.client = client
         self.token = token
 
-    def post(self, as_form: bool = False, at: dt.datetime | None = None, **fields):
+    def post(self, as_form: Any = False, at: Any = None, **fields: Any) -> Any:
         if at is not None:
             fields["timestamp"] = at.isoformat()
         url = f"/api/v1/cti/{self.token}"
