@@ -235,8 +235,13 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "soporte.lib.logfilters.RedactUrlSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # The CTI token travels in the URL (Zammad's contract): redact it where URLs are logged.
+    "loggers": {
+        name: {"filters": ["redact"]} for name in ("django.request", "django.server", "granian")
+    },
 }
 
 # Signing keys of the bitácora are encrypted with a key derived from this (SECRET_KEY if

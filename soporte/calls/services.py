@@ -78,44 +78,51 @@ class Outcome_:
 
 
 class _Agents:
-    """Looks agents up the way Zammad does (phone, login, id), plus name and extension.
+    """Looks agents up the way Zammad does (phone, then login, then id), plus name and extension.
 
     Loaded at most once per batch, only when an event names somebody.
     """
 
     def __init__(self) -> None:
-        self._index: dict[str, Agent] | None = None
+        self._by: dict[str, dict[str, Agent]] | None = None
 
-    def _load(self) -> dict[str, Agent]:
-        if self._index is None:
-            index: dict[str, Agent] = {}
+    def _load(self) -> dict[str, dict[str, Agent]]:
+        if self._by is None:
+            by: dict[str, dict[str, Agent]] = {"number": {}, "login": {}, "id": {}, "name": {}}
             for agent in Agent.objects.select_related("user").filter(user__is_active=True):
                 user = agent.user
-                for key in (
-                    str(agent.pk),
-                    user.username,
-                    user.get_full_name(),
-                    str(user),
-                    user.phone,
-                    agent.extension,
+                for kind, key in (
+                    ("number", user.phone),
+                    ("number", agent.extension),
+                    ("login", user.username),
+                    ("id", str(agent.pk)),
+                    ("name", user.get_full_name()),
+                    ("name", str(user)),
                 ):
                     if key:
-                        index.setdefault(key.strip().lower(), agent)
-            self._index = index
-        return self._index
+                        by[kind].setdefault(key.strip().lower(), agent)
+            self._by = by
+        return self._by
 
-    def find(self, *keys: str) -> Agent | None:
+    def find(
+        self, *keys: str, kinds: tuple[str, ...] = ("number", "login", "id", "name")
+    ) -> Agent | None:
+        index = self._load()
         for key in keys:
-            if key and (agent := self._load().get(key.strip().lower())):
-                return agent
+            if not key:
+                continue
+            for kind in kinds:
+                if agent := index[kind].get(key.strip().lower()):
+                    return agent
         return None
 
+    def by_number(self, number: str) -> Agent | None:
+        """A dialled number is an extension or a phone, never an id or a login."""
+        return self.find(number, kinds=("number",))
+
     def available_level_one(self) -> list[Agent]:
-        return [
-            a
-            for a in {a.pk: a for a in self._load().values()}.values()
-            if a.level == 1 and a.presence == Presence.AVAILABLE
-        ]
+        agents = {a.pk: a for a in self._load()["id"].values()}
+        return [a for a in agents.values() if a.level == 1 and a.presence == Presence.AVAILABLE]
 
 
 def _event_key(call: Call | None, event: CtiEvent) -> str:
@@ -268,12 +275,12 @@ class _Batch:
         named = [a for a in (self.agents.find(u) for u in event.users) if a is not None]
         agent: Agent | None = None
         if inbound:
-            ringing = named or [a for a in [self.agents.find(event.to_number)] if a is not None]
+            ringing = named or [a for a in [self.agents.by_number(event.to_number)] if a]
             if not ringing and not reply:
                 ringing = self.agents.available_level_one()
         else:
             ringing = []
-            agent = named[0] if named else self.agents.find(event.from_number)
+            agent = named[0] if named else self.agents.by_number(event.from_number)
         call = Call.objects.create(
             line=line,
             call_id=event.call_id,
@@ -851,9 +858,16 @@ def start_warm_transfer(
     summary: str,
     announced: bool,
     now: dt.datetime,
+    area: Area | None = None,
 ) -> Transfer:
     """X2: the colleague's console pops with the caller's name, reason and summary first."""
     agent = _own(actor, call)
+    if call.ticket_id is None:
+        # Checked before the offer goes out: connecting would fail without the ticket.
+        raise CallError(
+            _("Abra o vincule el ticket antes de transferir: la transferencia es un escalamiento."),
+            code="ticket_required",
+        )
     _check_handoff(call, reason, summary, announced)
     if to_agent.pk == agent.pk:
         raise CallError(_("Elija a otro colega."), code="same_agent")
@@ -865,6 +879,7 @@ def start_warm_transfer(
         to_agent=to_agent,
         target=str(to_agent.pk),
         to_level=to_agent.level,
+        to_area=area,
         kind=TransferKind.WARM,
         state=TransferState.CONSULTING,
         announced=announced,
