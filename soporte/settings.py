@@ -115,6 +115,12 @@ TEMPLATES = [
             ],
         },
     },
+    # The desk's hot pages (queues, a ticket's page): soporte/tickets/jinja.py says why.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "soporte.tickets.jinja.environment"},
+    },
 ]
 
 # Databases. SQLite by default: WAL so readers never wait for the writer, IMMEDIATE

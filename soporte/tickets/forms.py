@@ -15,7 +15,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from soporte.directory.models import Agent, Area, Level, Organisation, Person, User
+from soporte.directory.models import Agent, Area, Level, Organisation, Person, Presence, User
 from soporte.tickets import attachments, services
 from soporte.tickets.models import (
     Channel,
@@ -225,6 +225,19 @@ def agent_choices(actor: User) -> QuerySet[Agent]:
         .select_related("user")
         .order_by("level", "user__first_name", "user__last_name", "id")
     )
+
+
+def agent_options(actor: User) -> list[tuple[int, str]]:
+    """(id, label) of `agent_choices`, labelled as `AgentChoiceField` does, without building
+    a model per agent: the queue and ticket pages write the <select> themselves."""
+    presence = {value: str(label) for value, label in Presence.choices}
+    rows = agent_choices(actor).values_list(
+        "pk", "level", "presence", "user__first_name", "user__last_name", "user__username"
+    )
+    return [
+        (pk, f"{f'{first} {last}'.strip() or username} · N{level} · {presence.get(p, p)}")
+        for pk, level, p, first, last, username in rows
+    ]
 
 
 class AgentChoiceField(forms.ModelChoiceField):

@@ -54,11 +54,16 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
         return None
 
 
-def queue_queryset(actor: Any, queue: str) -> QuerySet[Ticket]:
+_UNKNOWN: Any = object()
+
+
+def queue_queryset(actor: Any, queue: str, *, agent: Agent | None = _UNKNOWN) -> QuerySet[Ticket]:
+    """`agent` is the actor's Agent row (None: not an agent) when the caller already has it."""
     base = Ticket.objects.visible_to(actor)
     if not getattr(actor, "is_desk_staff", False):
         return base
-    agent = Agent.objects.filter(user=actor).prefetch_related("areas").first()
+    if agent is _UNKNOWN:
+        agent = Agent.objects.filter(user=actor).first()
     if queue == "mine":
         return base.filter(assignee=agent, status__in=OPEN_STATUSES) if agent else base.none()
     if queue == "level":
@@ -89,11 +94,12 @@ def page(
     sort: str = "-updated_at",
     cursor: str | None = None,
     limit: int = 25,
+    agent: Agent | None = _UNKNOWN,
 ) -> Page:
     queue = queue if queue in QUEUES else "all"
     field, descending = SORTS.get(sort, SORTS["-updated_at"])
     limit = max(1, min(limit, MAX_LIMIT))
-    qs = queue_queryset(actor, queue)
+    qs = queue_queryset(actor, queue, agent=agent)
     for name, value in (filters or {}).items():
         if name not in FILTERS or value in ("", None):
             continue

@@ -21,17 +21,19 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import engines
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.html import json_script
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.directory.models import Agent, Organisation, Person, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
-from soporte.tickets import attachments, queues, search, services, sla
+from soporte.tickets import attachments, jinja, queues, search, services, sla
 from soporte.tickets.api import attachment_response
 from soporte.tickets.forms import (
     ApprovalForm,
@@ -46,6 +48,7 @@ from soporte.tickets.forms import (
     TicketForm,
     Upload,
     add_rule_error,
+    agent_options,
     read_files,
 )
 from soporte.tickets.models import (
@@ -242,13 +245,18 @@ def nearest(clocks: list[ClockView]) -> ClockView | None:
 class Row:
     ticket: Ticket
     clock: ClockView | None
+    folio: str
 
 
 def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
     calendar = sla.desk_calendar(settings.TIME_ZONE)
     clocks = sla.clocks_for([t for t in tickets if t.is_open], calendar=calendar, now=now)
     return [
-        Row(t, nearest([_clock_view(c, now) for c in clocks[t.pk]]) if t.is_open else None)
+        Row(
+            t,
+            nearest([_clock_view(c, now) for c in clocks[t.pk]]) if t.is_open else None,
+            t.folio,
+        )
         for t in tickets
     ]
 
@@ -256,11 +264,10 @@ def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
 # --- the desk: queues ---------------------------------------------------------------------
 
 
-def _queue_state(request: HttpRequest, user: User) -> dict[str, Any]:
+def _queue_state(request: HttpRequest, agent: Agent | None) -> dict[str, Any]:
     """The tab, filters, sort, cursor and search of the queue, from the address."""
     params = request.GET
-    has_agent = Agent.objects.filter(user=user).exists()
-    default_slug = "mis-tickets" if has_agent else "todos"
+    default_slug = "mis-tickets" if agent is not None else "todos"
     slug = params.get("cola", default_slug)
     if slug not in QUEUE_SLUGS:
         slug = default_slug
@@ -285,8 +292,15 @@ def _queue_state(request: HttpRequest, user: User) -> dict[str, Any]:
     }
 
 
-def _queue_context(request: HttpRequest, user: User, now: dt.datetime) -> dict[str, Any]:
-    state = _queue_state(request, user)
+def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
+
+
+def _queue_context(
+    request: HttpRequest, user: User, now: dt.datetime, bulk_form: BulkAssignForm | None = None
+) -> dict[str, Any]:
+    agent = Agent.objects.filter(user=user).first()
+    state = _queue_state(request, agent)
     next_url = None
     if state["q"]:
         tickets = search.search_tickets(user, state["q"], limit=SEARCH_LIMIT)
@@ -297,6 +311,7 @@ def _queue_context(request: HttpRequest, user: User, now: dt.datetime) -> dict[s
             filters=state["filters"],
             sort=state["sort"],
             cursor=state["cursor"],
+            agent=agent,
         )
         tickets = result.tickets
         if result.next_cursor:
@@ -305,9 +320,21 @@ def _queue_context(request: HttpRequest, user: User, now: dt.datetime) -> dict[s
         (slug, queues.QUEUES[name], "?" + urlencode({"cola": slug}))
         for slug, name in QUEUE_SLUGS.items()
     ]
+    rows = _rows(tickets, now)
+    bulk_errors: list[str] = []
+    if bulk_form is not None and bulk_form.errors:
+        bulk_errors = [str(error) for error in bulk_form.non_field_errors()] + [
+            str(error) for field in bulk_form for error in field.errors
+        ]
     return {
         **state,
-        "rows": _rows(tickets, now),
+        "rows": rows,
+        "result_note": ngettext(
+            "%(counter)s resultado para «%(q)s», el más relevante primero.",
+            "%(counter)s resultados para «%(q)s», los más relevantes primero.",
+            len(rows),
+        )
+        % {"counter": len(rows), "q": state["q"]},
         "next_url": next_url,
         "first_url": "?" + state["query"] if state["cursor"] else None,
         "tabs": tabs,
@@ -315,13 +342,32 @@ def _queue_context(request: HttpRequest, user: User, now: dt.datetime) -> dict[s
         "statuses": Status.choices,
         "priorities": Priority.choices,
         "channels": Channel.choices,
+        "status_labels": _labels(Status.choices),
+        "priority_labels": _labels(Priority.choices),
+        "text": {
+            "mark": _("Marcar %(folio)s"),
+            "unassigned": _("Sin asignar"),
+            "level_prefix": _("N"),
+        },
         "levels": [1, 2, 3, 4],
-        "organisations": Organisation.objects.visible_to(user).order_by("name", "id"),
+        "organisations": list(
+            Organisation.objects.visible_to(user).order_by("name", "id").values_list("pk", "name")
+        ),
         "filtered": any(state["filters"].values()) or state["sort"] != "-updated_at",
-        "countdown_labels": countdown_labels(now),
-        "bulk_form": BulkAssignForm(actor=user),
+        "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),
+        "agent_options": agent_options(user),
+        "bulk_agent": bulk_form["agent"].value() if bulk_form is not None else None,
+        "bulk_errors": bulk_errors,
         "selected": set(),
     }
+
+
+def _render_jinja(
+    request: HttpRequest, name: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """A page of the Jinja2 engine (tickets/jinja.py) inside the desk's layout."""
+    template = engines["jinja2"].get_template(name)
+    return HttpResponse(template.render(context | jinja.layout(request), request), status=status)
 
 
 @require_GET
@@ -329,10 +375,10 @@ def _queue_context(request: HttpRequest, user: User, now: dt.datetime) -> dict[s
 def queue(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     context = _queue_context(request, user, clock.now())
-    template = "tickets/queue.html"
     if getattr(request, "htmx", False):
-        template += "#results"
-    return render(request, template, context)
+        partial = engines["jinja2"].get_template("tickets/_queue_results.html")
+        return HttpResponse(partial.render(context, request))
+    return _render_jinja(request, "tickets/queue.html", context)
 
 
 @require_POST
@@ -365,10 +411,9 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 % {"folio": tickets[0].folio, "agent": agent.name},
             )
             return redirect(back)
-    context = _queue_context(request, user, now)
-    context["bulk_form"] = form
+    context = _queue_context(request, user, now, bulk_form=form)
     context["selected"] = {int(v) for v in request.POST.getlist("tickets") if v.isdigit()}
-    return render(request, "tickets/queue.html", context)
+    return _render_jinja(request, "tickets/queue.html", context)
 
 
 # --- the desk: a new ticket ---------------------------------------------------------------

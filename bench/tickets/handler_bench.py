@@ -1,0 +1,123 @@
+"""Per-request cost of each benchmarked page inside one process, through Django's WSGI handler.
+
+    python bench/tickets/handler_bench.py [--quick] [-n 300] [--pages plain,mine,...] [--cprofile PAGE]
+
+Closer to the server than the test client (which copies every template context for its
+`response.context` and so inflates template-heavy pages): the same WSGIHandler and middleware
+the server runs, a logged-in session cookie, a fresh environ per request. Prints the median and
+mean milliseconds per request, the body size and the ratio to the plain view; the server's own
+per-request overhead (granian, a2wsgi) comes on top of every page equally.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--var-dir", default=None)
+    parser.add_argument("-n", type=int, default=300)
+    parser.add_argument("--pages", default="plain,mine,all,level,detail")
+    parser.add_argument("--cprofile", default=None, help="page name to profile")
+    args = parser.parse_args()
+    var_dir = args.var_dir or str(
+        ROOT / "bench" / ".data" / ("tickets-quick" if args.quick else "tickets-1m")
+    )
+    os.environ["VAR_DIR"] = var_dir
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.tickets.bench_settings"
+    sys.path.insert(0, str(ROOT))
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    assert client.login(username="blanca.herrera", password="soporte-demo")
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    with connection.cursor() as cur:
+        n = cur.execute("SELECT max(id) FROM tickets_ticket").fetchone()[0]
+    rng = random.Random(7)
+    pages = {
+        "plain": lambda: f"/bench/plain/{rng.randint(1, n)}",
+        "signed-in": lambda: "/bench/signed-in",
+        "shell": lambda: "/bench/shell",
+        "mine": lambda: "/tickets/?cola=mis-tickets",
+        "all": lambda: "/tickets/?cola=todos",
+        "level": lambda: "/tickets/?cola=sin-asignar",
+        "detail": lambda: f"/tickets/{rng.randint(1, n)}/",
+        "search": lambda: "/tickets/?q=impresora",
+    }
+    handler = WSGIHandler()
+
+    def call(path: str) -> tuple[int, int]:
+        route, _, query = path.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": route,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+        }
+        status: list[str] = []
+        body = b"".join(handler(environ, lambda s, h, *a: status.append(s)))
+        return int(status[0].split()[0]), len(body)
+
+    results: dict[str, float] = {}
+    for name in args.pages.split(","):
+        make = pages[name]
+        for _ in range(20):
+            code, size = call(make())
+            assert code == 200, (name, code)
+        times = []
+        for _ in range(args.n):
+            path = make()
+            t0 = time.perf_counter()
+            call(path)
+            times.append((time.perf_counter() - t0) * 1000)
+        results[name] = statistics.median(times)
+        ratio = results["plain"] / results[name] if "plain" in results else float("nan")
+        print(
+            f"{name:7s} median {statistics.median(times):6.2f} ms  mean {statistics.mean(times):6.2f} ms"
+            f"  {size / 1024:5.1f} KB  plain/page {ratio:4.2f}"
+        )
+    if args.cprofile:
+        make = pages[args.cprofile]
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(50):
+            call(make())
+        prof.disable()
+        stats = pstats.Stats(prof)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(25)
+
+
+if __name__ == "__main__":
+    main()
