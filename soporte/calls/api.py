@@ -1,16 +1,24 @@
-"""API of calls: the CTI webhook (Zammad's generic CTI, plus extended events and signed mode)."""
+"""API of calls: the CTI webhook (Zammad's generic CTI, plus extended events and signed mode),
+and QA: transcripts in, scorecards out (staff only)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Router
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
 
-from soporte.calls import cti
+from soporte.calls import cti, qa
 from soporte.calls.events import CAUSES, parse_event
-from soporte.lib.errors import DomainError
+from soporte.calls.models import Call, Scorecard
+from soporte.calls.services import access_call
+from soporte.directory.api import ErrorOut
+from soporte.directory.models import User
+from soporte.lib import clock
+from soporte.lib.errors import DomainError, NotFound
 
 router = Router(tags=["llamadas"])
 
@@ -110,3 +118,159 @@ def cti_with_token(request: HttpRequest, token: str) -> Any:
 )
 def cti_signed(request: HttpRequest) -> Any:
     return _answer(request, None)
+
+
+# --- QA: transcripts and scorecards (staff only; customers never see QA) ------------------
+
+
+class TurnIn(Schema):
+    speaker: str = Field(..., max_length=8, description="agent, caller o agent2")
+    start_ms: int = Field(..., description="Milisegundos desde que se contestó la llamada")
+    end_ms: int
+    text: str
+
+
+class ScoreLineOut(Schema):
+    rule: str
+    name: str
+    verdict: str
+    evidence: str
+    override: str | None
+    comment: str
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    final: str
+
+
+class ScorecardOut(Schema):
+    call_id: int
+    agent_id: int | None
+    agent_name: str | None
+    level: int | None
+    score: float | None
+    transcript_turns: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    lines: list[ScoreLineOut]
+
+    @staticmethod
+    def of(card: Scorecard) -> ScorecardOut:
+        agent = card.agent
+        return ScorecardOut(
+            call_id=card.call_id,
+            agent_id=card.agent_id,
+            agent_name=agent.name if agent else None,
+            level=card.level,
+            score=card.score,
+            transcript_turns=card.call.turns.count(),
+            created_at=card.created_at,
+            updated_at=card.updated_at,
+            lines=[
+                ScoreLineOut(
+                    rule=ln.rule,
+                    name=qa.rule_name(ln.rule),
+                    verdict=ln.verdict,
+                    evidence=ln.evidence,
+                    override=ln.override or None,
+                    comment=ln.comment,
+                    reviewed_by=str(ln.reviewed_by) if ln.reviewed_by_id else None,
+                    reviewed_at=ln.reviewed_at,
+                    final=ln.final,
+                )
+                for ln in qa.ordered_lines(card)
+            ],
+        )
+
+
+class CallOut(Schema):
+    id: int
+    call_id: str
+    direction: str
+    from_number: str
+    to_number: str
+    caller_name: str
+    agent_id: int | None
+    agent_name: str | None
+    started_at: dt.datetime
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    rings: int | None
+    outcome: str
+    score: float | None
+
+
+def _staff(request: HttpRequest) -> User:
+    """QA is the desk's internal business: to anyone else every call is missing (404)."""
+    user = cast(User, request.user)
+    if not user.is_desk_staff:
+        raise NotFound(_("No existe esa llamada."))
+    return user
+
+
+def _scorecard(call: Call) -> Scorecard:
+    card = Scorecard.objects.select_related("call", "agent__user").filter(call=call).first()
+    if card is None:
+        raise NotFound(_("Esta llamada aún no tiene evaluación."), code="not_scored")
+    return card
+
+
+@router.get("calls", response=list[CallOut], summary="Llamadas de un agente o de un día (personal)")
+def list_calls(
+    request: HttpRequest, agent: int | None = None, date: dt.date | None = None, limit: int = 100
+) -> list[CallOut]:
+    user = cast(User, request.user)
+    if not user.is_desk_staff:
+        return []
+    calls = Call.objects.visible_to(user).select_related("agent__user", "scorecard")
+    if agent is not None:
+        calls = calls.filter(agent_id=agent)
+    if date is not None:
+        start = timezone.make_aware(dt.datetime.combine(date, dt.time()))
+        calls = calls.filter(started_at__gte=start, started_at__lt=start + dt.timedelta(days=1))
+    rows = calls.order_by("-started_at", "-id")[: max(1, min(limit, 500))]
+    return [
+        CallOut(
+            id=c.pk,
+            call_id=c.call_id,
+            direction=c.direction,
+            from_number=c.from_number,
+            to_number=c.to_number,
+            caller_name=c.caller_name,
+            agent_id=c.agent_id,
+            agent_name=c.agent.name if c.agent else None,
+            started_at=c.started_at,
+            answered_at=c.answered_at,
+            ended_at=c.ended_at,
+            rings=c.rings,
+            outcome=c.outcome,
+            score=getattr(getattr(c, "scorecard", None), "score", None),
+        )
+        for c in rows
+    ]
+
+
+@router.post(
+    "calls/{call_id}/transcript",
+    response={200: ScorecardOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Transcripción de una llamada terminada (reemplaza la anterior y vuelve a evaluar)",
+)
+def post_transcript(request: HttpRequest, call_id: int, turns: list[TurnIn]) -> ScorecardOut:
+    user = _staff(request)
+    call = access_call(user, call_id)
+    card = qa.save_transcript(
+        actor=user,
+        call=call,
+        turns=[qa.TurnData(t.speaker, t.start_ms, t.end_ms, t.text) for t in turns],
+        now=clock.now(),
+    )
+    return ScorecardOut.of(_scorecard(card.call))
+
+
+@router.get(
+    "calls/{call_id}/scorecard",
+    response={200: ScorecardOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Evaluación de calidad de una llamada: una línea por regla",
+)
+def get_scorecard(request: HttpRequest, call_id: int) -> ScorecardOut:
+    user = _staff(request)
+    return ScorecardOut.of(_scorecard(access_call(user, call_id)))

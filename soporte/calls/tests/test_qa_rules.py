@@ -69,44 +69,52 @@ def agent(personas):
     return personas.agent.agent
 
 
+def finished_call(
+    line: Any,
+    agent: Any,
+    *,
+    call_id: str,
+    start: dt.datetime,
+    ring: float = 7,
+    talk: float = 120,
+    answered: bool = True,
+    caller_name: str = "Roberto Sánchez",
+    hangup_by: str = Party.CALLER,
+    direction: str = CallDirection.IN,
+    **extra: Any,
+) -> Call:
+    """A finished call of `agent`; answered after `ring` seconds (7 s: the 2.º timbre)."""
+    answered_at = start + ring * S if answered else None
+    ended_at = (answered_at or start + ring * S) + talk * S
+    return Call.objects.create(
+        line=line,
+        call_id=call_id,
+        direction=direction,
+        from_number="5255501234",
+        to_number="100",
+        state=CallState.ENDED,
+        agent=agent if answered else None,
+        answered_by=agent if answered else None,
+        caller_name=caller_name,
+        started_at=start,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        ring_seconds=ring if answered else None,
+        rings=rings_for(ring, line.ring_period) if answered else None,
+        hangup_by=hangup_by,
+        outcome=Outcome.ANSWERED if answered else Outcome.ABANDONED,
+        updated_at=ended_at,
+        **extra,
+    )
+
+
 @pytest.fixture
 def make_call(line, agent, now):
-    """A finished, answered inbound call of `agent` (Blanca): 7 s of ringing (2.º timbre)."""
     counter = iter(range(1, 10_000))
 
-    def build(
-        *,
-        start: dt.datetime | None = None,
-        ring: float = 7,
-        talk: float = 120,
-        answered: bool = True,
-        caller_name: str = "Roberto Sánchez",
-        hangup_by: str = Party.CALLER,
-        direction: str = CallDirection.IN,
-        **extra: Any,
-    ) -> Call:
-        start = start or now
-        answered_at = start + ring * S if answered else None
-        ended_at = (answered_at or start + ring * S) + talk * S
-        return Call.objects.create(
-            line=line,
-            call_id=f"qa-{next(counter)}",
-            direction=direction,
-            from_number="5255501234",
-            to_number="100",
-            state=CallState.ENDED,
-            agent=agent if answered else None,
-            answered_by=agent if answered else None,
-            caller_name=caller_name,
-            started_at=start,
-            answered_at=answered_at,
-            ended_at=ended_at,
-            ring_seconds=ring if answered else None,
-            rings=rings_for(ring, line.ring_period) if answered else None,
-            hangup_by=hangup_by,
-            outcome=Outcome.ANSWERED if answered else Outcome.ABANDONED,
-            updated_at=ended_at,
-            **extra,
+    def build(*, start: dt.datetime | None = None, **fields: Any) -> Call:
+        return finished_call(
+            line, agent, call_id=f"qa-{next(counter)}", start=start or now, **fields
         )
 
     return build
