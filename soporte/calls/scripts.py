@@ -28,3 +28,62 @@ def greeting_for(moment: dt.datetime) -> str:
     if hour < 19:
         return GOOD_AFTERNOON
     return GOOD_EVENING
+
+
+def greeting_script(*, desk: str, agent_first_name: str, moment: dt.datetime) -> str:
+    """T2: greet by time of day, name the desk and the agent's first name, offer help."""
+    return (
+        f"{greeting_for(moment)}, {desk}, le atiende {agent_first_name}, ¿en qué le puedo ayudar?"
+    )
+
+
+NAME_PROMPT = "¿Me permite su nombre, por favor?"  # T3, once the need is told
+
+
+def hold_script(*, reason: str) -> str:
+    """H1 says why; H2 lets the caller choose."""
+    why = reason.strip().rstrip(".") or "…"
+    return (
+        f"Para atenderle necesito {why}. ¿Prefiere esperar en la línea un momento "
+        "o que le devolvamos la llamada?"
+    )
+
+
+def hold_return_script(*, caller_name: str) -> str:
+    """H3: at the limit, go back to the caller and explain."""
+    return (
+        f"{caller_name or 'Disculpe'}, sigo trabajando en su caso y tardará un poco más. "
+        "¿Prefiere seguir esperando o que le devolvamos la llamada?"
+    )
+
+
+def resume_script(*, caller_name: str) -> str:
+    """H4: resume with the caller's name and thanks."""
+    if caller_name:
+        return f"{caller_name}, gracias por su amable espera en la línea."
+    return "Gracias por su amable espera en la línea."
+
+
+def transfer_script(*, colleague: str, area: str, reason: str) -> str:
+    """T4: who will take the call and why, said before transferring."""
+    why = reason.strip().rstrip(".") or "…"
+    return (
+        f"Le voy a transferir con {colleague or '…'}, especialista en {area or '…'}, porque {why}."
+    )
+
+
+def receiving_script(
+    *, caller_name: str, agent_first_name: str, level: int, reason: str, summary: str
+) -> str:
+    """X3: the receiving agent introduces themself, names the caller and recaps."""
+    why = reason.strip().rstrip(".") or "…"
+    recap = summary.strip().rstrip(".")
+    text = (
+        f"Hola {caller_name or '…'}, soy {agent_first_name}, de nivel {level}; entiendo que {why}."
+    )
+    return f"{text} {recap}." if recap else text
+
+
+def closing_script(*, agent_first_name: str) -> str:
+    """C1: thank, wish a good day and say who attended."""
+    return f"Gracias por llamar, que tenga un buen día, la atendió {agent_first_name}."
