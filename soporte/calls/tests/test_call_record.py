@@ -103,7 +103,7 @@ def test_an_abandoned_call_without_ticket_is_logged_in_the_desk_logbook(pbx, per
     assert "Abandonada" in entry.summary
 
 
-def test_transfer_needs_the_callers_name_announcement_and_a_ticket(personas, now):
+def test_transfer_needs_a_ticket_the_callers_name_and_the_announcement(personas, now):
     blanca = personas.agent
     call = services.register_ringing(actor=blanca, number="1", now=now)
     call = services.answer_call(actor=blanca, call=call, now=now + 3 * S)
@@ -118,16 +118,26 @@ def test_transfer_needs_the_callers_name_announcement_and_a_ticket(personas, now
     )
     with pytest.raises(services.CallError) as err:
         services.start_warm_transfer(**kwargs)
+    assert err.value.code == "ticket_required"
+    services.open_ticket_for_call(
+        actor=blanca,
+        call=call,
+        requester=personas.person_a,
+        subject="Sin red",
+        description="No hay red en el piso 2.",
+        now=now + 4 * S,
+    )
+    call.caller_name = ""
+    call.save()
+    with pytest.raises(services.CallError) as err:
+        services.start_warm_transfer(**kwargs)
     assert err.value.code == "caller_name_required"
     services.record_caller(actor=blanca, call=call, caller_name="Ana", now=now + 5 * S)
     with pytest.raises(services.CallError) as err:
         services.start_warm_transfer(**{**kwargs, "announced": False})
     assert err.value.code == "not_announced"
     transfer = services.start_warm_transfer(**kwargs)
-    services.accept_transfer(actor=personas.supervisor, transfer=transfer, now=now + 10 * S)
-    with pytest.raises(services.CallError) as err:
-        services.complete_transfer(actor=blanca, transfer=transfer, now=now + 20 * S)
-    assert err.value.code == "ticket_required"
+    assert transfer.state == "consulting"
 
 
 def test_callback_chosen_on_hold_lands_in_that_agents_list(personas, now):
