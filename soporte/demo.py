@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import random
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
+from soporte.calls.events import token_hash
+from soporte.calls.models import PhoneLine
 from soporte.directory.models import (
     Agent,
     Area,
@@ -335,6 +341,7 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
                 user=portal_user,
             )
     _demo_logbooks(supervisor=supervisor, now=now)
+    _demo_calls(now=now)
     return logins
 
 
@@ -432,3 +439,158 @@ def _demo_logbooks(*, supervisor: User, now: dt.datetime) -> None:
         logbook.accept_tacitly(now=now)
         logbook.sign_checkpoint(logbook=book, now=now)
     logbook.desk_logbook(now=now - dt.timedelta(days=30))
+
+
+# --- A day of calls -----------------------------------------------------------------------
+
+DEMO_CTI_LINE_NAME = "Conmutador (demo)"
+# Documented in the README (`soporte simulate-calls`); demo data only, override with
+# SOPORTE_DEMO_CTI_TOKEN. A real line gets a random token from the admin.
+DEMO_CTI_TOKEN = "demo-conmutador-soporte"  # noqa: S105
+DEMO_CALLS_SEED = 20260517
+BUSINESS_HOURS = (9, 18)
+
+
+def demo_cti_token() -> str:
+    return os.environ.get("SOPORTE_DEMO_CTI_TOKEN", "").strip() or DEMO_CTI_TOKEN
+
+
+def demo_cti_line(*, now: dt.datetime) -> tuple[PhoneLine, str]:
+    """The demo PBX line (Zammad mode: the token in the URL), created if missing."""
+    token = demo_cti_token()
+    line = PhoneLine.objects.filter(token_hash=token_hash(token)).first()
+    if line is None:
+        line = PhoneLine.objects.create(
+            name=DEMO_CTI_LINE_NAME,
+            token_hash=token_hash(token),
+            token_hint=token[-4:],
+            created_at=now,
+        )
+    return line, token
+
+
+def demo_call_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """Today's business hours up to now, or all of yesterday's when today has barely begun."""
+    local = timezone.localtime(now)
+    opening = local.replace(hour=BUSINESS_HOURS[0], minute=0, second=0, microsecond=0)
+    closing = opening.replace(hour=BUSINESS_HOURS[1])
+    end = min(local - dt.timedelta(minutes=5), closing)
+    if end - opening < dt.timedelta(hours=3):
+        opening -= dt.timedelta(days=1)
+        end = closing - dt.timedelta(days=1)
+    return opening, end
+
+
+def _demo_calls(*, now: dt.datetime) -> None:
+    """A day of calls applied through the same use case as the CTI endpoint, with timestamps,
+    then recorded as the worker records them (ticket notes, bitácora CALL entries, scorecards).
+    """
+    from soporte.calls import services as calls
+    from soporte.calls.events import parse_event
+    from soporte.calls.models import Call, EventSource
+    from soporte.calls.simulation import Planner, SimAgent, arrivals, with_timestamp
+
+    try:
+        from soporte.calls import qa
+
+        ensure_glossary = getattr(qa, "ensure_default_glossary", None)
+        if ensure_glossary is not None:
+            ensure_glossary()
+    except ImportError:
+        pass
+
+    line, _token = demo_cti_line(now=now - dt.timedelta(days=30))
+    start, end = demo_call_window(now)
+    seconds = (end - start).total_seconds()
+    rng = random.Random(DEMO_CALLS_SEED)
+    agents = list(Agent.objects.select_related("user").filter(user__role=Role.AGENT).order_by("id"))
+    presences = {a.pk: a.presence for a in agents}
+    on_duty = [a for a in agents if a.level <= 2 and a.presence != Presence.OFFLINE]
+    by_name = {a.user.get_full_name(): a for a in on_duty}
+    people = list(Person.objects.select_related("organisation").exclude(phone="").order_by("id"))
+    planner = Planner(
+        rng,
+        agents=[SimAgent(a.user.get_full_name(), a.extension) for a in on_duty],
+        known_numbers=[p.phone for p in people],
+        prefix="demo",
+    )
+    # About 200 calls in a full day (9 h); a shorter window keeps at least ~150.
+    wanted = min(230, max(150, 200 * seconds / (9 * 3600)))
+    rate = wanted / (seconds / 60)
+    stories = [
+        planner.plan(moment) for moment in arrivals(rng, rate_per_minute=rate, seconds=seconds)
+    ]
+    # Stories still going on at the end of the window are cut there: the demo starts with
+    # every call finished (the simulator shows live ones).
+    timeline = []
+    for order, story in enumerate(stories):
+        if story.arrival + story.steps[-1].offset > seconds:
+            continue
+        for step_no, step in enumerate(story.steps):
+            moment = start + dt.timedelta(seconds=story.arrival + step.offset)
+            timeline.append((moment, order, step_no, step.payload))
+    timeline.sort(key=lambda item: item[:3])
+    kept = {order for _m, order, _s, _p in timeline}
+
+    def apply(items: list[tuple[dt.datetime, int, int, dict[str, Any]]]) -> None:
+        subs = [
+            calls.Submission(
+                line=line,
+                event=parse_event(with_timestamp(payload, moment)),
+                source=EventSource.SIMULATOR,
+                received_at=moment,
+            )
+            for moment, _o, _s, payload in items
+        ]
+        for outcome in calls.apply_events(subs, now=items[-1][0]):
+            if outcome.error is not None:
+                raise outcome.error
+
+    # Everything but the hangups first, so that the agents can write down the caller's name
+    # and need and open tickets while the calls are live, as the console does.
+    live = [item for item in timeline if item[3]["event"] != "hangup"]
+    apply(live)
+    call_rows = {
+        c.call_id: c
+        for c in Call.objects.filter(line=line).select_related("line", "person", "organisation")
+    }
+    callbacks = 0
+    for order in sorted(kept):
+        story = stories[order]
+        call = call_rows[story.call_id]
+        agent = by_name.get(story.agent.name) if story.agent else None
+        if call.answered_at is None or agent is None or call.direction != "in":
+            continue
+        moment = call.answered_at + dt.timedelta(seconds=rng.uniform(8, 25))
+        if rng.random() < 0.9:
+            call.caller_name = str(call.person) if call.person else story.caller_name
+        call.need = story.need
+        call.updated_at = moment
+        # The console's T3 step, without its ownership check (the demo plays every agent).
+        call.save(update_fields=["caller_name", "need", "updated_at"])
+        # (Only requesters with an ASCII address: tickets.mail cannot yet address
+        # "sofía@cliente.mx", reported to the tickets owner.)
+        if call.person is not None and call.person.email.isascii() and rng.random() < 0.45:
+            pending = len(connection.run_on_commit)
+            call = calls.open_ticket_for_call(
+                actor=agent.user,
+                call=call,
+                requester=call.person,
+                subject=story.need,
+                description=f"{story.need}. Reportado por teléfono.",
+                now=moment + dt.timedelta(seconds=30),
+            )
+            # Demo customers get no e-mail receipt for a ticket that never happened: drop the
+            # deliveries this ticket queued for the commit (the demo runs in one transaction).
+            del connection.run_on_commit[pending:]
+        if story.callback and callbacks < 6:
+            callbacks += 1
+            due = now + dt.timedelta(minutes=rng.choice((20, 45, 90)))
+            calls.schedule_callback(
+                actor=agent.user, call=call, agent=agent, due_at=due, reason=story.need, now=now
+            )
+    apply([item for item in timeline if item[3]["event"] == "hangup"])
+    calls.record_finished_calls(now=now, limit=len(kept) + 10)
+    # The demo's presence board stays as designed, whatever the calls left behind.
+    for agent in agents:
+        Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])

@@ -1,0 +1,83 @@
+"""The demo desk comes with a day of calls: the wallboard, scorecards and bitácora are not empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from soporte import demo
+from soporte.calls import cti
+from soporte.calls.models import (
+    Call,
+    Callback,
+    Hold,
+    Outcome,
+    Party,
+    PhoneLine,
+    Scorecard,
+    Transfer,
+    TransferKind,
+)
+from soporte.logbook.models import Entry, EntryKind
+
+AFTERNOON = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC)  # 16:00 in Mexico City
+
+
+def test_early_morning_shows_yesterdays_business_day(now):
+    # Given the desk's clock at 10:30 (the shared `now`), when the demo picks its window,
+    # then it is all of yesterday's 9:00–18:00.
+    start, end = demo.demo_call_window(now)
+    assert (timezone.localtime(start).day, timezone.localtime(start).hour) == (22, 9)
+    assert (timezone.localtime(end).day, timezone.localtime(end).hour) == (22, 18)
+
+
+@pytest.mark.django_db
+def test_demo_has_a_day_of_calls_with_every_outcome_and_their_records():
+    demo.load_demo(now=AFTERNOON)
+
+    start, end = demo.demo_call_window(AFTERNOON)
+    assert timezone.localtime(start).hour == 9 and end <= AFTERNOON
+    calls = list(Call.objects.all())
+    assert 150 <= len(calls) <= 250
+    assert all(start <= c.started_at and c.ended_at and c.ended_at <= end for c in calls)
+    outcomes = Counter(c.outcome for c in calls)
+    assert {Outcome.ANSWERED, Outcome.ABANDONED, Outcome.MISSED} <= set(outcomes)
+    assert {Party.CALLER, Party.AGENT} <= {c.hangup_by for c in calls}
+    assert any(c.rings and c.rings >= 3 for c in calls)  # some answered after the 3rd ring
+    answered = [c for c in calls if c.outcome == Outcome.ANSWERED and c.direction == "in"]
+    assert sum(bool(c.caller_name) for c in answered) > len(answered) * 0.7
+    assert Hold.objects.filter(over_limit=True).exists()
+    assert Hold.objects.filter(over_limit=False).exists()
+    assert {TransferKind.WARM, TransferKind.BLIND} <= set(
+        Transfer.objects.values_list("kind", flat=True)
+    )
+    assert Callback.objects.filter(done_at__isnull=True, due_at__gt=AFTERNOON).exists()
+    assert Call.objects.filter(ticket__isnull=False).exists()
+    # The worker's job ran: every call has its scorecard and its bitácora CALL entry.
+    assert Scorecard.objects.count() == len(calls)
+    assert all(c.recorded_at is not None for c in calls)
+    assert Entry.objects.filter(kind=EntryKind.CALL).count() == len(calls)
+
+
+@pytest.mark.django_db
+def test_demo_line_token_is_the_documented_one_and_accepts_events():
+    demo.load_demo(now=AFTERNOON)
+    line = PhoneLine.objects.get(name=demo.DEMO_CTI_LINE_NAME)
+    assert line.token_hint == demo.DEMO_CTI_TOKEN[-4:]
+    cti.LINES.clear()
+
+    response = Client().post(
+        f"/api/v1/cti/{demo.DEMO_CTI_TOKEN}",
+        json.dumps(
+            {"event": "newCall", "callId": "x-1", "from": "5550", "to": "100", "direction": "in"}
+        ),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    assert Call.objects.filter(line=line, call_id="x-1").exists()
