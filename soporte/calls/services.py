@@ -1193,6 +1193,11 @@ def record_finished_calls(*, now: dt.datetime, limit: int = 500) -> int:
         try:
             record_call(call=Call(pk=pk), now=now)
             done += 1
+        except DomainError as exc:
+            # E.g. no supervisor yet to open the desk's logbook: nothing can be recorded
+            # until there is one; say it once per run instead of once per call.
+            log.warning("calls are not being recorded: %s", exc)
+            break
         except Exception:
             log.exception("could not record call %s", pk)
     return done
