@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -36,6 +36,19 @@ def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
 def url(name: str, *args: Any) -> str:
     """`reverse()` remembered per process: the URL map does not change while it runs."""
     return _reverse(get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=64)
+def _has_url(prefix: str, name: str) -> bool:
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def has_url(name: str) -> bool:
+    return _has_url(get_script_prefix(), name)
 
 
 @functools.cache
@@ -82,6 +95,7 @@ def environment(**options: Any) -> Environment:
         _=gettext,
         ngettext=ngettext,
         url=url,
+        has_url=has_url,
         static=static,
         static_text=_static_text,
         layout=layout,

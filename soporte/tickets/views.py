@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from soporte.directory.models import Agent, Organisation, Person, User
+from soporte.directory.models import Agent, Area, Level, Organisation, Person, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
@@ -344,7 +344,7 @@ def _queue_context(
         "channels": Channel.choices,
         "status_labels": _labels(Status.choices),
         "priority_labels": _labels(Priority.choices),
-        "text": {
+        "words": {
             "mark": _("Marcar %(folio)s"),
             "unassigned": _("Sin asignar"),
             "level_prefix": _("N"),
@@ -478,14 +478,23 @@ def _render_detail(
         "to_level": min(ticket.level + 1, 4),
         "customer_name": ticket.requester.full_name,
     }
+    notes = list(ticket.notes.select_related("author").order_by("created_at", "id"))
+    # Every file of the ticket in one query: the ticket's own, each note's, and the side list.
+    files = list(ticket.attachments.order_by("id"))
+    note_files: dict[int, list[Attachment]] = {}
+    for file in files:
+        if file.note_id is not None:
+            note_files.setdefault(file.note_id, []).append(file)
     context = {
         "ticket": ticket,
         "handoff": handoff,
         "clocks": clocks,
         "nearest": nearest(clocks),
-        "notes": _notes(ticket, public_only=False),
-        "ticket_files": ticket.attachments.filter(note__isnull=True).order_by("id"),
-        "files": list(ticket.attachments.select_related("note").order_by("id")),
+        "notes": notes,
+        "note_files": note_files,
+        "internal_notes": {n.pk for n in notes if n.internal},
+        "ticket_files": [f for f in files if f.note_id is None],
+        "files": files,
         "transitions": transitions,
         "me": me,
         "can_take": me is not None and ticket.is_open and ticket.assignee_id != me.pk,
@@ -495,12 +504,24 @@ def _render_detail(
         "assign_form": forms.get("assign_form") or AssignForm(actor=user),
         "escalate_form": forms.get("escalate_form") or EscalateForm(initial=escalate_initial),
         "note_form": forms.get("note_form") or NoteForm(),
+        "agent_options": agent_options(user) if ticket.is_open else [],
+        "area_options": list(Area.objects.order_by("name", "id").values_list("pk", "name"))
+        if ticket.is_open
+        else [],
+        "level_choices": Level.choices,
         "open_escalate": "escalate_form" in forms,
-        "countdown_labels": countdown_labels(now),
+        "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),
         "auxiliary_warning": AUXILIARY_WARNING,
         "Approval": Approval,
+        "words": {
+            "customer": _("Cliente"),
+            "desk": _("Mesa"),
+            "internal": _("Interna: el cliente no la ve"),
+            "public": _("Pública"),
+            "number": _("Nº"),
+        },
     }
-    return render(request, "tickets/ticket_detail.html", context, status=status)
+    return _render_jinja(request, "tickets/ticket_detail.html", context, status=status)
 
 
 @require_GET

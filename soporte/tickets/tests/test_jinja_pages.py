@@ -39,3 +39,63 @@ def test_queue_speaks_english_when_switched(personas, ticket):
     page = client.get("/tickets/?cola=todos").content.decode()
     assert ticket.folio in page
     assert "Filtros y orden" not in page
+
+
+def test_the_ticket_page_keeps_everything_an_agent_works_with(personas, ticket, now):
+    """Rendered by Jinja2 with hand-written controls: the same content and actions."""
+    from soporte.directory.models import Agent
+    from soporte.tickets import services
+    from soporte.tickets.models import SlaPolicy
+
+    SlaPolicy.objects.create(
+        level=2,
+        priority="normal",
+        first_response_minutes=60,
+        next_update_minutes=120,
+        resolution_minutes=480,
+    )
+    services.add_note(
+        ticket=ticket,
+        author=personas.customer_a,
+        body="Sigue la luz ámbar",
+        internal=False,
+        now=now,
+    )
+    services.escalate_ticket(
+        ticket=ticket,
+        actor=personas.agent,
+        to_level=2,
+        to_area=None,
+        customer_name="Roberto Sánchez",
+        reason="Tóner original y sigue la luz ámbar",
+        tried="Reinicio y limpieza del rodillo",
+        now=now,
+    )
+    me = Agent.objects.get(user=personas.agent)
+
+    html = personas.client("supervisor").get(f"/tickets/{ticket.number}/").content.decode()
+
+    assert "Nota de traspaso" in html and "Reinicio y limpieza del rodillo" in html
+    assert "Sigue la luz ámbar" in html and "from-customer" in html
+    assert "Primera respuesta" in html and "data-due=" in html  # the SLA clock and countdown
+    assert 'id="sla-labels"' in html
+    assert 'name="to_status" value="cancelled"' in html  # status actions
+    assert f'<option value="{me.pk}">Blanca Herrera · N1 · ' in html  # assign to an agent
+    assert '<label for="id_body">Nota</label>' in html  # a new note
+    assert 'name="uploads" multiple' in html
+    for field in ("to_level", "to_area", "customer_name", "reason", "tried"):  # escalation
+        assert f'name="{field}"' in html, field
+    assert '<option value="3" selected>' in html  # escalates one level up by default
+
+
+def test_a_refused_escalation_keeps_the_text_escaped(personas, ticket):
+    response = personas.client("agent").post(
+        f"/tickets/{ticket.number}/escalar/",
+        {"to_level": "2", "customer_name": "<b>Roberto</b>", "reason": "x", "tried": ""},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "&lt;b&gt;Roberto&lt;/b&gt;" in html
+    assert "<b>Roberto</b>" not in html
+    assert 'aria-invalid="true"' in html
+    assert "<details open>" in html
