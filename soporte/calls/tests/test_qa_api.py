@@ -13,7 +13,7 @@ import pytest
 from soporte.calls import qa
 from soporte.calls.models import Call, CallState, ScoreLine, TranscriptTurn, Verdict
 from soporte.calls.services import record_call
-from soporte.calls.tests.test_qa_rules import GOOD, finished_call
+from soporte.calls.tests.test_qa_rules import GOOD, ended, finished_call
 from soporte.directory.services import create_api_token
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def call(line, personas, now) -> Call:
     call = finished_call(
         line, personas.agent.agent, call_id="api-1", start=now, organisation=personas.org_a
     )
-    qa.score_call(call=call, now=call.ended_at)
+    qa.score_call(call=call, now=ended(call))
     return call
 
 

@@ -154,13 +154,18 @@ def transfer(call: Call, to_agent: Any = None, **fields: Any) -> Transfer:
     )
 
 
+def ended(call: Call) -> dt.datetime:
+    assert call.ended_at is not None
+    return call.ended_at
+
+
 def score(call: Call, transcript: list[tuple[str, float, float, str]] | None, personas) -> dict:
     if transcript is not None:
         qa.save_transcript(
-            actor=personas.agent, call=call, turns=turns(transcript), now=call.ended_at
+            actor=personas.agent, call=call, turns=turns(transcript), now=ended(call)
         )
     else:
-        qa.score_call(call=call, now=call.ended_at)
+        qa.score_call(call=call, now=ended(call))
     card = call.scorecard
     return {line.rule: (line.verdict, line.evidence) for line in card.lines.all()}
 
