@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import make_agent
-from soporte.calls import qa
+from soporte.calls import qa, scripts
 from soporte.calls.models import (
     Call,
     CallDirection,
@@ -552,3 +552,30 @@ def test_fold_strips_accents_case_and_punctuation():
     assert qa.fold("¿Cuál es SU nombre, señora Núñez?") == "cual es su nombre senora nunez"
     assert qa.contains(qa.fold("Buenos DÍAS"), "buenos días")
     assert not qa.contains(qa.fold("equipo"), "IP")
+
+
+# --- The console's script passes QA ------------------------------------------------------
+
+
+def test_an_agent_who_reads_the_console_script_passes_every_text_rule(
+    make_call, personas, gabriela, now
+):
+    """The phrases the console prompts (scripts.py) are the phrases QA listens for."""
+    call = make_call()
+    hold(call, 20, 30)  # resumed at 0:50
+    transfer(call, to_agent=gabriela)
+    rows = [
+        ("agent", 1.0, 5.0, scripts.greeting_script(desk="Mesa de ayuda", agent_first_name="Blanca", moment=now + 7 * S)),
+        ("caller", 5.5, 9.0, "Mi computadora está muy lenta."),
+        ("agent", 9.5, 11.0, scripts.NAME_PROMPT),
+        ("caller", 11.5, 13.0, "Roberto Sánchez."),
+        ("agent", 13.5, 19.0, scripts.hold_script(reason="revisar su equipo en el sistema")),
+        ("agent", 50.5, 53.0, scripts.resume_script(caller_name="Roberto")),
+        ("agent", 53.5, 58.0, scripts.transfer_script(colleague="Gabriela", area="equipos", reason="necesita revisión de nivel 2")),
+        ("agent2", 62.0, 67.0, scripts.receiving_script(caller_name="Roberto", agent_first_name="Gabriela", level=2, reason="su equipo está lento", summary="")),
+        ("caller", 67.5, 69.0, "Así es."),
+        ("agent2", 110.0, 114.0, scripts.closing_script(agent_first_name="Gabriela")),
+    ]  # fmt: skip
+    lines = score(call, rows, personas)
+    for rule in ("T2", "T3", "H4", "X3", "D1", "C1"):
+        assert lines[rule][0] == PASSED, (rule, lines[rule])
