@@ -12,9 +12,10 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,8 +187,14 @@ class _Batch:
         self.agents = _Agents()
         self.calls: dict[tuple[int, str], Call] = {}
         self.events: list[CallEvent] = []
-        self.notices: list[tuple[list[str], dict[str, Any]]] = []
+        self.notices: list[tuple[list[str], dict[str, Any], Call]] = []
         self.presence: dict[int, str] = {}
+        self.people: dict[str, Person] = {}
+        # Writes are deferred to `finish`: new calls in one INSERT, changed calls in one
+        # executemany UPDATE, events in one INSERT (a batch costs a few statements).
+        self.new_calls: list[Call] = []
+        self.dirty: dict[int, Call] = {}
+        self.ended: list[int] = []
 
     def load_calls(self, submissions: list[Submission]) -> None:
         by_line: dict[int, set[str]] = {}
@@ -201,6 +208,32 @@ class _Batch:
                 query = query.select_for_update(of=("self",))
             for call in query:
                 self.calls[(line_id, call.call_id)] = call
+        numbers = {
+            sub.event.from_number
+            if sub.event.direction == CallDirection.IN
+            else sub.event.to_number
+            for sub in submissions
+            if sub.event.kind == "newCall"
+        } - {"", "anonymous"}
+        if numbers:
+            for person in (
+                Person.objects.select_related("organisation")
+                .filter(phone__in=numbers)
+                .order_by("-id")
+            ):
+                self.people[person.phone] = person  # the oldest wins (ordered newest first)
+
+    def touch(self, call: Call) -> None:
+        call.updated_at = self.now
+        if call.pk is not None:
+            self.dirty[id(call)] = call
+
+    def saved(self, call: Call) -> Call:
+        """A row that needs the call's id (a hold, a transfer) saves a new call first."""
+        if call.pk is None:
+            call.save(force_insert=True)
+            self.new_calls.remove(call)
+        return call
 
     def notify(self, call: Call, line: PhoneLine, kind: str) -> None:
         groups = [WALLBOARD_GROUP]
@@ -208,7 +241,7 @@ class _Batch:
         if call.agent_id:
             agent_ids.add(call.agent_id)
         groups += [console_group(a) for a in sorted(agent_ids)]
-        self.notices.append((groups, snapshot(call, line, kind)))
+        self.notices.append((groups, snapshot(call, line, kind), call))
 
     def apply(self, sub: Submission) -> Outcome_:
         line, event = sub.line, sub.event
@@ -264,14 +297,7 @@ class _Batch:
             return Outcome_(reply=reply, call=call, duplicate=True)
         inbound = event.direction == CallDirection.IN
         number = event.from_number if inbound else event.to_number
-        person = (
-            Person.objects.select_related("organisation")
-            .filter(phone=number)
-            .order_by("id")
-            .first()
-            if number and number != "anonymous"
-            else None
-        )
+        person = self.people.get(number)
         named = [a for a in (self.agents.find(u) for u in event.users) if a is not None]
         agent: Agent | None = None
         if inbound:
@@ -281,7 +307,7 @@ class _Batch:
         else:
             ringing = []
             agent = named[0] if named else self.agents.by_number(event.from_number)
-        call = Call.objects.create(
+        call = Call(
             line=line,
             call_id=event.call_id,
             direction=event.direction,
@@ -297,6 +323,7 @@ class _Batch:
             updated_at=self.now,
         )
         self.calls[(line.pk, call.call_id)] = call
+        self.new_calls.append(call)
         if reply.get("action") == "reject":
             call._rejected = True  # type: ignore[attr-defined]
         return Outcome_(reply=reply, call=call)
@@ -314,9 +341,7 @@ class _Batch:
             and call.direction == CallDirection.IN
             and len(call.ringing_agent_ids) == 1
         ):
-            agent = (
-                Agent.objects.select_related("user").filter(pk=call.ringing_agent_ids[0]).first()
-            )
+            agent = self.agents.find(str(call.ringing_agent_ids[0]), kinds=("id",))
         if agent is not None:
             call.agent = agent
             if call.direction == CallDirection.IN:
@@ -328,18 +353,7 @@ class _Batch:
         call.ring_seconds = max(0.0, (at - call.started_at).total_seconds())
         call.rings = rings_for(call.ring_seconds, line.ring_period)
         call.state = CallState.TALKING
-        call.updated_at = self.now
-        call.save(
-            update_fields=[
-                "agent",
-                "answered_by",
-                "answered_at",
-                "ring_seconds",
-                "rings",
-                "state",
-                "updated_at",
-            ]
-        )
+        self.touch(call)
         return Outcome_(call=call)
 
     def _on_hold(
@@ -355,7 +369,7 @@ class _Batch:
                 )
             )
         Hold.objects.create(
-            call=call,
+            call=self.saved(call),
             agent_id=call.agent_id,
             started_at=at,
             reason=event.reason[:300],
@@ -363,13 +377,16 @@ class _Batch:
         )
         call.state = CallState.ON_HOLD
         call.hold_count += 1
-        call.updated_at = self.now
         call._hold_started_at = at  # type: ignore[attr-defined]
-        call.save(update_fields=["state", "hold_count", "updated_at"])
+        self.touch(call)
         return Outcome_(call=call)
 
     def _close_hold(self, line: PhoneLine, call: Call, at: dt.datetime, *, hangup: bool) -> None:
-        hold = call.holds.filter(ended_at__isnull=True).order_by("-started_at", "-id").first()
+        hold = (
+            call.holds.filter(ended_at__isnull=True).order_by("-started_at", "-id").first()
+            if call.pk is not None
+            else None
+        )
         if hold is None:
             return
         seconds = max(0.0, (at - hold.started_at).total_seconds())
@@ -389,8 +406,7 @@ class _Batch:
             return Outcome_(call=call, duplicate=True)
         self._close_hold(line, call, at, hangup=False)
         call.state = CallState.TALKING
-        call.updated_at = self.now
-        call.save(update_fields=["state", "hold_seconds", "holds_over_limit", "updated_at"])
+        self.touch(call)
         return Outcome_(call=call)
 
     def _on_transfer(
@@ -400,6 +416,7 @@ class _Batch:
         if call.state == CallState.ENDED:
             return Outcome_(call=call, duplicate=True)
         target = self.agents.find(event.target)
+        call = self.saved(call)
         consulting = call.transfers.filter(state=TransferState.CONSULTING).order_by("-id").first()
         if consulting is None and target is not None and call.agent_id == target.pk:
             return Outcome_(call=call, duplicate=True)  # already with the target: a retry
@@ -429,8 +446,7 @@ class _Batch:
         if call.agent_id:
             self.presence[call.agent_id] = Presence.ON_CALL
         call.transfer_count += 1
-        call.updated_at = self.now
-        call.save(update_fields=["agent", "transfer_count", "updated_at"])
+        self.touch(call)
         return Outcome_(call=call)
 
     def _on_hangup(
@@ -450,30 +466,27 @@ class _Batch:
             call.hangup_by = Party.CALLER
         else:
             call.hangup_by = Party.UNKNOWN
-        call.outcome = _outcome(call, event)
+        call.outcome = _outcome(call, event, line)
         if call.answered_at is None:
             call.ring_seconds = max(0.0, (call.ended_at - call.started_at).total_seconds())
         if call.agent_id and call.answered_at is not None:
             self.presence[call.agent_id] = Presence.AVAILABLE
-        call.transfers.filter(state=TransferState.CONSULTING).update(state=TransferState.CANCELLED)
-        call.updated_at = self.now
-        call.save(
-            update_fields=[
-                "ended_at",
-                "state",
-                "hangup_cause",
-                "hangup_by",
-                "outcome",
-                "ring_seconds",
-                "hold_seconds",
-                "holds_over_limit",
-                "updated_at",
-            ]
-        )
+        if call.pk is not None:
+            self.ended.append(call.pk)
+        self.touch(call)
         return Outcome_(call=call)
 
     def finish(self) -> None:
+        if self.new_calls:
+            Call.objects.bulk_create(self.new_calls)
+        if self.dirty:
+            _update_calls(list(self.dirty.values()))
         CallEvent.objects.bulk_create(self.events)
+        if self.ended:
+            # A consultation still open when the call ends never completed.
+            Transfer.objects.filter(call_id__in=self.ended, state=TransferState.CONSULTING).update(
+                state=TransferState.CANCELLED
+            )
         for agent_id, presence in self.presence.items():
             Agent.objects.filter(pk=agent_id).exclude(presence=Presence.OFFLINE).update(
                 presence=presence, presence_changed_at=self.now
@@ -487,16 +500,54 @@ class _Batch:
                     "label": str(Presence(presence).label),
                 },
             )
-        for groups, message in self.notices:
+        for groups, message, call in self.notices:
+            message["id"] = call.pk
             for group in groups:
                 live.broadcast_on_commit(group, message)
 
 
-def _outcome(call: Call, event: CtiEvent) -> str:
+# Columns an event can change, written for every changed call of a batch in one executemany.
+_MUTABLE = (
+    "state",
+    "agent",
+    "answered_by",
+    "answered_at",
+    "ended_at",
+    "ring_seconds",
+    "rings",
+    "hold_count",
+    "hold_seconds",
+    "holds_over_limit",
+    "transfer_count",
+    "hangup_cause",
+    "hangup_by",
+    "outcome",
+    "updated_at",
+)
+
+
+def _update_calls(calls: list[Call]) -> None:
+    connection = transaction.get_connection()
+    fields = [cast(Field, Call._meta.get_field(name)) for name in _MUTABLE]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    rows = [
+        [f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields] + [call.pk]
+        for call in calls
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            # Only quoted model column names are formatted in; every value is a parameter.
+            f"UPDATE {quote(Call._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
+            rows,
+        )
+
+
+def _outcome(call: Call, event: CtiEvent, line: PhoneLine) -> str:
     if call.answered_at is not None:
         return Outcome.ANSWERED
     if getattr(call, "_rejected", False) or (
-        call.direction == CallDirection.IN and call.line.blocked(call.from_number)
+        call.direction == CallDirection.IN and line.blocked(call.from_number)
     ):
         return Outcome.REJECTED
     if event.cause == "forwarded":
