@@ -387,7 +387,12 @@ def rule_t2(call: Call, tr: Transcript) -> Line:
 
 
 def rule_t3_with_transcript(call: Call, tr: Transcript) -> Line:
-    """T3 with a transcript: recorded (event rule) and asked by the agent, or said by the caller."""
+    """T3 with a transcript: recorded (event rule) and asked by the agent, or said by the caller.
+
+    Both halves are needed: a name taken from the directory by caller ID but never asked or
+    confirmed fails. The seed's "after the caller states the need" is not checked (an early
+    ask is a style matter a supervisor can override).
+    """
     verdict, evidence = rule_t3(call)
     if verdict == NA:
         return verdict, evidence
