@@ -167,23 +167,65 @@
     return !!(active && calls.contains(active) && active.matches("input, textarea, select"));
   }
 
+  // The echo of the agent's own button (its call event) changes nothing already on screen:
+  // skipping it keeps the console from being redrawn while the agent types the next step.
+  function alreadyShown(data) {
+    if (!root || root.dataset.mode !== "console" || data.type !== "call.event") return false;
+    const card = document.querySelector('#calls [data-call="' + data.id + '"]');
+    if (!card) return data.state === "ended";
+    return card.dataset.state === data.state && card.dataset.agent === String(data.agent_id || "");
+  }
+
   let timer = null;
   let last = 0;
+
+  function place(current, fresh) {
+    if (!current || !fresh) return;
+    const node = document.importNode(fresh, true);
+    current.replaceWith(node);
+    if (window.htmx) window.htmx.process(node);
+  }
+
+  // Fetch the panel, then decide at arrival whether the agent is busy: a refresh must never
+  // wipe what is being typed (the answer can arrive after the agent started typing).
   function refresh() {
     timer = null;
     last = Date.now();
-    if (!root || !window.htmx) return;
-    const url = root.dataset.refresh;
-    if (root.dataset.mode === "console" && busy()) {
-      ["ofertas", "devoluciones"].forEach(function (part) {
-        const id = part === "ofertas" ? "#offers" : "#callbacks";
-        if (document.querySelector(id)) {
-          window.htmx.ajax("GET", url + "?parte=" + part, { target: id, swap: "outerHTML" });
+    if (!root) return;
+    fetch(root.dataset.refresh, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        const doc = new DOMParser().parseFromString(html, "text/html");
+        const target = root.dataset.target;
+        if (root.dataset.mode === "console" && busy()) {
+          ["#offers", "#callbacks"].forEach(function (id) {
+            place(document.querySelector(id), doc.querySelector(id));
+          });
+        } else {
+          place(document.querySelector(target), doc.querySelector(target));
         }
-      });
-      return;
-    }
-    window.htmx.ajax("GET", url, { target: root.dataset.target, swap: "outerHTML" });
+        document.querySelectorAll("form[data-t4-form]").forEach(fillTransferScript);
+        tick();
+        root.dataset.refreshed = String((parseInt(root.dataset.refreshed || "0", 10) || 0) + 1);
+      })
+      .catch(function () { /* the next event or the reconnection refreshes again */ });
+  }
+
+  // A button's own request may still be on its way when its echo arrives on the websocket:
+  // judge the echo against the page once the request has been swapped in.
+  let inflight = 0;
+  let pending = [];
+  document.addEventListener("htmx:beforeRequest", function () { inflight += 1; });
+  document.addEventListener("htmx:afterRequest", function () {
+    inflight = Math.max(0, inflight - 1);
+    if (!inflight) setTimeout(flush, 0);
+  });
+  function flush() {
+    if (inflight) return;
+    const messages = pending;
+    pending = [];
+    if (messages.some(function (data) { return !alreadyShown(data); })) schedule();
   }
 
   // At most one refresh per `throttle` ms, and always one after the last event (trailing).
@@ -208,7 +250,8 @@
       let data = {};
       try { data = JSON.parse(msg.data); } catch (_e) { return; }
       root.dataset.lastEvent = data.type || "";
-      schedule();
+      pending.push(data);
+      flush();
     };
     ws.onclose = function () {
       root.dataset.live = "0";
