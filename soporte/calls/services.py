@@ -1199,7 +1199,9 @@ def record_call(*, call: Call, now: dt.datetime) -> Call:
         author = staff.user if staff else tickets._desk_author(now)
         text = call_record_text(call)
         if call.ticket is not None:
-            tickets.add_note(ticket=call.ticket, author=author, body=text, internal=True, now=now)
+            tickets.add_note(
+                ticket=call.ticket, author=author, body=text, internal=True, now=now, log=False
+            )
             book = tickets.ticket_logbook(call.ticket, now=now)
             subject = logbook.Subject("ticket", call.ticket.folio, call.ticket.subject)
         else:

@@ -402,8 +402,17 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
 
 @transaction.atomic
 def add_note(
-    *, ticket: Ticket, author: User, body: str, now: dt.datetime, internal: bool = False
+    *,
+    ticket: Ticket,
+    author: User,
+    body: str,
+    now: dt.datetime,
+    internal: bool = False,
+    log: bool = True,
 ) -> Note:
+    """A reply or an internal note, with its bitácora entry: a public note goes to the
+    customer's logbook, an internal one to the desk's (the customer never reads it).
+    `log=False` is for callers that write their own, richer entry (a call's record)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if not body.strip():
         raise TicketError(_("La nota está vacía."), code="empty_note")
@@ -431,6 +440,21 @@ def add_note(
     ticket.save(
         update_fields=["updated_at", "last_update_at", "first_response_at", "status", "resolved_at"]
     )
+    if log:
+        logbook.append_entry(
+            logbook=logbook.desk_logbook(now=now) if internal else ticket_logbook(ticket, now=now),
+            kind=EntryKind.NOTE,
+            author=author,
+            summary=(
+                _("Nota interna en %(folio)s: %(text)s")
+                if internal
+                else _("Nota en %(folio)s: %(text)s")
+            )
+            % {"folio": ticket.folio, "text": note.body[:200]},
+            fields={"body": note.body[:4000]},
+            subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
+            now=now,
+        )
     mail.notify_note_added(note)
     return note
 
@@ -594,7 +618,7 @@ def answer_survey(
         raise TicketError(_("La satisfacción va de 1 a 5."), code="invalid_satisfaction")
     if Survey.objects.filter(ticket=ticket).exists():
         raise TicketError(_("La encuesta ya fue respondida."), code="already_answered")
-    return Survey.objects.create(
+    survey = Survey.objects.create(
         ticket=ticket,
         satisfaction=satisfaction,
         resolved=resolved,
@@ -602,3 +626,13 @@ def answer_survey(
         answered_by=actor,
         answered_at=now,
     )
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=actor,
+        summary=_("Encuesta de %(folio)s: satisfacción %(n)d de 5; ¿se resolvió? %(resolved)s")
+        % {"folio": ticket.folio, "n": satisfaction, "resolved": _("sí") if resolved else _("no")},
+        fields={"comment": survey.comment},
+        now=now,
+    )
+    return survey
