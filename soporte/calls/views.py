@@ -36,6 +36,7 @@ from soporte.calls.forms import (
     TransferForm,
 )
 from soporte.calls.models import (
+    RING_LIMIT,
     Call,
     Callback,
     CallState,
@@ -45,6 +46,7 @@ from soporte.calls.models import (
     Transfer,
     TransferKind,
     TransferState,
+    rings_for,
 )
 from soporte.directory.models import Agent, Area, Level, Person, Presence, User
 from soporte.lib import clock
@@ -91,6 +93,11 @@ def _transfer(call_id: int, transfer_id: int, user: User) -> Transfer:
 # --- the console's picture of a call ------------------------------------------------------
 
 
+def rings_so_far(call: Call, now: dt.datetime) -> int:
+    """T1 while it rings: the ring in progress (the first starts with the call)."""
+    return max(1, rings_for((now - call.started_at).total_seconds(), call.line.ring_period))
+
+
 def hold_state(elapsed_seconds: float, *, warn: int, limit: int) -> str:
     """H3 on the console: "ok", "warn" from the warning second, "over" from the limit on."""
     if elapsed_seconds >= limit:
@@ -118,7 +125,7 @@ class CallCard:
     receiving: str = ""
     open_tickets: list[Ticket] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
-    ring_elapsed: int = 0
+    rings: int = 0
 
 
 @dataclass
@@ -144,7 +151,7 @@ def _cards(agent: Agent, user: User, now: dt.datetime) -> list[CallCard]:
                 desk=settings.DESK_NAME, agent_first_name=agent.first_name, moment=now
             ),
             closing=scripts.closing_script(agent_first_name=agent.first_name),
-            ring_elapsed=max(0, int((now - call.started_at).total_seconds())),
+            rings=rings_so_far(call, now),
         )
         if call.state == CallState.ON_HOLD:
             card.hold = call.holds.filter(ended_at__isnull=True).order_by("-started_at").first()
@@ -257,6 +264,7 @@ def _labels(now: dt.datetime) -> dict[str, str]:
         "over": _("excedida por %(s)s s"),
         "elapsed": _("%(s)s s"),
         "ring": _("timbre %(n)s"),
+        "ring_limit": str(RING_LIMIT),
     }
 
 
@@ -677,11 +685,7 @@ class HoldRow:
 
 def _board_context(now: dt.datetime) -> dict[str, Any]:
     live = list(services.live_calls())
-    ringing = [
-        (c, max(0, int((now - c.started_at).total_seconds())))
-        for c in live
-        if c.state == CallState.RINGING
-    ]
+    ringing = [(c, rings_so_far(c, now)) for c in live if c.state == CallState.RINGING]
     open_holds = {
         h.call_id: h
         for h in Hold.objects.filter(ended_at__isnull=True, call__state=CallState.ON_HOLD).order_by(

@@ -33,6 +33,9 @@ def test_the_wallboard_shows_live_calls_transfers_agents_and_figures(personas, n
 
     assert f'data-call="{ringing.pk}"' in body
     assert "data-ring-started" in body and 'data-ring-period="5.0"' in body
+    # 12 s on the Mexican cadence (5 s): the third ring, shown late (T1).
+    assert 'class="rings ring-late"' in body
+    assert "timbre 3" in body
     assert "Elena" in body
     assert "María López" in body
     assert "Contestadas antes del 3.er timbre (T1)" in body

@@ -23,9 +23,9 @@
     return "ok";
   }
 
-  const RING_LIMIT = 3;
   const labelsNode = document.getElementById("calls-labels");
   const labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
+  const RING_LIMIT = parseInt(labels.ring_limit || "3", 10);
   let offset = labels.now ? Date.parse(labels.now) - Date.now() : 0;
 
   function serverNow() {
@@ -272,4 +272,6 @@
   tick();
   setInterval(tick, 250);
   connect();
+  // The wallboard also refreshes now and then: today's figures and presence changed by hand.
+  if (root && root.dataset.poll) setInterval(schedule, parseInt(root.dataset.poll, 10));
 })();
