@@ -30,7 +30,8 @@ MEXICO = ZoneInfo("America/Mexico_City")
 )
 def test_greeting_boundaries_at_the_desk(settings, local, expected):
     settings.TIME_ZONE = "America/Mexico_City"
-    moment = dt.datetime(2026, 11, 23, *local, tzinfo=MEXICO).astimezone(dt.UTC)
+    hour, minute = local
+    moment = dt.datetime(2026, 11, 23, hour, minute, tzinfo=MEXICO).astimezone(dt.UTC)
     assert scripts.greeting_for(moment) == expected
 
 
