@@ -135,6 +135,13 @@ def stop_server(proc, sig: int = signal.SIGTERM) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+    # `soporte run` stops granian's main process; seen once under load: its two worker
+    # processes outlived it (orphaned, still listening). Sweep the group.
+    time.sleep(1)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     proc.log_file.close()
 
 

@@ -294,7 +294,7 @@ class BatchWriter:
                 except queue.Empty:
                     break
             try:
-                with _writers_take_turns():
+                with writers_take_turns():
                     results = process([item.request for item in items], now=timezone.now())
             except Exception:
                 log.exception("CTI batch of %d failed", len(items))
@@ -306,7 +306,7 @@ class BatchWriter:
 
 
 @contextlib.contextmanager
-def _writers_take_turns() -> Iterator[None]:
+def writers_take_turns() -> Iterator[None]:
     """On SQLite, the server's processes queue for the write lock on a file lock: the kernel
     wakes the next writer at once, where SQLite's busy handler would sleep up to 100 ms."""
     if connection.vendor != "sqlite":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -1241,10 +1242,17 @@ def record_finished_calls(*, now: dt.datetime, limit: int = 500) -> int:
         .order_by("ended_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
+    from soporte.calls.cti import writers_take_turns  # cti imports this module
+
     done = 0
     for pk in pending:
         try:
-            record_call(call=Call(pk=pk), now=now)
+            # Queue with the CTI writers on their file lock (SQLite's busy handler would let
+            # this loop starve them: it commits and begins again while they sleep), and
+            # leave a gap after each call so a waiting writer gets the lock first.
+            with writers_take_turns():
+                record_call(call=Call(pk=pk), now=now)
+            time.sleep(0.002)
             done += 1
         except DomainError as exc:
             # E.g. no supervisor yet to open the desk's logbook: nothing can be recorded
