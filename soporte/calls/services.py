@@ -1143,6 +1143,7 @@ def open_ticket_for_call(
 
 
 def _summary_fields(call: Call) -> dict[str, str]:
+    no_reason = _("sin motivo")
     local = timezone.localtime(call.started_at)
     holds = list(call.holds.order_by("started_at", "id"))
     transfers = list(call.transfers.select_related("to_agent__user").order_by("started_at", "id"))
@@ -1152,7 +1153,7 @@ def _summary_fields(call: Call) -> dict[str, str]:
         "agent": str(call.answered_by or call.agent or "—"),
         "rings": str(call.rings if call.rings is not None else "—"),
         "ring_seconds": f"{call.ring_seconds or 0:.1f}",
-        "holds": "; ".join(f"{h.seconds or 0:.0f} s ({h.reason or _('sin motivo')})" for h in holds)
+        "holds": "; ".join(f"{h.seconds or 0:.0f} s ({h.reason or no_reason})" for h in holds)
         or _("ninguna"),
         "transfers": "; ".join(
             f"{_transfer_label(t)} → {t.to_agent or t.target}" for t in transfers

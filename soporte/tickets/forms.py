@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import Agent, Area, Level, Organisation, Person, Presence, User
@@ -130,7 +130,9 @@ class TicketForm(forms.Form):
     )
     channel = forms.ChoiceField(label=_("Canal"), choices=Channel.choices, initial=Channel.PHONE)
     direction = forms.ChoiceField(
-        label=_("Dirección"), choices=Direction.choices, initial=Direction.REACTIVE
+        label=pgettext_lazy("sentido de la atención", "Dirección"),
+        choices=Direction.choices,
+        initial=Direction.REACTIVE,
     )
     support_kind = forms.ChoiceField(
         label=_("Tipo de soporte"), choices=SupportKind.choices, initial=SupportKind.DISTANCE
