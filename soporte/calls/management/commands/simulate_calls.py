@@ -100,7 +100,7 @@ class Command(BaseCommand):
             help="The line's CTI token; without it, the demo line of the local database "
             "(«Conmutador (demo)») is used, and created if missing.",
         )
-        parser.add_argument("--rate", type=float, default=6.0, help="calls per minute")
+        parser.add_argument("--rate", type=float, default=2.0, help="calls per minute")
         parser.add_argument("--minutes", type=float, default=5.0, help="simulated minutes")
         parser.add_argument("--seed", type=int, default=None)
         parser.add_argument(
