@@ -9,8 +9,9 @@ plain form post is redirected to the console with the outcome as a message.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -88,6 +89,25 @@ def _transfer(call_id: int, transfer_id: int, user: User) -> Transfer:
     if transfer is None:
         raise Http404(_("No existe esa transferencia."))
     return transfer
+
+
+T = TypeVar("T")
+
+
+def _press(
+    request: HttpRequest,
+    user: User,
+    now: dt.datetime,
+    action: Callable[[], T],
+    ok: Callable[[T], str],
+) -> HttpResponse:
+    """One console button: apply the service; a rule's refusal is shown, access is 403/404."""
+    try:
+        result = action()
+    except DomainError as exc:
+        _refused(exc)
+        return _after(request, user, now, error=str(exc))
+    return _after(request, user, now, ok=ok(result))
 
 
 # --- the console's picture of a call ------------------------------------------------------
@@ -319,12 +339,13 @@ def ringing(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     form = RingingForm(request.POST)
     number = form.cleaned_data["number"] if form.is_valid() else ""
-    try:
-        call = services.register_ringing(actor=user, number=number, now=now)
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Llamada de %(n)s sonando.") % {"n": call.from_number})
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.register_ringing(actor=user, number=number, now=now),
+        lambda call: _("Llamada de %(n)s sonando.") % {"n": call.from_number},
+    )
 
 
 @require_POST
@@ -333,12 +354,13 @@ def answer(request: HttpRequest, call_id: int) -> HttpResponse:
     user = _staff(request)
     now = clock.now()
     call = _call(user, call_id)
-    try:
-        call = services.answer_call(actor=user, call=call, now=now)
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Llamada contestada."))
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.answer_call(actor=user, call=call, now=now),
+        lambda _result: _("Llamada contestada."),
+    )
 
 
 @require_POST
@@ -350,14 +372,15 @@ def record_caller(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(user, call_id)
     form = CallerForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {"need": "", "caller_name": ""}
-    try:
-        services.record_caller(
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.record_caller(
             actor=user, call=call, need=data["need"], caller_name=data["caller_name"], now=now
-        )
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Datos de quien llama guardados."))
+        ),
+        lambda _result: _("Datos de quien llama guardados."),
+    )
 
 
 @require_POST
@@ -405,12 +428,13 @@ def resume(request: HttpRequest, call_id: int) -> HttpResponse:
     user = _staff(request)
     now = clock.now()
     call = _call(user, call_id)
-    try:
-        services.resume_call(actor=user, call=call, now=now)
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Llamada retomada."))
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.resume_call(actor=user, call=call, now=now),
+        lambda _result: _("Llamada retomada."),
+    )
 
 
 @require_POST
@@ -567,12 +591,13 @@ def transfer_accept(request: HttpRequest, call_id: int, transfer_id: int) -> Htt
     user = _staff(request)
     now = clock.now()
     item = _transfer(call_id, transfer_id, user)
-    try:
-        services.accept_transfer(actor=user, transfer=item, now=now)
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Consulta aceptada: espere a que le conecten."))
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.accept_transfer(actor=user, transfer=item, now=now),
+        lambda _result: _("Consulta aceptada: espere a que le conecten."),
+    )
 
 
 @require_POST
@@ -596,12 +621,13 @@ def transfer_cancel(request: HttpRequest, call_id: int, transfer_id: int) -> Htt
     user = _staff(request)
     now = clock.now()
     item = _transfer(call_id, transfer_id, user)
-    try:
-        services.cancel_transfer(actor=user, transfer=item, now=now)
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Consulta cancelada: la llamada sigue con usted."))
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.cancel_transfer(actor=user, transfer=item, now=now),
+        lambda _result: _("Consulta cancelada: la llamada sigue con usted."),
+    )
 
 
 @require_POST
@@ -613,12 +639,13 @@ def hang_up(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(user, call_id)
     form = HangUpForm(request.POST)
     by = form.cleaned_data["by"] if form.is_valid() else ""
-    try:
-        services.hang_up(actor=user, call=call, by=by, now=now)
-    except DomainError as exc:
-        _refused(exc)
-        return _after(request, user, now, error=str(exc))
-    return _after(request, user, now, ok=_("Llamada terminada."))
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.hang_up(actor=user, call=call, by=by, now=now),
+        lambda _result: _("Llamada terminada."),
+    )
 
 
 # --- callbacks ----------------------------------------------------------------------------
