@@ -173,3 +173,34 @@ def test_answer_after_hangup_is_ignored_like_zammad(pbx, now):
     r = pbx.post(event="answer", direction="in", callId="z", at=now + 6 * S)
     assert r.status_code == 200
     assert Call.objects.get(call_id="z").answered_at is None
+
+
+def test_url_encoded_form_as_zammad_documents_it(pbx, personas):
+    from soporte.calls.tests.conftest import TOKEN
+
+    body = (
+        "event=newCall&from=4930609854180&to=4930609811111&direction=in"
+        "&callId=f-url&user%5B%5D=Blanca+Herrera&queue=helpdesk"
+    )
+    r = pbx.client.post(
+        f"/api/v1/cti/{TOKEN}", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert r.status_code == 200 and r.json() == {}
+    call = Call.objects.get(call_id="f-url")
+    assert call.from_number == "4930609854180" and call.queue == "helpdesk"
+    assert call.ringing_agent_ids == [personas.agent.agent.pk]
+
+
+def test_call_id_alias_and_answering_number_on_hangup(pbx, personas, now):
+    r = pbx.post(event="newCall", **{"from": "1"}, to="2", direction="in", call_id="alias", at=now)
+    assert r.status_code == 200
+    pbx.post(event="answer", direction="in", call_id="alias", answeringNumber="blanca.herrera")
+    r = pbx.post(
+        event="hangup",
+        direction="in",
+        call_id="alias",
+        cause="normalClearing",
+        answeringNumber="blanca.herrera",
+    )
+    assert r.status_code == 200
+    assert Call.objects.get(call_id="alias").agent == personas.agent.agent
