@@ -60,12 +60,39 @@ def batch(run: str, b: int, size: int) -> list:
     return reqs
 
 
+def raw_event_inserts() -> None:
+    """Experiment (not the product): what one executemany INSERT of CallEvent rows would save."""
+    from django.db import connection
+
+    from soporte.calls.models import CallEvent
+
+    fields = [f for f in CallEvent._meta.concrete_fields if not f.primary_key]
+    sql = "INSERT INTO calls_callevent (%s) VALUES (%s)" % (
+        ", ".join(f.column for f in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+
+    def bulk_create(objs, *args, **kwargs):
+        for o in objs:
+            if o.call_id is None:
+                o.call_id = o.call.pk
+        rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] for o in objs]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return objs
+
+    CallEvent.objects.bulk_create = bulk_create
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--batches", type=int, default=50)
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--raw-events", action="store_true", help="experiment: CallEvent rows by one raw executemany")
     a = p.parse_args()
+    if a.raw_events:
+        raw_event_inserts()
     run = f"prof{int(time.time())}"
     times = []
     statuses: dict = {}
