@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -129,8 +130,10 @@ def main() -> None:
             f"{'PASS' if ok else 'FAIL'}",
             flush=True,
         )
-    print(f"VAR_DIR {var_dir}")
-    sys.exit(1 if failed else 0)
+    if failed:
+        print(f"VAR_DIR kept for inspection: {var_dir}")
+        sys.exit(1)
+    shutil.rmtree(var_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,9 @@ def raw_event_inserts() -> None:
         for o in objs:
             if o.call_id is None:
                 o.call_id = o.call.pk
-        rows = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] for o in objs]
+        rows = [
+            [f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] for o in objs
+        ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         return objs
@@ -89,7 +91,11 @@ def main() -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--batches", type=int, default=50)
     p.add_argument("--profile", action="store_true")
-    p.add_argument("--raw-events", action="store_true", help="experiment: CallEvent rows by one raw executemany")
+    p.add_argument(
+        "--raw-events",
+        action="store_true",
+        help="experiment: CallEvent rows by one raw executemany",
+    )
     a = p.parse_args()
     if a.raw_events:
         raw_event_inserts()

@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -150,6 +151,7 @@ async def main_async(args) -> dict:
         for _a, ws in sockets:
             await ws.close()
         stop_server(server)
+        shutil.rmtree(var_dir, ignore_errors=True)
 
 
 def main() -> None:
