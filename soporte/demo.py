@@ -485,19 +485,13 @@ def _demo_calls(*, now: dt.datetime) -> None:
     """A day of calls applied through the same use case as the CTI endpoint, with timestamps,
     then recorded as the worker records them (ticket notes, bitácora CALL entries, scorecards).
     """
+    from soporte.calls import qa
     from soporte.calls import services as calls
     from soporte.calls.events import parse_event
     from soporte.calls.models import Call, EventSource
     from soporte.calls.simulation import Planner, SimAgent, arrivals, with_timestamp
 
-    try:
-        from soporte.calls import qa
-
-        ensure_glossary = getattr(qa, "ensure_default_glossary", None)
-        if ensure_glossary is not None:
-            ensure_glossary()
-    except ImportError:
-        pass
+    qa.ensure_default_glossary()  # D4's jargon list, so transcripts can be scored
 
     line, _token = demo_cti_line(now=now - dt.timedelta(days=30))
     start, end = demo_call_window(now)

@@ -39,7 +39,7 @@ class Tally:
     calls_done: int = 0
 
     @property
-    def answered(self) -> int:
+    def completed(self) -> int:
         return self.errors + sum(self.statuses.values())
 
     def percentile(self, q: float) -> float:
@@ -209,7 +209,7 @@ class Command(BaseCommand):
                 await asyncio.sleep(5)
                 self.stdout.write(
                     f"  [{time.monotonic() - t0:6.0f} s] llamadas {tally.calls_done}/{len(stories)}"
-                    f"  eventos {tally.answered}  2xx {tally.ok}  otros {tally.answered - tally.ok}"
+                    f"  eventos {tally.completed}  2xx {tally.ok}  otros {tally.completed - tally.ok}"
                     f"  p50 {tally.percentile(0.5):.1f} ms"
                 )
 
