@@ -83,6 +83,15 @@ def _spanish_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_agent_index():
+    """The CTI batches' agent lookup is cached for 2 s per process; tests roll rows back."""
+    from soporte.calls import services
+
+    services._forget_agents()
+    yield
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

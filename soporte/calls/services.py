@@ -9,14 +9,17 @@ commits; live screens hear about it after the commit.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Field
+from django.db.models import DateTimeField, Field, JSONField
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,16 +82,24 @@ class Outcome_:
     duplicate: bool = False
 
 
+AGENT_INDEX_SECONDS = 2.0
+_agent_index: tuple[float, dict[str, dict[str, Agent]]] | None = None
+
+
 class _Agents:
     """Looks agents up the way Zammad does (phone, then login, then id), plus name and extension.
 
-    Loaded at most once per batch, only when an event names somebody.
+    Read at most once per batch, only when an event names somebody, and shared by the batches
+    of the next two seconds (a burst does not re-read the directory for every commit).
     """
 
     def __init__(self) -> None:
         self._by: dict[str, dict[str, Agent]] | None = None
 
     def _load(self) -> dict[str, dict[str, Agent]]:
+        global _agent_index
+        if self._by is None and _agent_index and _agent_index[0] > time.monotonic():
+            self._by = _agent_index[1]
         if self._by is None:
             by: dict[str, dict[str, Agent]] = {"number": {}, "login": {}, "id": {}, "name": {}}
             for agent in Agent.objects.select_related("user").filter(user__is_active=True):
@@ -104,6 +115,7 @@ class _Agents:
                     if key:
                         by[kind].setdefault(key.strip().lower(), agent)
             self._by = by
+            _agent_index = (time.monotonic() + AGENT_INDEX_SECONDS, by)
         return self._by
 
     def find(
@@ -125,6 +137,17 @@ class _Agents:
     def available_level_one(self) -> list[Agent]:
         agents = {a.pk: a for a in self._load()["id"].values()}
         return [a for a in agents.values() if a.level == 1 and a.presence == Presence.AVAILABLE]
+
+
+def _forget_agents(**_kwargs: Any) -> None:
+    """A saved agent or user is seen by the next batch of this process (others: within 2 s)."""
+    global _agent_index
+    _agent_index = None
+
+
+post_save.connect(_forget_agents, sender=Agent, dispatch_uid="calls_forget_agents_agent")
+post_save.connect(_forget_agents, sender=User, dispatch_uid="calls_forget_agents_user")
+post_delete.connect(_forget_agents, sender=Agent, dispatch_uid="calls_forget_agents_delete")
 
 
 def _event_key(call: Call | None, event: CtiEvent) -> str:
@@ -161,9 +184,9 @@ def snapshot(call: Call, line: PhoneLine, kind: str) -> dict[str, Any]:
         "to": call.to_number,
         "queue": call.queue,
         "person_id": call.person_id,
-        "person": str(call.person) if call.person_id and call.person else "",
+        "person": str(call.person) if Call.person.is_cached(call) and call.person else "",
         "organisation": str(call.organisation)
-        if call.organisation_id and call.organisation
+        if Call.organisation.is_cached(call) and call.organisation
         else "",
         "caller_name": call.caller_name,
         "agent_id": call.agent_id,
@@ -202,9 +225,9 @@ class _Batch:
         for sub in submissions:
             by_line.setdefault(sub.line.pk, set()).add(sub.event.call_id)
         for line_id, call_ids in by_line.items():
-            query = Call.objects.select_related("person", "organisation").filter(
-                line_id=line_id, call_id__in=call_ids
-            )
+            # No joins: only a ringing call's screen-pop needs the caller's names, and a new
+            # call gets them from the people lookup below.
+            query = Call.objects.filter(line_id=line_id, call_id__in=call_ids)
             if transaction.get_connection().features.has_select_for_update:
                 query = query.select_for_update(of=("self",))
             for call in query:
@@ -237,7 +260,7 @@ class _Batch:
         return call
 
     def notify(self, call: Call, line: PhoneLine, kind: str) -> None:
-        groups = [WALLBOARD_GROUP]
+        groups: list[str] = []
         agent_ids = set(call.ringing_agent_ids) if kind == "newCall" else set()
         if call.agent_id:
             agent_ids.add(call.agent_id)
@@ -479,10 +502,13 @@ class _Batch:
 
     def finish(self) -> None:
         if self.new_calls:
-            Call.objects.bulk_create(self.new_calls)
+            _insert_calls(self.new_calls)
         if self.dirty:
             _update_calls(list(self.dirty.values()))
-        CallEvent.objects.bulk_create(self.events)
+        for event in self.events:
+            event.call_id = event.call.pk  # a new call got its id just above
+        if self.events:
+            _insert(CallEvent, self.events)
         if self.ended:
             # A consultation still open when the call ends never completed.
             Transfer.objects.filter(call_id__in=self.ended, state=TransferState.CONSULTING).update(
@@ -505,6 +531,11 @@ class _Batch:
             message["id"] = call.pk
             for group in groups:
                 live.broadcast_on_commit(group, message)
+        if self.notices:
+            # The wallboard redraws from the database: one message per batch says "changed"
+            # (with the batch's last event), not one per event of a burst.
+            last = dict(self.notices[-1][1], batch=len(self.notices))
+            live.broadcast_on_commit(WALLBOARD_GROUP, last)
 
 
 # Columns an event can change, written for every changed call of a batch in one executemany.
@@ -527,20 +558,88 @@ _MUTABLE = (
 )
 
 
+def _converters(fields: list[Field]) -> list[Callable[[Any], Any]]:
+    """Python value → database parameter, per field, chosen once per batch.
+
+    On SQLite the CTI batch's columns need only two conversions (aware datetimes to UTC text,
+    JSON to text); Django's generic per-value preparation is most of a batch's cost there.
+    Other databases get Django's own `get_db_prep_save`.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "sqlite":
+        return [partial(f.get_db_prep_save, connection=connection) for f in fields]
+    adapt = connection.ops.adapt_datetimefield_value
+    out: list[Callable[[Any], Any]] = []
+    for f in fields:
+        if isinstance(f, DateTimeField):
+            out.append(adapt)
+        elif isinstance(f, JSONField):
+            out.append(partial(json.dumps, cls=f.encoder))
+        elif f.get_internal_type() in (
+            "CharField",
+            "TextField",
+            "SlugField",
+        ) or f.get_internal_type() in (
+            "BigAutoField",
+            "ForeignKey",
+            "PositiveSmallIntegerField",
+            "FloatField",
+            "BooleanField",
+        ):
+            out.append(_as_is)
+        else:
+            out.append(partial(f.get_db_prep_save, connection=connection))
+    return out
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _rows(objs: Iterable[Any], fields: list[Field], tail: Callable[[Any], list[Any]]) -> list:
+    convert = list(zip((f.attname for f in fields), _converters(fields), strict=True))
+    return [[c(getattr(o, name)) for name, c in convert] + tail(o) for o in objs]
+
+
+def _insert(model: type[Any], objs: list[Any]) -> None:
+    """One executemany INSERT of new rows (no ids needed back)."""
+    connection = transaction.get_connection()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            # Only quoted model column names are formatted in; every value is a parameter.
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
+            _rows(objs, fields, lambda _o: []),
+        )
+
+
+def _insert_calls(calls: list[Call]) -> None:
+    """New calls in one INSERT, then their ids in one SELECT (events and holds point at them)."""
+    _insert(Call, calls)
+    by_line: dict[int, dict[str, Call]] = {}
+    for call in calls:
+        by_line.setdefault(call.line_id, {})[call.call_id] = call
+    for line_id, wanted in by_line.items():
+        for pk, call_id in Call.objects.filter(
+            line_id=line_id, call_id__in=list(wanted)
+        ).values_list("pk", "call_id"):
+            wanted[call_id].pk = pk
+            wanted[call_id]._state.adding = False
+
+
 def _update_calls(calls: list[Call]) -> None:
     connection = transaction.get_connection()
     fields = [cast(Field, Call._meta.get_field(name)) for name in _MUTABLE]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    rows = [
-        [f.get_db_prep_save(getattr(call, f.attname), connection) for f in fields] + [call.pk]
-        for call in calls
-    ]
     with connection.cursor() as cursor:
         cursor.executemany(
             # Only quoted model column names are formatted in; every value is a parameter.
             f"UPDATE {quote(Call._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
-            rows,
+            _rows(calls, fields, lambda call: [call.pk]),
         )
 
 
