@@ -514,19 +514,25 @@ class _Batch:
             Transfer.objects.filter(call_id__in=self.ended, state=TransferState.CONSULTING).update(
                 state=TransferState.CANCELLED
             )
+        by_presence: dict[str, list[int]] = {}
         for agent_id, presence in self.presence.items():
-            Agent.objects.filter(pk=agent_id).exclude(presence=Presence.OFFLINE).update(
-                presence=presence, presence_changed_at=self.now
-            )
-            live.broadcast_on_commit(
-                "presence",
-                {
-                    "type": "presence.changed",
-                    "agent_id": agent_id,
-                    "presence": presence,
-                    "label": str(Presence(presence).label),
-                },
-            )
+            by_presence.setdefault(presence, []).append(agent_id)
+        for presence, agent_ids in by_presence.items():
+            # One statement per state for the whole batch; an agent who went offline stays so.
+            Agent.objects.filter(pk__in=agent_ids).exclude(
+                presence__in=(Presence.OFFLINE, presence)
+            ).update(presence=presence, presence_changed_at=self.now)
+            label = str(Presence(presence).label)
+            for agent_id in agent_ids:
+                live.broadcast_on_commit(
+                    "presence",
+                    {
+                        "type": "presence.changed",
+                        "agent_id": agent_id,
+                        "presence": presence,
+                        "label": label,
+                    },
+                )
         for groups, message, call in self.notices:
             message["id"] = call.pk
             for group in groups:
@@ -622,12 +628,21 @@ def _insert_calls(calls: list[Call]) -> None:
     by_line: dict[int, dict[str, Call]] = {}
     for call in calls:
         by_line.setdefault(call.line_id, {})[call.call_id] = call
-    for line_id, wanted in by_line.items():
-        for pk, call_id in Call.objects.filter(
-            line_id=line_id, call_id__in=list(wanted)
-        ).values_list("pk", "call_id"):
-            wanted[call_id].pk = pk
-            wanted[call_id]._state.adding = False
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for line_id, wanted in by_line.items():
+            names = list(wanted)
+            marks = ", ".join(["%s"] * len(names))
+            cursor.execute(
+                # Only quoted model column names are formatted in; every value is a parameter.
+                f"SELECT {quote('id')}, {quote('call_id')} FROM {quote(Call._meta.db_table)} "  # noqa: S608
+                f"WHERE {quote('line_id')} = %s AND {quote('call_id')} IN ({marks})",
+                [line_id, *names],
+            )
+            for pk, call_id in cursor.fetchall():
+                wanted[call_id].pk = pk
+                wanted[call_id]._state.adding = False
 
 
 def _update_calls(calls: list[Call]) -> None:
