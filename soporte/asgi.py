@@ -9,15 +9,9 @@ is measured in bench/serving/.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
-
-# The CTI writer thread holds the writers' lock while it waits for the GIL after each SQLite
-# call (sqlite3 releases it); with Python's default 5 ms switch interval the event loop thread
-# could keep it that long each time. Measured in bench/calls/RESULTS.md.
-sys.setswitchinterval(float(os.environ.get("SOPORTE_SWITCH_INTERVAL", "0.0005")))
 
 import django
 
