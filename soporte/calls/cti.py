@@ -301,8 +301,12 @@ class BatchWriter:
                 close_old_connections()
                 exc = DomainError(_("Error interno al guardar el evento."), code="internal_error")
                 results = [(503, error_body(exc))] * len(items)
+            # One wake-up of each event loop per batch, not one per event.
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
             for item, result in zip(items, results, strict=True):
-                item.loop.call_soon_threadsafe(_resolve, item.future, result)
+                by_loop.setdefault(item.loop, []).append((item.future, result))
+            for loop, answers in by_loop.items():
+                loop.call_soon_threadsafe(_resolve_all, answers)
 
 
 @contextlib.contextmanager
@@ -325,6 +329,11 @@ def writers_take_turns() -> Iterator[None]:
 def _resolve(future: asyncio.Future[Any], result: Any) -> None:
     if not future.done():
         future.set_result(result)
+
+
+def _resolve_all(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, result in answers:
+        _resolve(future, result)
 
 
 WRITER = BatchWriter()

@@ -702,17 +702,29 @@ def _apply_in_one_transaction(submissions: list[Submission], *, now: dt.datetime
         batch = _Batch(now)
         batch.load_calls(submissions)
         results = []
+        # Events sent with an explicit eventId: which of them are already stored (one query).
+        keyed = [
+            (sub.line.pk, _event_key(None, sub.event)) for sub in submissions if sub.event.event_id
+        ]
+        seen: set[tuple[int, str]] = set()
+        if keyed:
+            seen = set(
+                CallEvent.objects.filter(
+                    line_id__in={line for line, _key in keyed},
+                    key__in=[key for _line, key in keyed],
+                ).values_list("line_id", "key")
+            )
         for sub in submissions:
-            if (
-                sub.event.event_id
-                and CallEvent.objects.filter(
-                    line=sub.line, key=_event_key(None, sub.event)
-                ).exists()
-            ):
-                results.append(
-                    Outcome_(call=batch.calls.get((sub.line.pk, sub.event.call_id)), duplicate=True)
-                )
-                continue
+            if sub.event.event_id:
+                key = (sub.line.pk, _event_key(None, sub.event))
+                if key in seen:
+                    results.append(
+                        Outcome_(
+                            call=batch.calls.get((sub.line.pk, sub.event.call_id)), duplicate=True
+                        )
+                    )
+                    continue
+                seen.add(key)  # the same event twice in one batch is applied once
             results.append(batch.apply(sub))
         batch.finish()
     return results
