@@ -213,6 +213,8 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "soporte.lib.relay.RelayChannelLayer"}}
 RELAY_SOCKET = env_str("SOPORTE_RELAY_SOCKET", "")
+# Set by `soporte run`: the one process that commits CTI events for every web worker.
+CTI_WRITER_SOCKET = env_str("SOPORTE_CTI_WRITER_SOCKET", "")
 
 # Mail: SMTP when EMAIL_HOST is set, the console otherwise.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -135,6 +135,7 @@ class Request:
     event: CtiEvent | None
     error: DomainError | None
     received_at: dt.datetime
+    content_type: str = "application/json"
 
 
 def authenticate(req: Request, *, now: dt.datetime) -> tuple[PhoneLine, str]:
@@ -244,9 +245,9 @@ def make_request(
     received_at = timezone.now()
     try:
         event = parse_body(content_type, body)
-        return Request(token, headers, body, event, None, received_at)
+        return Request(token, headers, body, event, None, received_at, content_type)
     except DomainError as exc:
-        return Request(token, headers, body, None, exc, received_at)
+        return Request(token, headers, body, None, exc, received_at, content_type)
 
 
 # --- The batch writer (one thread per server process) -----------------------------------------
@@ -337,6 +338,22 @@ def _resolve_all(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
 
 
 WRITER = BatchWriter()
+_chosen_writer: Any = None
+
+
+def current_writer() -> Any:
+    """The writer process of `soporte run` when there is one, else this process's own."""
+    global _chosen_writer
+    if _chosen_writer is None:
+        path = getattr(settings, "CTI_WRITER_SOCKET", "")
+        if path:
+            from soporte.calls.writer import RemoteWriter
+
+            _chosen_writer = RemoteWriter(path, WRITER)
+        else:
+            _chosen_writer = WRITER
+    return _chosen_writer
+
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -398,7 +415,7 @@ async def asgi_endpoint(
     if request.error is not None:
         await _respond(send, request.error.status, error_body(request.error))
         return
-    status, payload = await WRITER.submit(request)
+    status, payload = await current_writer().submit(request)
     await _respond(send, status, payload)
 
 

@@ -8,8 +8,14 @@ from soporte.lib.tasks import periodic
 
 @periodic(seconds=2)
 def record_finished_calls(now: dt.datetime) -> None:
-    """Every ended call gets its ticket note, bitácora entry and QA scorecard (item 10)."""
-    services.record_finished_calls(now=now)
+    """Every ended call gets its ticket note, bitácora entry and QA scorecard (item 10).
+
+    Under `soporte run` the CTI writer process does it in its idle moments (calls/writer.py).
+    """
+    from django.conf import settings
+
+    if not settings.CTI_WRITER_SOCKET:
+        services.record_finished_calls(now=now)
 
 
 @periodic(seconds=300)

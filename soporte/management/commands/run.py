@@ -68,7 +68,17 @@ class Command(BaseCommand):
             "soporte.asgi:application",
         ]
         worker_cmd = [sys.executable, "-m", "soporte.cli", "worker"]
-        children = [
+        run_dir = Path(settings.VAR_DIR) / "run"
+        run_dir.mkdir(exist_ok=True)
+        writer_path = str(run_dir / f"cti-writer-{os.getpid()}.sock")
+        writer_cmd = [sys.executable, "-m", "soporte.cli", "cti_writer", "--socket", writer_path]
+        children = [subprocess.Popen(writer_cmd, env=env)]  # noqa: S603
+        deadline = time.monotonic() + 15
+        while not os.path.exists(writer_path) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # Every web worker hands its CTI events to that one writer (calls/writer.py).
+        env["SOPORTE_CTI_WRITER_SOCKET"] = writer_path
+        children += [
             subprocess.Popen(server_cmd, env=env),  # noqa: S603
             subprocess.Popen(worker_cmd, env=env),  # noqa: S603
         ]

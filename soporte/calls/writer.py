@@ -1,0 +1,247 @@
+"""One CTI writer for all the server's processes.
+
+Under `soporte run` the web workers parse CTI posts and hand them, over a Unix socket, to one
+writer process (`soporte cti_writer`), which commits each burst in one transaction and answers
+after the commit. With one writer, a burst from every worker lands in one batch, no lock is
+shared between writers, and the writer does not share its interpreter lock with the event loops
+that parse the requests (bench/RESULTS.md, "Calls"). Without the writer process (tests, a lone
+granian), each process commits its own batches (`cti.BatchWriter`).
+
+Frames are the relay's (`soporte.lib.relay`): a 4-byte length and a JSON object. A request is
+`{"id", "token", "headers", "body", "received_at"}`; the writer answers a batch with one frame
+per connection, `{"answers": [[id, status, payload], …]}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+import os
+import queue
+import socket
+import struct
+import threading
+from typing import Any
+
+from django.db import close_old_connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from soporte.calls import cti
+from soporte.lib import live
+from soporte.lib.errors import DomainError
+from soporte.lib.relay import MAX_FRAME, encode_frame, read_frame
+
+log = logging.getLogger(__name__)
+
+_HEADER = struct.Struct(">I")
+FORWARDED_HEADERS = (cti.KEY_HEADER, cti.TIMESTAMP_HEADER, cti.SIGNATURE_HEADER)
+IDLE_SECONDS = 0.2
+
+
+# --- The writer process ------------------------------------------------------------------------
+
+
+class _Connection:
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.lock = threading.Lock()
+
+    def send(self, payload: dict[str, Any]) -> None:
+        with self.lock:
+            self.sock.sendall(encode_frame(payload))
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = sock.recv(size)
+        if not chunk:
+            raise ConnectionError("closed")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _recv_frame(sock: socket.socket) -> dict[str, Any]:
+    import json
+
+    (length,) = _HEADER.unpack(_recv_exactly(sock, _HEADER.size))
+    if length > MAX_FRAME:
+        raise ConnectionError("frame too large")
+    result: dict[str, Any] = json.loads(_recv_exactly(sock, length))
+    return result
+
+
+def to_request(frame: dict[str, Any]) -> cti.Request:
+    """Rebuild the request in the writer (the body is parsed again: a few microseconds)."""
+    body = frame["body"].encode("latin-1")
+    request = cti.make_request(
+        token=frame["token"],
+        headers=frame["headers"],
+        body=body,
+        content_type=frame.get("content_type", "application/json"),
+    )
+    request.received_at = dt.datetime.fromisoformat(frame["received_at"])
+    return request
+
+
+class WriterServer:
+    """Reads requests from every web worker; commits each burst; answers after the commit."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: queue.SimpleQueue[tuple[_Connection, int, cti.Request]] = queue.SimpleQueue()
+
+    def serve_forever(self, ready: threading.Event | None = None) -> None:
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(self.path)
+        os.chmod(self.path, 0o600)
+        server.listen(64)
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="cti-writer-loop", daemon=True).start()
+        live.publish_from_thread_via(loop)  # Redis: live events go out on that loop
+        if ready is not None:
+            ready.set()
+        self._write_forever()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            sock, _address = server.accept()
+            threading.Thread(target=self._read, args=(_Connection(sock),), daemon=True).start()
+
+    def _read(self, conn: _Connection) -> None:
+        try:
+            while True:
+                frame = _recv_frame(conn.sock)
+                self.items.put((conn, int(frame["id"]), to_request(frame)))
+        except (ConnectionError, OSError, ValueError, KeyError):
+            conn.sock.close()
+
+    def _write_forever(self) -> None:
+        while True:
+            try:
+                first = self.items.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                self._record_when_idle()
+                continue
+            items = [first]
+            while len(items) < cti.MAX_BATCH:
+                try:
+                    items.append(self.items.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with cti.writers_take_turns():
+                    results = cti.process([r for _c, _i, r in items], now=timezone.now())
+            except Exception:
+                log.exception("CTI batch of %d failed", len(items))
+                close_old_connections()
+                exc = DomainError(_("Error interno al guardar el evento."), code="internal_error")
+                results = [(503, cti.error_body(exc))] * len(items)
+            by_conn: dict[_Connection, list[list[Any]]] = {}
+            for (conn, request_id, _r), (status, payload) in zip(items, results, strict=True):
+                by_conn.setdefault(conn, []).append([request_id, status, payload])
+            for conn, answers in by_conn.items():
+                try:
+                    conn.send({"answers": answers})
+                except OSError:
+                    log.warning("a web worker left before its CTI answers were sent")
+
+    def _record_when_idle(self) -> None:
+        """In a lull, finished calls get their record (ticket note, bitácora entry, scorecard)
+        one at a time, so a burst of events never waits behind a backlog of records."""
+        from soporte.calls import services
+
+        while self.items.empty():
+            try:
+                if not services.record_finished_calls(now=timezone.now(), limit=1):
+                    return
+            except Exception:
+                log.exception("recording finished calls failed")
+                close_old_connections()
+                return
+
+
+# --- The web worker's side ---------------------------------------------------------------------
+
+
+class RemoteWriter:
+    """Same interface as `cti.BatchWriter`; falls back to it when the writer is unreachable."""
+
+    def __init__(self, path: str, fallback: cti.BatchWriter) -> None:
+        self.path = path
+        self.fallback = fallback
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[tuple[int, dict[str, Any]]]] = {}
+        self._writer: asyncio.StreamWriter | None = None
+        self._lock: asyncio.Lock | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _connect(self) -> asyncio.StreamWriter | None:
+        if self._writer is not None and not self._writer.is_closing():
+            return self._writer
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._writer is not None and not self._writer.is_closing():
+                return self._writer
+            try:
+                reader, writer = await asyncio.open_unix_connection(self.path)
+            except OSError:
+                return None
+            self._writer = writer
+            task = asyncio.get_running_loop().create_task(self._read_answers(reader))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return writer
+
+    async def _read_answers(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                frame = await read_frame(reader)
+                for request_id, status, payload in frame["answers"]:
+                    future = self._pending.pop(request_id, None)
+                    if future is not None and not future.done():
+                        future.set_result((status, payload))
+        except (asyncio.IncompleteReadError, ConnectionError, OSError, ValueError):
+            pass
+        finally:
+            self._writer = None
+            # The writer went away: these were not acknowledged, and may or may not have been
+            # committed; the phone system retries them (a retry is never applied twice).
+            exc = DomainError(_("El servicio de escritura no respondió."), code="writer_gone")
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_result((503, cti.error_body(exc)))
+            self._pending.clear()
+
+    async def submit(self, request: cti.Request) -> tuple[int, dict[str, Any]]:
+        writer = await self._connect()
+        if writer is None:
+            return await self.fallback.submit(request)
+        request_id = next(self._ids)
+        future: asyncio.Future[tuple[int, dict[str, Any]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._pending[request_id] = future
+        writer.write(
+            encode_frame(
+                {
+                    "id": request_id,
+                    "token": request.token,
+                    "headers": {
+                        h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers
+                    },
+                    "body": request.body.decode("latin-1"),
+                    "content_type": request.content_type,
+                    "received_at": request.received_at.isoformat(),
+                }
+            )
+        )
+        return await future
