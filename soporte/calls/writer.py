@@ -94,6 +94,10 @@ class WriterServer:
     def __init__(self, path: str) -> None:
         self.path = path
         self.items: queue.SimpleQueue[tuple[_Connection, int, cti.Request]] = queue.SimpleQueue()
+        self.stopped = threading.Event()
+
+    def stop(self) -> None:
+        self.stopped.set()
 
     def serve_forever(self, ready: threading.Event | None = None) -> None:
         if os.path.exists(self.path):
@@ -124,11 +128,12 @@ class WriterServer:
             conn.sock.close()
 
     def _write_forever(self) -> None:
-        while True:
+        while not self.stopped.is_set():
             try:
                 first = self.items.get(timeout=IDLE_SECONDS)
             except queue.Empty:
-                self._record_when_idle()
+                if not self.stopped.is_set():
+                    self._record_when_idle()
                 continue
             items = [first]
             while len(items) < cti.MAX_BATCH:

@@ -1,0 +1,76 @@
+"""The one CTI writer of `soporte run`: web workers forward, it commits, they answer after."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+import pytest
+
+from soporte.calls import cti
+from soporte.calls.models import Call, CallEvent
+from soporte.calls.tests.conftest import TOKEN
+from soporte.calls.writer import RemoteWriter, WriterServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _request(body: dict, token: str = TOKEN) -> cti.Request:
+    return cti.make_request(
+        token=token, headers={}, body=json.dumps(body).encode(), content_type="application/json"
+    )
+
+
+@pytest.fixture
+def writer_socket(tmp_path, line):
+    cti.LINES.clear()
+    path = str(tmp_path / "w.sock")
+    ready = threading.Event()
+    server = WriterServer(path)
+    thread = threading.Thread(target=server.serve_forever, args=(ready,), daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    yield path
+    server.stop()
+    thread.join(5)
+
+
+def test_forwarded_events_are_committed_once_and_answered(writer_socket):
+    async def run():
+        remote = RemoteWriter(writer_socket, cti.BatchWriter())
+        bodies = [
+            {
+                "event": "newCall",
+                "from": f"55{i:08d}",
+                "to": "1",
+                "direction": "in",
+                "callId": f"w{i}",
+            }
+            for i in range(100)
+        ]
+        answers = await asyncio.gather(*(remote.submit(_request(b)) for b in bodies + bodies))
+        bad = await remote.submit(
+            _request({"event": "answer", "callId": "nope", "direction": "in"})
+        )
+        wrong = await remote.submit(_request(bodies[0], token="wrong"))
+        return answers, bad, wrong
+
+    answers, bad, wrong = asyncio.run(run())
+    assert all(a == (200, {}) for a in answers)
+    assert Call.objects.count() == 100 and CallEvent.objects.count() == 100
+    assert bad[0] == 422 and bad[1]["error"]["code"] == "unknown_call"
+    assert wrong[0] == 401
+
+
+def test_without_a_writer_process_the_worker_commits_itself(tmp_path, line):
+    cti.LINES.clear()
+
+    async def run():
+        remote = RemoteWriter(str(tmp_path / "missing.sock"), cti.BatchWriter())
+        return await remote.submit(
+            _request({"event": "newCall", "from": "1", "to": "2", "direction": "in", "callId": "f"})
+        )
+
+    assert asyncio.run(run()) == (200, {})
+    assert Call.objects.filter(call_id="f").exists()
