@@ -163,7 +163,10 @@ class CallQuerySet(models.QuerySet["Call"]):
 class Call(models.Model):
     """One call session (Zammad's callId) and what the desk derived from its events."""
 
-    line = models.ForeignKey(PhoneLine, on_delete=models.PROTECT, related_name="calls")
+    # Indexed by calls_call_line_id_unique (line, call_id); no index of its own.
+    line = models.ForeignKey(
+        PhoneLine, on_delete=models.PROTECT, related_name="calls", db_index=False
+    )
     call_id = models.CharField(max_length=250)
     direction = models.CharField(max_length=3, choices=CallDirection.choices)
     from_number = models.CharField(_("de"), max_length=64)
@@ -172,15 +175,23 @@ class Call(models.Model):
     state = models.CharField(max_length=10, choices=CallState.choices, default=CallState.RINGING)
     # Who the phone system rang (names from `user`), and who holds the call now.
     ringing_agent_ids = models.JSONField(default=list, blank=True)
+    # Indexed by calls_call_agent_idx (agent, started_at).
     agent = models.ForeignKey(
         "directory.Agent",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="calls",
+        db_index=False,
     )
+    # Read with its call, never searched by: every index is one more write per CTI event.
     answered_by = models.ForeignKey(
-        "directory.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "directory.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     person = models.ForeignKey(
         "directory.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
@@ -282,8 +293,9 @@ class CallEvent(models.Model):
     `key` makes retries idempotent: the same event sent twice has the same key on its line.
     """
 
-    line = models.ForeignKey(PhoneLine, on_delete=models.PROTECT, related_name="+")
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="events")
+    # Indexed by calls_event_line_key_unique (line, key) and calls_event_call_idx (call, at, id).
+    line = models.ForeignKey(PhoneLine, on_delete=models.PROTECT, related_name="+", db_index=False)
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=10, choices=EventKind.choices)
     key = models.CharField(max_length=300)
     at = models.DateTimeField()

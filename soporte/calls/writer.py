@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import itertools
 import logging
 import os
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 _HEADER = struct.Struct(">I")
 FORWARDED_HEADERS = (cti.KEY_HEADER, cti.TIMESTAMP_HEADER, cti.SIGNATURE_HEADER)
 IDLE_SECONDS = 0.2
+GC_THRESHOLD = 20_000
 
 
 # --- The writer process ------------------------------------------------------------------------
@@ -110,6 +112,11 @@ class WriterServer:
         loop = asyncio.new_event_loop()
         threading.Thread(target=loop.run_forever, name="cti-writer-loop", daemon=True).start()
         live.publish_from_thread_via(loop)  # Redis: live events go out on that loop
+        # Django and the models are loaded: keep them out of the collector's full passes, and
+        # collect young objects less often (a burst allocates many short-lived rows).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, 20, 100)
         if ready is not None:
             ready.set()
         self._write_forever()
