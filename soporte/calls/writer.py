@@ -15,6 +15,7 @@ per connection, `{"answers": [[id, status, payload], …]}`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import gc
 import itertools
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soporte.calls import cti
+from soporte.calls.events import CtiEvent
 from soporte.lib import live
 from soporte.lib.errors import DomainError
 from soporte.lib.relay import MAX_FRAME, encode_frame, read_frame
@@ -77,17 +79,34 @@ def _recv_frame(sock: socket.socket) -> dict[str, Any]:
     return result
 
 
+_TIMES = ("at", "callback_at")
+
+
+def event_fields(event: CtiEvent) -> dict[str, Any]:
+    """The web worker's parsed event, for the frame (the writer does not parse the body again)."""
+    fields = dataclasses.asdict(event)
+    for name in _TIMES:
+        if fields[name] is not None:
+            fields[name] = fields[name].isoformat()
+    return fields
+
+
 def to_request(frame: dict[str, Any]) -> cti.Request:
-    """Rebuild the request in the writer (the body is parsed again: a few microseconds)."""
-    body = frame["body"].encode("latin-1")
-    request = cti.make_request(
-        token=frame["token"],
-        headers=frame["headers"],
-        body=body,
-        content_type=frame.get("content_type", "application/json"),
+    """Rebuild the request in the writer from the worker's parsed event."""
+    fields = frame["event"]
+    for name in _TIMES:
+        if fields[name] is not None:
+            fields[name] = dt.datetime.fromisoformat(fields[name])
+    fields["users"] = tuple(fields["users"])
+    return cti.Request(
+        frame["token"],
+        frame["headers"],
+        frame["body"].encode("latin-1"),
+        CtiEvent(**fields),
+        None,
+        dt.datetime.fromisoformat(frame["received_at"]),
+        frame.get("content_type", "application/json"),
     )
-    request.received_at = dt.datetime.fromisoformat(frame["received_at"])
-    return request
 
 
 class WriterServer:
@@ -251,6 +270,7 @@ class RemoteWriter:
                         h: request.headers[h] for h in FORWARDED_HEADERS if h in request.headers
                     },
                     "body": request.body.decode("latin-1"),
+                    "event": event_fields(request.event) if request.event else None,
                     "content_type": request.content_type,
                     "received_at": request.received_at.isoformat(),
                 }
