@@ -74,3 +74,38 @@ def test_without_a_writer_process_the_worker_commits_itself(tmp_path, line):
 
     assert asyncio.run(run()) == (200, {})
     assert Call.objects.filter(call_id="f").exists()
+
+
+def test_signed_requests_are_verified_by_the_writer(writer_socket):
+    import time
+
+    from soporte.calls.events import sign
+    from soporte.calls.tests.conftest import KEY_ID, SECRET
+
+    body = json.dumps(
+        {"event": "newCall", "from": "1", "to": "2", "direction": "in", "callId": "signed"}
+    ).encode()
+    stamp = str(int(time.time()))
+
+    def signed(signature: str) -> cti.Request:
+        headers = {
+            "x-soporte-key": KEY_ID,
+            "x-soporte-timestamp": stamp,
+            "x-soporte-signature": signature,
+        }
+        return cti.make_request(
+            token=None, headers=headers, body=body, content_type="application/json"
+        )
+
+    async def run():
+        remote = RemoteWriter(writer_socket, cti.BatchWriter())
+        good = await remote.submit(signed(sign(SECRET, stamp, body)))
+        replay = await remote.submit(signed(sign(SECRET, stamp, body)))
+        forged = await remote.submit(signed(sign("other", stamp, body)))
+        return good, replay, forged
+
+    good, replay, forged = asyncio.run(run())
+    assert good == (200, {})
+    assert (replay[0], replay[1]["error"]["code"]) == (401, "replay")
+    assert (forged[0], forged[1]["error"]["code"]) == (401, "bad_signature")
+    assert Call.objects.filter(call_id="signed").count() == 1
