@@ -11,22 +11,19 @@ applies the event by itself. Both go through `process()`, so the rules are the s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +44,7 @@ from soporte.calls.events import (
 from soporte.calls.models import EventSource, PhoneLine, SignedNonce
 from soporte.lib import live
 from soporte.lib.errors import DomainError
+from soporte.lib.writelock import writers_take_turns
 
 log = logging.getLogger(__name__)
 
@@ -308,23 +306,6 @@ class BatchWriter:
                 by_loop.setdefault(item.loop, []).append((item.future, result))
             for loop, answers in by_loop.items():
                 loop.call_soon_threadsafe(_resolve_all, answers)
-
-
-@contextlib.contextmanager
-def writers_take_turns() -> Iterator[None]:
-    """On SQLite, the server's processes queue for the write lock on a file lock: the kernel
-    wakes the next writer at once, where SQLite's busy handler would sleep up to 100 ms."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    path = Path(settings.VAR_DIR) / "run" / "cti-writer.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _resolve(future: asyncio.Future[Any], result: Any) -> None:

@@ -45,6 +45,7 @@ from soporte.calls.models import Callback as CallbackTask
 from soporte.directory.models import Agent, Area, Person, Presence, User
 from soporte.lib import live
 from soporte.lib.errors import DomainError, Forbidden, NotFound
+from soporte.lib.writelock import writers_take_turns
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,6 @@ def snapshot(call: Call, line: PhoneLine, kind: str) -> dict[str, Any]:
         "ring_period": line.ring_period,
         "hold_limit": line.hold_limit_seconds,
         "hold_warn": line.hold_warn_seconds,
-        "hold_started_at": iso(getattr(call, "_hold_started_at", None)),
         "hangup_by": call.hangup_by,
         "outcome": call.outcome,
         "ticket_id": call.ticket_id,
@@ -348,8 +348,6 @@ class _Batch:
         )
         self.calls[(line.pk, call.call_id)] = call
         self.new_calls.append(call)
-        if reply.get("action") == "reject":
-            call._rejected = True  # type: ignore[attr-defined]
         return Outcome_(reply=reply, call=call)
 
     def _on_answer(
@@ -401,7 +399,6 @@ class _Batch:
         )
         call.state = CallState.ON_HOLD
         call.hold_count += 1
-        call._hold_started_at = at  # type: ignore[attr-defined]
         self.touch(call)
         return Outcome_(call=call)
 
@@ -661,9 +658,7 @@ def _update_calls(calls: list[Call]) -> None:
 def _outcome(call: Call, event: CtiEvent, line: PhoneLine) -> str:
     if call.answered_at is not None:
         return Outcome.ANSWERED
-    if getattr(call, "_rejected", False) or (
-        call.direction == CallDirection.IN and line.blocked(call.from_number)
-    ):
+    if call.direction == CallDirection.IN and line.blocked(call.from_number):
         return Outcome.REJECTED
     if event.cause == "forwarded":
         return Outcome.FORWARDED
@@ -1369,8 +1364,6 @@ def record_finished_calls(*, now: dt.datetime, limit: int = 500) -> int:
         .order_by("ended_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
-    from soporte.calls.cti import writers_take_turns  # cti imports this module
-
     done = 0
     for pk in pending:
         try:

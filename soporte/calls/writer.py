@@ -36,6 +36,7 @@ from soporte.calls.events import CtiEvent
 from soporte.lib import live
 from soporte.lib.errors import DomainError
 from soporte.lib.relay import MAX_FRAME, encode_frame, read_frame
+from soporte.lib.writelock import writers_take_turns
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ class WriterServer:
                 except queue.Empty:
                     break
             try:
-                with cti.writers_take_turns():
+                with writers_take_turns():
                     results = cti.process([r for _c, _i, r in items], now=timezone.now())
             except Exception:
                 log.exception("CTI batch of %d failed", len(items))
