@@ -85,10 +85,12 @@ def _spanish_after_each_test():
 
 @pytest.fixture(autouse=True)
 def _fresh_agent_index():
-    """The CTI batches' agent lookup is cached for 2 s per process; tests roll rows back."""
+    """The CTI batches' agent and people lookups are cached for 2 s per process; tests roll
+    rows back."""
     from soporte.calls import services
 
     services._forget_agents()
+    services._forget_people()
     yield
 
 
