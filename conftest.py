@@ -94,6 +94,16 @@ def _fresh_agent_index():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Calendar, policies, agent and area options are remembered per process for a few
+    seconds (soporte.lib.refcache); a test's rows are rolled back without signals."""
+    from soporte.lib import refcache
+
+    refcache.forget_all()
+    yield
+
+
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 

@@ -28,6 +28,7 @@ from soporte.directory.models import (
     User,
 )
 from soporte.lib.clock import desk_date
+from soporte.tickets.models import DeskCalendar, Holiday, Priority, SlaPolicy
 
 DEMO_PASSWORD = "soporte-demo"  # noqa: S105 - printed on the console for the demo logins
 
@@ -282,10 +283,66 @@ def _user(username: str, first: str, last: str, role: str, **extra: object) -> U
     return user
 
 
+# Business minutes (first response, next update, resolution) for level 1; higher levels get
+# the same first response and proportionally longer to resolve. Only urgent tickets escalate
+# by themselves when a target is missed.
+SLA_LEVEL_1 = {
+    Priority.URGENT: (15, 60, 240),
+    Priority.HIGH: (30, 120, 480),
+    Priority.NORMAL: (60, 240, 1080),
+    Priority.LOW: (240, 480, 2700),
+}
+
+
+def mexican_holidays(year: int) -> list[tuple[dt.date, str]]:
+    """Mandatory rest days of the Ley Federal del Trabajo, art. 74 (the movable ones on
+    their Mondays)."""
+
+    def monday(month: int, nth: int) -> dt.date:
+        first = dt.date(year, month, 1)
+        return first + dt.timedelta(days=(7 - first.weekday()) % 7 + 7 * (nth - 1))
+
+    days = [
+        (dt.date(year, 1, 1), "Año Nuevo"),
+        (monday(2, 1), "Día de la Constitución"),
+        (monday(3, 3), "Natalicio de Benito Juárez"),
+        (dt.date(year, 5, 1), "Día del Trabajo"),
+        (dt.date(year, 9, 16), "Día de la Independencia"),
+        (monday(11, 3), "Día de la Revolución"),
+        (dt.date(year, 12, 25), "Navidad"),
+    ]
+    if year % 6 == 2:  # 2024, 2030…: transmission of the federal executive power
+        days.append((dt.date(year, 10, 1), "Transmisión del Poder Ejecutivo Federal"))
+    return sorted(days)
+
+
+def _demo_desk_rules(today: dt.date) -> None:
+    """The desk's calendar, its holidays this year and next, and an SLA policy per level
+    and priority, so the queues show live countdowns from the first minute."""
+    DeskCalendar.objects.create()
+    for year in (today.year, today.year + 1):
+        Holiday.objects.bulk_create(
+            Holiday(day_date=day, name=name) for day, name in mexican_holidays(year)
+        )
+    SlaPolicy.objects.bulk_create(
+        SlaPolicy(
+            level=level,
+            priority=priority,
+            first_response_minutes=first,
+            next_update_minutes=update,
+            resolution_minutes=resolution * level,
+            escalate_on_breach=priority == Priority.URGENT,
+        )
+        for level in (1, 2, 3, 4)
+        for priority, (first, update, resolution) in SLA_LEVEL_1.items()
+    )
+
+
 @transaction.atomic
 def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
     """Create the demo desk. Returns the logins to print."""
     today = desk_date(now)
+    _demo_desk_rules(today)
     areas = {code: Area.objects.create(code=code, name=name) for code, name in AREAS}
     logins = [
         DemoLogin("admin", Role.ADMIN, "Administradora: Mónica Salgado"),

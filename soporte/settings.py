@@ -164,6 +164,8 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
+# Django's model backend, with the user's agent row read in the same query as the user.
+AUTHENTICATION_BACKENDS = ["soporte.directory.backends.DeskBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -225,7 +225,11 @@ def main() -> None:
 
     t_tickets = t_notes = 0.0
     t_gen = 0.0
-    note_id = 0
+    # The demo already opened some tickets (and its calls wrote notes): continue after them.
+    base_id, base_number = db.execute(
+        "SELECT coalesce(max(id), 0), coalesce(max(number), 0) FROM tickets_ticket"
+    ).fetchone()
+    note_id = db.execute("SELECT coalesce(max(id), 0) FROM tickets_note").fetchone()[0]
     loaded = 0
     batch = args.batch
     for first in range(1, n_tickets + 1, batch):
@@ -253,8 +257,8 @@ def main() -> None:
             subject, description, equipment = rng.choice(ticket_texts)
             ticket_rows.append(
                 (
-                    tid,
-                    tid,
+                    base_id + tid,
+                    base_number + tid,
                     rng.choice(CHANNELS),
                     "reactive",
                     rng.choice(KINDS),
@@ -287,7 +291,7 @@ def main() -> None:
                         1 if rng.random() < 0.3 else 0,
                         stamp(at),
                         assignee_user,
-                        tid,
+                        base_id + tid,
                     )
                 )
         t_gen += time.perf_counter() - g0
@@ -316,7 +320,7 @@ def main() -> None:
     db.execute(
         "INSERT INTO tickets_sequence (name, value) VALUES ('ticket', ?) "
         "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        (n_tickets,),
+        (base_number + n_tickets,),
     )
     db.execute("COMMIT")
 

@@ -10,6 +10,7 @@ return aware datetimes; nothing here reads the clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -36,6 +37,9 @@ class Calendar:
 
     def working_intervals(self, day: dt.date) -> list[Interval]:
         """The day's working periods as aware datetimes, lunch removed."""
+        return _working_intervals(self, day)
+
+    def _working_intervals(self, day: dt.date) -> list[Interval]:
         if not self.is_working_day(day):
             return []
         zone = self.zone
@@ -51,6 +55,15 @@ class Calendar:
             return [(at(self.opens), at(self.lunch_from)), (at(self.lunch_to), at(self.closes))]
         return [(at(self.opens), at(self.closes))]
 
+    @functools.cached_property
+    def day_seconds(self) -> float:
+        """Working seconds of a whole working day (hours minus lunch, wall-clock)."""
+        day = dt.date(2001, 1, 1)  # a Monday; only the hours matter
+        plain = Calendar(
+            self.time_zone, frozenset({0}), self.opens, self.closes, self.lunch_from, self.lunch_to
+        )
+        return sum((b - a).total_seconds() for a, b in plain.working_intervals(day))
+
     def intervals(self, start: dt.datetime, end: dt.datetime) -> Iterator[Interval]:
         """Working periods clipped to [start, end), in order."""
         day = start.astimezone(self.zone).date()
@@ -61,6 +74,13 @@ class Calendar:
                 if lo < hi:
                     yield lo, hi
             day += dt.timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _working_intervals(calendar: Calendar, day: dt.date) -> list[Interval]:
+    # A queue page asks for the same few weeks of days for every row: build them once.
+    # Callers never modify the list they get.
+    return calendar._working_intervals(day)
 
 
 def _subtract(interval: Interval, pauses: list[Interval]) -> Iterator[Interval]:
@@ -90,15 +110,46 @@ def merge(pauses: Iterable[Interval]) -> list[Interval]:
 def business_seconds(
     calendar: Calendar, start: dt.datetime, end: dt.datetime, pauses: Iterable[Interval] = ()
 ) -> float:
-    """Working seconds in [start, end) that fall outside every pause."""
+    """Working seconds in [start, end) that fall outside every pause.
+
+    The pauses are merged (disjoint), so their working seconds inside [start, end) are
+    simply subtracted; whole days in between are counted by arithmetic, not one by one, so a
+    ticket open for two years costs the same as one opened this morning."""
     if end <= start:
         return 0.0
-    merged = merge(pauses)
-    total = 0.0
-    for interval in calendar.intervals(start, end):
-        for lo, hi in _subtract(interval, merged):
-            total += (hi - lo).total_seconds()
+    total = _working_seconds(calendar, start, end)
+    for lo, hi in merge(pauses):
+        lo, hi = max(lo, start), min(hi, end)
+        if lo < hi:
+            total -= _working_seconds(calendar, lo, hi)
     return total
+
+
+def _working_seconds(calendar: Calendar, start: dt.datetime, end: dt.datetime) -> float:
+    zone = calendar.zone
+    first = start.astimezone(zone).date()
+    last = end.astimezone(zone).date()
+    if first == last:
+        return sum((hi - lo).total_seconds() for lo, hi in calendar.intervals(start, end))
+    # The first and the last day are clipped; every day in between is a whole one.
+    total = sum(
+        (hi - lo).total_seconds()
+        for day in (first, last)
+        for a, b in calendar.working_intervals(day)
+        if (lo := max(a, start)) < (hi := min(b, end))
+    )
+    inner_first, inner_days = first + dt.timedelta(days=1), (last - first).days - 1
+    weeks, rest = divmod(inner_days, 7)
+    count = weeks * len(calendar.weekdays)
+    count += sum(
+        1
+        for k in range(rest)
+        if (inner_first + dt.timedelta(days=weeks * 7 + k)).weekday() in calendar.weekdays
+    )
+    count -= sum(
+        1 for day in calendar.holidays if first < day < last and day.weekday() in calendar.weekdays
+    )
+    return total + count * calendar.day_seconds
 
 
 def add_business_seconds(
@@ -113,14 +164,30 @@ def add_business_seconds(
 
     Open-ended pauses (a ticket still waiting for the customer) must be closed by the caller
     at a far instant, or the target moves as time passes: that is what "paused" means.
+    A whole working day that no pause touches is taken in one step.
     """
     merged = merge(pauses)
     remaining = seconds
-    end = start + dt.timedelta(days=horizon_days)
-    for interval in calendar.intervals(start, end):
-        for lo, hi in _subtract(interval, merged):
-            span = (hi - lo).total_seconds()
-            if span >= remaining:
-                return lo + dt.timedelta(seconds=remaining)
-            remaining -= span
+    day = start.astimezone(calendar.zone).date()
+    last = day + dt.timedelta(days=horizon_days)
+    whole = calendar.day_seconds
+    first_pause = 0
+    while day <= last:
+        periods = calendar.working_intervals(day)
+        if periods:
+            opens, closes = periods[0][0], periods[-1][1]
+            while first_pause < len(merged) and merged[first_pause][1] <= opens:
+                first_pause += 1
+            pauses_today = merged[first_pause:]
+            untouched = not pauses_today or pauses_today[0][0] >= closes
+            if untouched and start <= opens and remaining > whole:
+                remaining -= whole
+            else:
+                for a, b in periods:
+                    for lo, hi in _subtract((max(a, start), b), pauses_today):
+                        span = (hi - lo).total_seconds()
+                        if span >= remaining:
+                            return lo + dt.timedelta(seconds=remaining)
+                        remaining -= span
+        day += dt.timedelta(days=1)
     raise ValueError("target beyond the calendar horizon (no working days configured?)")

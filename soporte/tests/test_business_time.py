@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from soporte.lib.business_time import Calendar, add_business_seconds, business_seconds
+from soporte.lib.business_time import Calendar, add_business_seconds, business_seconds, merge
 
 MX = ZoneInfo("America/Mexico_City")
 HOUR = 3600.0
@@ -80,3 +81,83 @@ def test_daylight_saving_days_keep_wall_clock_hours():
     start = dt.datetime(2026, 3, 27, 17, tzinfo=madrid)
     end = dt.datetime(2026, 3, 30, 10, tzinfo=madrid)
     assert business_seconds(spain, start, end) == 2 * HOUR
+
+
+def _day_by_day(calendar: Calendar, start: dt.datetime, end: dt.datetime, pauses) -> float:
+    """The definition, one working interval at a time (what business_seconds shortcuts)."""
+    total = 0.0
+    for lo, hi in calendar.intervals(start, end):
+        covered = sum(
+            max(0.0, (min(hi, p_hi) - max(lo, p_lo)).total_seconds())
+            for p_lo, p_hi in merge(pauses)
+        )
+        total += (hi - lo).total_seconds() - covered
+    return total
+
+
+@pytest.mark.parametrize("zone", ["America/Mexico_City", "Europe/Madrid", "America/New_York"])
+def test_long_spans_counted_by_arithmetic_match_counting_every_day(zone):
+    """A ticket open for months (weekends, holidays, lunch, pauses, DST changes) gets
+    exactly the seconds a day-by-day count gives."""
+    rng = random.Random(zone)
+    base = dt.datetime(2025, 1, 1, tzinfo=ZoneInfo(zone))
+    holidays = frozenset(
+        dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(700)) for _ in range(30)
+    )
+    calendars = [
+        Calendar(time_zone=zone, holidays=holidays),
+        Calendar(
+            time_zone=zone,
+            weekdays=frozenset({0, 1, 2, 3, 4, 5}),
+            lunch_from=None,
+            lunch_to=None,
+            opens=dt.time(8),
+            closes=dt.time(20),
+        ),
+    ]
+    for _ in range(150):
+        calendar = rng.choice(calendars)
+        start = base + dt.timedelta(minutes=rng.randrange(60 * 24 * 500))
+        end = start + dt.timedelta(minutes=rng.randrange(60 * 24 * 300))
+        pauses = []
+        for _p in range(rng.randrange(4)):
+            lo = start + dt.timedelta(minutes=rng.randrange(60 * 24 * 300))
+            pauses.append((lo, lo + dt.timedelta(minutes=rng.randrange(60 * 24 * 20))))
+        assert business_seconds(calendar, start, end, pauses) == pytest.approx(
+            _day_by_day(calendar, start, end, pauses)
+        ), (calendar, start, end, pauses)
+
+
+def _target_day_by_day(calendar: Calendar, start: dt.datetime, seconds: float, pauses):
+    remaining = seconds
+    merged = merge(pauses)
+    for a, b in calendar.intervals(start, start + dt.timedelta(days=400)):
+        lo = a
+        for p_lo, p_hi in [*merged, (b, b)]:
+            hi = min(max(p_lo, lo), b)
+            span = (hi - lo).total_seconds()
+            if span > 0 and span >= remaining:
+                return lo + dt.timedelta(seconds=remaining)
+            remaining -= max(span, 0)
+            lo = max(lo, min(p_hi, b))
+    raise AssertionError("no target")
+
+
+@pytest.mark.parametrize("zone", ["America/Mexico_City", "Europe/Madrid"])
+def test_targets_taken_a_day_at_a_time_match_counting_every_interval(zone):
+    rng = random.Random(f"target-{zone}")
+    base = dt.datetime(2025, 1, 1, tzinfo=ZoneInfo(zone))
+    holidays = frozenset(
+        dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(400)) for _ in range(20)
+    )
+    calendar = Calendar(time_zone=zone, holidays=holidays)
+    for _ in range(200):
+        start = base + dt.timedelta(minutes=rng.randrange(60 * 24 * 300))
+        seconds = rng.choice([60, 900, 8 * 3600, 3600 * rng.randrange(1, 200)]) + rng.random()
+        pauses = []
+        for _p in range(rng.randrange(4)):
+            lo = start + dt.timedelta(minutes=rng.randrange(60 * 24 * 40))
+            pauses.append((lo, lo + dt.timedelta(minutes=rng.randrange(60 * 24 * 5))))
+        due = add_business_seconds(calendar, start, seconds, pauses)
+        assert due == _target_day_by_day(calendar, start, seconds, pauses)
+        assert business_seconds(calendar, start, due, pauses) == pytest.approx(seconds)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from django.core.management import call_command
 
 from soporte import demo
 from soporte.directory.models import Agent, ContactRole, Organisation, Person, Role, User
+from soporte.tickets import services
+from soporte.tickets.models import Channel, Priority, SlaPolicy
 
 
 def test_demo_loads_a_realistic_desk(db, now):
@@ -42,3 +45,37 @@ def test_demo_command_never_touches_a_database_with_data(db, now, capsys):
     call_command("demo")
     assert User.objects.count() == before
     assert "ya tiene datos" in capsys.readouterr().out
+
+
+def test_mexican_holidays_follow_the_labour_law():
+    days = dict(demo.mexican_holidays(2026))
+    assert days[dt.date(2026, 2, 2)] == "Día de la Constitución"  # first Monday of February
+    assert days[dt.date(2026, 3, 16)] == "Natalicio de Benito Juárez"  # third Monday of March
+    assert days[dt.date(2026, 11, 16)] == "Día de la Revolución"  # third Monday of November
+    assert dt.date(2026, 10, 1) not in days
+    assert dt.date(2030, 10, 1) in dict(demo.mexican_holidays(2030))
+
+
+def test_demo_queue_shows_live_countdowns(db, now, client):
+    """The demo has a calendar and SLA policies, so an open ticket's queue row has a clock."""
+    demo.load_demo(now=now)
+    agent = User.objects.get(username="blanca.herrera")
+    ticket = services.open_ticket(
+        actor=agent,
+        data=services.NewTicket(
+            organisation=Organisation.objects.order_by("id")[0],
+            requester=Person.objects.order_by("id")[0],
+            subject="No enciende el monitor de recepción",
+            description="Desde esta mañana.",
+            channel=Channel.PHONE,
+            priority=Priority.HIGH,
+        ),
+        now=now,
+    )
+    assert SlaPolicy.objects.count() == 16
+    client.force_login(agent)
+    page = client.get("/tickets/?cola=todos").content.decode()
+    row = page[page.index(f'data-ticket="{ticket.folio}"') :]
+    row = row[: row.index("</tr>")]
+    assert "data-due=" in row
+    assert "vence en" in row or "vencido hace" in row

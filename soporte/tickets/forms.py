@@ -12,10 +12,11 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.functional import lazy
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import Agent, Area, Level, Organisation, Person, Presence, User
+from soporte.lib.refcache import reference
 from soporte.tickets import attachments, services
 from soporte.tickets.models import (
     Channel,
@@ -229,17 +230,40 @@ def agent_choices(actor: User) -> QuerySet[Agent]:
     )
 
 
-def agent_options(actor: User) -> list[tuple[int, str]]:
+def agent_options(actor: User) -> tuple[tuple[int, str], ...]:
     """(id, label) of `agent_choices`, labelled as `AgentChoiceField` does, without building
     a model per agent: the queue and ticket pages write the <select> themselves."""
+    if not getattr(actor, "is_desk_staff", False):
+        return ()
+    return _staff_agent_options(get_language())
+
+
+@reference(Agent, User, Agent.areas.through)
+def _staff_agent_options(language: str) -> tuple[tuple[int, str], ...]:
+    # `language` keys the cache: the presence words are in the active language.
     presence = {value: str(label) for value, label in Presence.choices}
-    rows = agent_choices(actor).values_list(
-        "pk", "level", "presence", "user__first_name", "user__last_name", "user__username"
+    rows = (
+        Agent.objects.filter(user__is_active=True)
+        .order_by("level", "user__first_name", "user__last_name", "id")
+        .values_list(
+            "pk", "level", "presence", "user__first_name", "user__last_name", "user__username"
+        )
     )
-    return [
+    return tuple(
         (pk, f"{f'{first} {last}'.strip() or username} · N{level} · {presence.get(p, p)}")
         for pk, level, p, first, last, username in rows
-    ]
+    )
+
+
+@reference(Area)
+def area_options() -> tuple[tuple[int, str], ...]:
+    return tuple(Area.objects.order_by("name", "id").values_list("pk", "name"))
+
+
+@reference(Organisation)
+def staff_organisation_options() -> tuple[tuple[int, str], ...]:
+    """Every organisation, for the desk's filters (staff see all of them)."""
+    return tuple(Organisation.objects.order_by("name", "id").values_list("pk", "name"))
 
 
 class AgentChoiceField(forms.ModelChoiceField):

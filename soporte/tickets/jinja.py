@@ -6,7 +6,9 @@ template language they cost 10–20 ms of Python each, 40 times the database wor
 
 Translations: templates call `_("…")` with a literal and `|format(name=…)` for variables,
 the one shape `makemessages` extracts from template files; plurals are built in the view
-with `ngettext`. The layout `tickets/_layout.html` is the Jinja2 twin of
+with `ngettext`. Pages are rendered through `render()`, which compiles each template once per
+language with those literals already translated (`CompiledTranslations`): a page no longer
+looks up a hundred phrases in the catalogue on every request. The layout `tickets/_layout.html` is the Jinja2 twin of
 `templates/base.html` (a test renders both and compares them).
 """
 
@@ -18,13 +20,18 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.http import HttpRequest
+from django.template import engines
+from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup
 
 
@@ -88,9 +95,70 @@ def layout(request: Any) -> dict[str, Any]:
     }
 
 
+class CompiledTranslations(Extension):
+    """`_("literal")` becomes the literal's translation when the template is compiled.
+
+    Only in the per-language environments of `template()` (which carry `soporte_language`);
+    the Django backend's own environment keeps calling `_()` at render time. Jinja2 folds a
+    constant `{{ "…" }}` into the template's text, so a translated phrase costs nothing."""
+
+    def filter_stream(self, stream: TokenStream) -> Any:
+        language = getattr(self.environment, "soporte_language", None)
+        if language is None:
+            return stream
+        tokens = list(stream)
+        out: list[Token] = []
+        i = 0
+        with translation.override(language):
+            while i < len(tokens):
+                window = tokens[i : i + 4]
+                if (
+                    len(window) == 4
+                    and window[0].type == "name"
+                    and window[0].value == "_"
+                    and window[1].type == "lparen"
+                    and window[2].type == "string"
+                    and window[3].type == "rparen"
+                    and not (out and out[-1].type == "dot")
+                ):
+                    out.append(Token(window[0].lineno, "string", gettext(window[2].value)))
+                    i += 4
+                    continue
+                out.append(tokens[i])
+                i += 1
+        return iter(out)
+
+
+_by_language: dict[str, Environment] = {}
+
+
+def template(name: str) -> Template:
+    """The template compiled for the active language (see `CompiledTranslations`)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    env = _by_language.get(language)
+    if env is None:
+        base: Environment = engines["jinja2"].env  # type: ignore[attr-defined]
+        env = base.overlay(cache_size=400)
+        env.soporte_language = language  # type: ignore[attr-defined]
+        _by_language[language] = env
+    return env.get_template(name)
+
+
+def render(request: HttpRequest, name: str, context: dict[str, Any]) -> str:
+    """What Django's Jinja2 backend does (request and CSRF in the context), per language."""
+    return template(name).render(
+        context,
+        request=request,
+        csrf_input=csrf_input_lazy(request),
+        csrf_token=csrf_token_lazy(request),
+    )
+
+
 def environment(**options: Any) -> Environment:
     options.setdefault("undefined", StrictUndefined)
-    env = Environment(**options)  # noqa: S701 - the Django backend turns autoescape on
+    extensions = list(options.pop("extensions", []))
+    extensions.append(CompiledTranslations)
+    env = Environment(extensions=extensions, **options)  # noqa: S701 - the Django backend turns autoescape on
     env.globals.update(
         _=gettext,
         ngettext=ngettext,

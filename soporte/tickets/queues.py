@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from soporte.directory.backends import agent_of
 from soporte.directory.models import Agent
 from soporte.tickets.models import OPEN_STATUSES, Priority, SlaAlert, Status, Ticket
 
@@ -33,6 +34,24 @@ SORTS = {
 }
 FILTERS = ("status", "level", "priority", "organisation", "channel")
 MAX_LIMIT = 100
+# What a queue row shows (folio, subject, organisation, level, priority, status, assignee)
+# and what its SLA clock reads: the desk's queue page loads only these columns.
+ROW_FIELDS = (
+    "number",
+    "subject",
+    "level",
+    "priority",
+    "status",
+    "created_at",
+    "updated_at",
+    "first_response_at",
+    "last_update_at",
+    "resolved_at",
+    "organisation__name",
+    "assignee__user__first_name",
+    "assignee__user__last_name",
+    "assignee__user__username",
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +82,7 @@ def queue_queryset(actor: Any, queue: str, *, agent: Agent | None = _UNKNOWN) ->
     if not getattr(actor, "is_desk_staff", False):
         return base
     if agent is _UNKNOWN:
-        agent = Agent.objects.filter(user=actor).first()
+        agent = agent_of(actor)
     if queue == "mine":
         return base.filter(assignee=agent, status__in=OPEN_STATUSES) if agent else base.none()
     if queue == "level":
@@ -95,7 +114,10 @@ def page(
     cursor: str | None = None,
     limit: int = 25,
     agent: Agent | None = _UNKNOWN,
+    only: tuple[str, ...] | None = None,
 ) -> Page:
+    """`only`: the columns to load (e.g. ROW_FIELDS); None loads whole rows and their
+    organisation, requester, assignee and area."""
     queue = queue if queue in QUEUES else "all"
     field, descending = SORTS.get(sort, SORTS["-updated_at"])
     limit = max(1, min(limit, MAX_LIMIT))
@@ -123,11 +145,11 @@ def page(
         else:
             qs = qs.filter(Q(**{f"{field}__gt": after}) | Q(**{field: after, "pk__gt": pk}))
     order = [f"-{field}", "-id"] if descending else [field, "id"]
-    rows = list(
-        qs.select_related("organisation", "requester", "assignee__user", "area").order_by(*order)[
-            : limit + 1
-        ]
-    )
+    if only is None:
+        qs = qs.select_related("organisation", "requester", "assignee__user", "area")
+    else:
+        qs = qs.select_related("organisation", "assignee__user").only(*only)
+    rows = list(qs.order_by(*order)[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

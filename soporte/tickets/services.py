@@ -502,7 +502,7 @@ def _sweep_ticket(
     now: dt.datetime,
 ) -> None:
     from soporte.tickets import sla
-    from soporte.tickets.models import SlaAlert, SlaPolicy
+    from soporte.tickets.models import SlaAlert
 
     for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
         state = clock.state
@@ -537,7 +537,7 @@ def _sweep_ticket(
             _("El ticket %(folio)s venció su plazo de %(target)s.")
             % {"folio": ticket.folio, "target": label},
         )
-        policy = SlaPolicy.objects.filter(level=ticket.level, priority=ticket.priority).first()
+        policy = sla.sla_policies().get((ticket.level, ticket.priority))
         if policy and policy.escalate_on_breach and ticket.level < 4 and supervisors:
             escalate_ticket(
                 ticket=ticket,

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from soporte.lib.business_time import Calendar, Interval, add_business_seconds, business_seconds
+from soporte.lib.refcache import reference
 from soporte.tickets.models import (
     OPEN_STATUSES,
     DeskCalendar,
@@ -146,7 +147,9 @@ def clocks(
     return result
 
 
+@reference(DeskCalendar, Holiday)
 def desk_calendar(time_zone: str) -> Calendar:
+    """The desk's working days, hours, lunch pause and holidays (remembered a few seconds)."""
     row = DeskCalendar.objects.order_by("id").first() or DeskCalendar()
     return Calendar(
         time_zone=time_zone,
@@ -163,6 +166,12 @@ def _time(value: dt.time | str) -> dt.time:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(value)
 
 
+@reference(SlaPolicy)
+def sla_policies() -> dict[tuple[int, str], SlaPolicy]:
+    """Every policy by (level, priority), remembered a few seconds; callers only read them."""
+    return {(p.level, p.priority): p for p in SlaPolicy.objects.all()}
+
+
 def ticket_clocks(ticket: Ticket, *, calendar: Calendar, now: dt.datetime) -> list[Clock]:
     return clocks_for([ticket], calendar=calendar, now=now).get(ticket.pk, [])
 
@@ -172,7 +181,7 @@ def clocks_for(
 ) -> dict[int, list[Clock]]:
     """Clocks of many tickets with two queries in all (a queue page must not cost a query
     per row): the policies, and the status changes of those tickets."""
-    policies = {(p.level, p.priority): p for p in SlaPolicy.objects.all()}
+    policies = sla_policies()
     changes: dict[int, list[tuple[dt.datetime, str, str]]] = {t.pk: [] for t in tickets}
     if tickets and policies:
         rows = StatusChange.objects.filter(ticket_id__in=list(changes)).values_list(

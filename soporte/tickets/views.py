@@ -9,6 +9,8 @@ the desk's page of the same ticket.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -21,15 +23,15 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import engines
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import json_script
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from soporte.directory.models import Agent, Area, Level, Organisation, Person, User
+from soporte.directory.backends import agent_of
+from soporte.directory.models import Agent, Level, Person, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
@@ -49,7 +51,9 @@ from soporte.tickets.forms import (
     Upload,
     add_rule_error,
     agent_options,
+    area_options,
     read_files,
+    staff_organisation_options,
 )
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
@@ -175,10 +179,14 @@ def span_text(seconds: int) -> str:
 
 def countdown_text(due_at: dt.datetime, now: dt.datetime) -> str:
     """What tickets.js writes every second; rendered once here so the page reads without it."""
+    return _countdown(due_at, now, _clock_words(get_language()))
+
+
+def _countdown(due_at: dt.datetime, now: dt.datetime, words: ClockWords) -> str:
     seconds = int((due_at - now).total_seconds())
     if seconds >= 0:
-        return _("vence en %(span)s") % {"span": span_text(seconds)}
-    return _("vencido hace %(span)s") % {"span": span_text(-seconds)}
+        return words.due % {"span": span_text(seconds)}
+    return words.overdue % {"span": span_text(-seconds)}
 
 
 def countdown_labels(now: dt.datetime) -> dict[str, str]:
@@ -187,6 +195,29 @@ def countdown_labels(now: dt.datetime) -> dict[str, str]:
         "overdue": _("vencido hace %(span)s"),
         "now": now.isoformat(),
     }
+
+
+@dataclass(frozen=True)
+class ClockWords:
+    """A clock's words in one language, translated once per process (a queue page shows
+    up to a hundred clocks)."""
+
+    states: dict[str, str]
+    targets: dict[str, str]
+    due: str
+    overdue: str
+    paused: str
+
+
+@functools.lru_cache(maxsize=16)
+def _clock_words(language: str | None) -> ClockWords:
+    return ClockWords(
+        states={state: str(label) for state, label in CLOCK_STATES.items()},
+        targets={str(value): str(label) for value, label in SlaTarget.choices},
+        due=_("vence en %(span)s"),
+        overdue=_("vencido hace %(span)s"),
+        paused=_("en pausa"),
+    )
 
 
 @dataclass(frozen=True)
@@ -204,19 +235,19 @@ class ClockView:
     budget_minutes: int
 
 
-def _clock_view(clock_: sla.Clock, now: dt.datetime) -> ClockView:
+def _clock_view(clock_: sla.Clock, now: dt.datetime, words: ClockWords) -> ClockView:
     state = clock_.state
     if clock_.met_at is not None:
-        text = str(CLOCK_STATES[state])
+        text = words.states[state]
     elif clock_.paused or clock_.due_at is None:
-        text = _("en pausa")
+        text = words.paused
     else:
-        text = countdown_text(clock_.due_at, now)
+        text = _countdown(clock_.due_at, now, words)
     return ClockView(
         target=clock_.target,
-        label=str(SlaTarget(clock_.target).label),
+        label=words.targets[str(clock_.target)],
         state=state,
-        state_label=str(CLOCK_STATES[state]),
+        state_label=words.states[state],
         due_at=clock_.due_at,
         met_at=clock_.met_at,
         paused=clock_.paused,
@@ -229,15 +260,23 @@ def _clock_view(clock_: sla.Clock, now: dt.datetime) -> ClockView:
 
 def _clocks(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
     calendar = sla.desk_calendar(settings.TIME_ZONE)
-    return [_clock_view(c, now) for c in sla.ticket_clocks(ticket, calendar=calendar, now=now)]
+    words = _clock_words(get_language())
+    return [
+        _clock_view(c, now, words) for c in sla.ticket_clocks(ticket, calendar=calendar, now=now)
+    ]
 
 
 def nearest(clocks: list[ClockView]) -> ClockView | None:
     """The running clock due first; a paused one when nothing runs; None when all are met."""
+    return _nearest(clocks)
+
+
+def _nearest(clocks: Sequence[Any]) -> Any:
+    # For sla.Clock and ClockView alike: both have met_at and due_at.
     running = [c for c in clocks if c.met_at is None]
     due = [c for c in running if c.due_at is not None]
     if due:
-        return min(due, key=lambda c: c.due_at or dt.datetime.max.replace(tzinfo=dt.UTC))
+        return min(due, key=lambda c: c.due_at)
     return running[0] if running else None
 
 
@@ -251,14 +290,12 @@ class Row:
 def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
     calendar = sla.desk_calendar(settings.TIME_ZONE)
     clocks = sla.clocks_for([t for t in tickets if t.is_open], calendar=calendar, now=now)
-    return [
-        Row(
-            t,
-            nearest([_clock_view(c, now) for c in clocks[t.pk]]) if t.is_open else None,
-            t.folio,
-        )
-        for t in tickets
-    ]
+    words = _clock_words(get_language())
+    rows = []
+    for t in tickets:
+        first = _nearest(clocks[t.pk]) if t.is_open else None
+        rows.append(Row(t, _clock_view(first, now, words) if first else None, t.folio))
+    return rows
 
 
 # --- the desk: queues ---------------------------------------------------------------------
@@ -299,7 +336,7 @@ def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
 def _queue_context(
     request: HttpRequest, user: User, now: dt.datetime, bulk_form: BulkAssignForm | None = None
 ) -> dict[str, Any]:
-    agent = Agent.objects.filter(user=user).first()
+    agent = agent_of(user)
     state = _queue_state(request, agent)
     next_url = None
     if state["q"]:
@@ -312,6 +349,7 @@ def _queue_context(
             sort=state["sort"],
             cursor=state["cursor"],
             agent=agent,
+            only=queues.ROW_FIELDS,
         )
         tickets = result.tickets
         if result.next_cursor:
@@ -350,9 +388,7 @@ def _queue_context(
             "level_prefix": _("N"),
         },
         "levels": [1, 2, 3, 4],
-        "organisations": list(
-            Organisation.objects.visible_to(user).order_by("name", "id").values_list("pk", "name")
-        ),
+        "organisations": staff_organisation_options(),
         "filtered": any(state["filters"].values()) or state["sort"] != "-updated_at",
         "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),
         "agent_options": agent_options(user),
@@ -366,8 +402,7 @@ def _render_jinja(
     request: HttpRequest, name: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     """A page of the Jinja2 engine (tickets/jinja.py) inside the desk's layout."""
-    template = engines["jinja2"].get_template(name)
-    return HttpResponse(template.render(context | jinja.layout(request), request), status=status)
+    return HttpResponse(jinja.render(request, name, context | jinja.layout(request)), status=status)
 
 
 @require_GET
@@ -376,8 +411,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     context = _queue_context(request, user, clock.now())
     if getattr(request, "htmx", False):
-        partial = engines["jinja2"].get_template("tickets/_queue_results.html")
-        return HttpResponse(partial.render(context, request))
+        return HttpResponse(jinja.render(request, "tickets/_queue_results.html", context))
     return _render_jinja(request, "tickets/queue.html", context)
 
 
@@ -466,7 +500,7 @@ def _render_detail(
     **forms: Any,
 ) -> HttpResponse:
     user = _user(request)
-    me = Agent.objects.filter(user=user).first()
+    me = agent_of(user)
     clocks = _clocks(ticket, now)
     transitions = [
         (value, STATUS_ACTIONS[value])
@@ -505,9 +539,7 @@ def _render_detail(
         "escalate_form": forms.get("escalate_form") or EscalateForm(initial=escalate_initial),
         "note_form": forms.get("note_form") or NoteForm(),
         "agent_options": agent_options(user) if ticket.is_open else [],
-        "area_options": list(Area.objects.order_by("name", "id").values_list("pk", "name"))
-        if ticket.is_open
-        else [],
+        "area_options": area_options() if ticket.is_open else (),
         "level_choices": Level.choices,
         "open_escalate": "escalate_form" in forms,
         "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),

@@ -41,6 +41,23 @@ def test_queue_speaks_english_when_switched(personas, ticket):
     assert "Filtros y orden" not in page
 
 
+def test_each_language_gets_its_own_compiled_pages(personas, ticket):
+    """Phrases are translated when a template is compiled, once per language: switching
+    back and forth in one process never serves one language's page in the other."""
+    spanish, english = personas.client("agent"), personas.client("agent")
+    english.cookies["django_language"] = "en"
+    for _round in range(2):
+        for client, shown, hidden in (
+            (spanish, "Filtros y orden", "Filters and sorting"),
+            (english, "Filters and sorting", "Filtros y orden"),
+        ):
+            for path in ("/tickets/?cola=todos", f"/tickets/{ticket.number}/"):
+                page = client.get(path).content.decode()
+                assert hidden not in page, (path, shown)
+            queue = client.get("/tickets/?cola=todos").content.decode()
+            assert shown in queue
+
+
 def test_the_ticket_page_keeps_everything_an_agent_works_with(personas, ticket, now):
     """Rendered by Jinja2 with hand-written controls: the same content and actions."""
     from soporte.directory.models import Agent
