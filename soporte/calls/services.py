@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -724,19 +725,44 @@ def _rows(objs: Iterable[Any], fields: list[Field], tail: Callable[[Any], list[A
     return [[c(getattr(o, name)) for name, c in convert] + tail(o) for o in objs]
 
 
+# SQLite: rows go in multi-row statements of these sizes (the largest first, then the binary
+# remainder), so a batch is a few statements, each prepared once per process and reused.
+_CHUNK_SIZES = (64, 32, 16, 8, 4, 2, 1)
+_SQLITE_SAFE_PARAMS = 999  # the lowest limit of any SQLite build
+
+
+def _chunks(count: int, width: int) -> Iterable[tuple[int, int]]:
+    """(start, size) of each multi-row statement for `count` rows of `width` parameters."""
+    start = 0
+    for size in _CHUNK_SIZES:
+        if size * width > _SQLITE_SAFE_PARAMS:
+            continue
+        while count - start >= size:
+            yield start, size
+            start += size
+
+
 def _insert(model: type[Any], objs: list[Any]) -> None:
-    """One executemany INSERT of new rows (no ids needed back)."""
+    """New rows (no ids needed back): on SQLite a few multi-row INSERTs, elsewhere one
+    executemany. One statement per chunk, not one step per row: each step lets the writer
+    process's other threads take the interpreter lock, which the writer then waits for."""
     connection = transaction.get_connection()
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only quoted model column names are formatted in; every value is a parameter.
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    rows = _rows(objs, fields, lambda _o: [])
     with connection.cursor() as cursor:
-        cursor.executemany(
-            # Only quoted model column names are formatted in; every value is a parameter.
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
-            _rows(objs, fields, lambda _o: []),
-        )
+        if connection.vendor != "sqlite":
+            cursor.executemany(head + marks, rows)
+            return
+        for start, size in _chunks(len(rows), len(fields)):
+            cursor.execute(
+                head + ", ".join([marks] * size),
+                [value for row in rows[start : start + size] for value in row],
+            )
 
 
 def _insert_calls(calls: list[Call]) -> None:
@@ -763,16 +789,34 @@ def _insert_calls(calls: list[Call]) -> None:
 
 
 def _update_calls(calls: list[Call]) -> None:
+    """The batch's changed calls: on SQLite a few `UPDATE … FROM (VALUES …)` statements (one
+    step each, not one per row), elsewhere one executemany."""
     connection = transaction.get_connection()
     fields = [cast(Field, Call._meta.get_field(name)) for name in _MUTABLE]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    table = quote(Call._meta.db_table)
+    rows = _rows(calls, fields, lambda call: [call.pk])
     with connection.cursor() as cursor:
-        cursor.executemany(
-            # Only quoted model column names are formatted in; every value is a parameter.
-            f"UPDATE {quote(Call._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
-            _rows(calls, fields, lambda call: [call.pk]),
-        )
+        if connection.vendor != "sqlite" or sqlite3.sqlite_version_info < (3, 33):
+            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+            cursor.executemany(
+                # Only quoted model column names are formatted in; every value is a parameter.
+                f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
+                rows,
+            )
+            return
+        # SQLite names a VALUES list's columns column1, column2, …; the id comes last.
+        width = len(fields) + 1
+        assignments = ", ".join(f"{quote(f.column)} = v.column{i}" for i, f in enumerate(fields, 1))
+        marks = "(" + ", ".join(["%s"] * width) + ")"
+        for start, size in _chunks(len(rows), width):
+            cursor.execute(
+                # Only quoted model column names are formatted in; every value is a parameter.
+                f"UPDATE {table} SET {assignments} "  # noqa: S608
+                f"FROM (VALUES {', '.join([marks] * size)}) AS v "
+                f"WHERE {table}.{quote('id')} = v.column{width}",
+                [value for row in rows[start : start + size] for value in row],
+            )
 
 
 def _cancel_consultations(call_ids: list[int]) -> None:
