@@ -153,6 +153,15 @@ class Ticket(models.Model):
     approval = models.CharField(
         _("aprobación"), max_length=16, choices=Approval.choices, default=Approval.NOT_REQUIRED
     )
+    # The SLA clock a queue row shows (the running one due first), kept by the services on
+    # every change of the ticket and by the sweep (tickets/sla.py `Snapshot`): queues read
+    # it instead of computing every row's clocks, and the sweep visits only the tickets whose
+    # next threshold (75 % or due) has come, by `sla_check_at`.
+    sla_target = models.CharField(max_length=20, blank=True, default="")
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_paused = models.BooleanField(default=False)
+    sla_check_at = models.DateTimeField(null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -204,6 +213,8 @@ class Ticket(models.Model):
             models.Index(fields=["created_at", "id"], name="tickets_created_idx"),
             # The portal: an organisation's tickets.
             models.Index(fields=["organisation", "updated_at", "id"], name="tickets_org_idx"),
+            # The SLA sweep: tickets whose next threshold has come.
+            models.Index(fields=["sla_check_at"], name="tickets_sla_check_idx"),
         ]
 
     def __str__(self) -> str:

@@ -34,8 +34,8 @@ SORTS = {
 }
 FILTERS = ("status", "level", "priority", "organisation", "channel")
 MAX_LIMIT = 100
-# What a queue row shows (folio, subject, organisation, level, priority, status, assignee)
-# and what its SLA clock reads: the desk's queue page loads only these columns.
+# What a queue row shows (folio, subject, organisation, level, priority, status, assignee,
+# the SLA snapshot): the desk's queue page loads only these columns.
 ROW_FIELDS = (
     "number",
     "subject",
@@ -44,9 +44,10 @@ ROW_FIELDS = (
     "status",
     "created_at",
     "updated_at",
-    "first_response_at",
-    "last_update_at",
-    "resolved_at",
+    "sla_target",
+    "sla_due_at",
+    "sla_warn_at",
+    "sla_paused",
     "organisation__name",
     "assignee__user__first_name",
     "assignee__user__last_name",

@@ -14,7 +14,7 @@ from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
-from soporte.tickets import mail
+from soporte.tickets import mail, sla
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
     OPEN_STATUSES,
@@ -157,6 +157,7 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
         chargeable=data.chargeable,
         approval=Approval.PENDING if data.chargeable else Approval.NOT_REQUIRED,
     )
+    sla.refresh(ticket, now=now)
     fields = {
         "folio": ticket.folio,
         "requester": data.requester.full_name,
@@ -236,6 +237,7 @@ def change_status(
         at=now,
         comment=comment[:300],
     )
+    sla.refresh(ticket, now=now)
     _log(
         ticket,
         kind=EntryKind.NOTE,
@@ -346,6 +348,7 @@ def escalate_ticket(
         at=now,
         comment=_("Escalamiento a nivel %(level)d") % {"level": to_level},
     )
+    sla.refresh(ticket, now=now)
     _log(
         ticket,
         kind=EntryKind.ESCALATION,
@@ -388,6 +391,7 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
         )
         ticket.status = Status.ASSIGNED
     ticket.save()
+    sla.refresh(ticket, now=now)
     _log(
         ticket,
         kind=EntryKind.NOTE,
@@ -440,6 +444,7 @@ def add_note(
     ticket.save(
         update_fields=["updated_at", "last_update_at", "first_response_at", "status", "resolved_at"]
     )
+    sla.refresh(ticket, now=now)
     if log:
         logbook.append_entry(
             logbook=logbook.desk_logbook(now=now) if internal else ticket_logbook(ticket, now=now),
@@ -473,23 +478,34 @@ def _notify(recipients: list[str], subject: str, body: str) -> None:
 
 
 def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
-    """The background job: warn at 75 %, and on breach notify supervisors and escalate."""
+    """The background job: warn at 75 %, and on breach notify supervisors and escalate.
+
+    Only tickets whose next threshold has come are read (`sla_check_at`, indexed): a desk
+    with 200,000 open tickets sweeps the few that need it, not all of them every minute."""
     from django.conf import settings as dj_settings
 
     from soporte.directory.models import MANAGER_ROLES
-    from soporte.tickets import sla
 
     calendar = sla.desk_calendar(dj_settings.TIME_ZONE)
     counts = {"warnings": 0, "breaches": 0, "escalations": 0}
     supervisors = list(User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("id"))
-    tickets = Ticket.objects.open().select_related("assignee__user", "requester").order_by("id")
+    due = (
+        Ticket.objects.open()
+        .filter(sla_check_at__lte=now)
+        .select_related("assignee__user", "requester")
+        .order_by("sla_check_at", "id")
+    )
     # One short transaction per ticket: a sweep over thousands of open tickets must not hold
     # SQLite's write lock for its whole run (bench/RESULTS.md, "Tickets").
-    for ticket in tickets.iterator(chunk_size=500):
+    for ticket in due.iterator(chunk_size=500):
         with transaction.atomic():
-            _sweep_ticket(
+            escalated = _sweep_ticket(
                 ticket, calendar=calendar, supervisors=supervisors, counts=counts, now=now
             )
+            if not escalated:
+                # What was due is announced: the next look is at the next threshold. (An
+                # escalated ticket was refreshed by the escalation, under its new policy.)
+                sla.refresh(ticket, now=now, after=now)
     return counts
 
 
@@ -500,8 +516,8 @@ def _sweep_ticket(
     supervisors: list[User],
     counts: dict[str, int],
     now: dt.datetime,
-) -> None:
-    from soporte.tickets import sla
+) -> bool:
+    """Announce the ticket's thresholds that have come; True when it was escalated."""
     from soporte.tickets.models import SlaAlert
 
     for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
@@ -552,7 +568,8 @@ def _sweep_ticket(
                 automatic=True,
             )
             counts["escalations"] += 1
-            break  # the ticket moved; its clocks are read again on the next sweep
+            return True  # the ticket moved; its clocks are read again on the next sweep
+    return False
 
 
 @transaction.atomic

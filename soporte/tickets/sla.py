@@ -36,6 +36,7 @@ class Clock:
     due_at: dt.datetime | None  # None while paused
     met_at: dt.datetime | None
     paused: bool
+    warn_at: dt.datetime | None = None  # when 75 % is reached (None while paused or met)
 
     @property
     def ratio(self) -> float:
@@ -93,10 +94,13 @@ def _clock(
 ) -> Clock:
     end = stop or now
     elapsed = business_seconds(calendar, start, end, pauses)
-    due = None
+    due = warn = None
     if stop is None and not paused_now:
         due = add_business_seconds(calendar, start, budget_seconds, pauses)
-    return Clock(target, budget_seconds, elapsed, start, due, stop, paused_now and stop is None)
+        warn = add_business_seconds(calendar, start, budget_seconds * WARNING_RATIO, pauses)
+    return Clock(
+        target, budget_seconds, elapsed, start, due, stop, paused_now and stop is None, warn
+    )
 
 
 def clocks(
@@ -214,3 +218,84 @@ def _ticket_clocks(
         resolved_at=ticket.resolved_at,
     )
     return clocks(calendar, policy, times, waiting_intervals(changes, now=now), now=now)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a queue row and the sweep need of a ticket's clocks, stored on the ticket.
+
+    `target`/`due_at`/`warn_at`/`paused` describe the running clock due first (a paused one
+    when none runs); `check_at` is the earliest 75 % or due instant of any running clock,
+    the next time the sweep has something to announce. None of it depends on the present
+    moment, so it stays true until the ticket, the calendar or a policy changes."""
+
+    target: str = ""
+    due_at: dt.datetime | None = None
+    warn_at: dt.datetime | None = None
+    paused: bool = False
+    check_at: dt.datetime | None = None
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "sla_target": self.target,
+            "sla_due_at": self.due_at,
+            "sla_warn_at": self.warn_at,
+            "sla_paused": self.paused,
+            "sla_check_at": self.check_at,
+        }
+
+
+def snapshot(
+    ticket: Ticket, clocks_: Sequence[Clock], *, after: dt.datetime | None = None
+) -> Snapshot:
+    """The ticket's snapshot; `after`: only thresholds later than it count for `check_at`
+    (the sweep has just announced the earlier ones)."""
+    running = [c for c in clocks_ if c.met_at is None]
+    if not ticket.is_open or not running:
+        return Snapshot()
+    due = [c for c in running if c.due_at is not None]
+    shown = min(due, key=lambda c: c.due_at or FAR_FUTURE) if due else running[0]
+    thresholds = [
+        moment
+        for c in running
+        for moment in (c.warn_at, c.due_at)
+        if moment is not None and (after is None or moment > after)
+    ]
+    return Snapshot(
+        target=str(shown.target),
+        due_at=shown.due_at,
+        warn_at=shown.warn_at,
+        paused=shown.paused,
+        check_at=min(thresholds) if thresholds else None,
+    )
+
+
+def refresh(ticket: Ticket, *, now: dt.datetime, after: dt.datetime | None = None) -> Snapshot:
+    """Recompute and store the ticket's snapshot (call after every change of the ticket)."""
+    from django.conf import settings
+
+    calendar = desk_calendar(settings.TIME_ZONE)
+    result = snapshot(ticket, ticket_clocks(ticket, calendar=calendar, now=now), after=after)
+    Ticket.objects.filter(pk=ticket.pk).update(**result.fields())
+    for name, value in result.fields().items():
+        setattr(ticket, name, value)
+    return result
+
+
+def refresh_many(tickets: Sequence[Ticket], *, now: dt.datetime) -> int:
+    """Recompute the snapshots of many tickets without announcing anything (after a bulk
+    import, or to rebuild them all): thresholds already passed are not due for the sweep."""
+    from django.conf import settings
+
+    calendar = desk_calendar(settings.TIME_ZONE)
+    all_clocks = clocks_for(tickets, calendar=calendar, now=now)
+    for ticket in tickets:
+        result = snapshot(ticket, all_clocks[ticket.pk], after=now)
+        Ticket.objects.filter(pk=ticket.pk).update(**result.fields())
+    return len(tickets)
+
+
+def recheck_open_tickets(**_signal: object) -> None:
+    """The calendar or a policy changed: every open ticket's clocks must be looked at again
+    (the sweep recomputes each snapshot on its next run)."""
+    Ticket.objects.open().update(sla_check_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))

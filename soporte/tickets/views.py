@@ -287,15 +287,34 @@ class Row:
     folio: str
 
 
+def _snapshot_view(ticket: Ticket, now: dt.datetime, words: ClockWords) -> ClockView | None:
+    """A queue row's clock, from the snapshot the services keep on the ticket."""
+    if not ticket.is_open or not ticket.sla_target:
+        return None
+    due, warn = ticket.sla_due_at, ticket.sla_warn_at
+    if ticket.sla_paused or due is None:
+        state, text = "paused", words.paused
+    else:
+        state = "breached" if now >= due else "warning" if warn and now >= warn else "ok"
+        text = _countdown(due, now, words)
+    return ClockView(
+        target=ticket.sla_target,
+        label=words.targets[ticket.sla_target],
+        state=state,
+        state_label=words.states[state],
+        due_at=due,
+        met_at=None,
+        paused=state == "paused",
+        text=text,
+        percent=0,
+        elapsed_minutes=0,
+        budget_minutes=0,
+    )
+
+
 def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
-    calendar = sla.desk_calendar(settings.TIME_ZONE)
-    clocks = sla.clocks_for([t for t in tickets if t.is_open], calendar=calendar, now=now)
     words = _clock_words(get_language())
-    rows = []
-    for t in tickets:
-        first = _nearest(clocks[t.pk]) if t.is_open else None
-        rows.append(Row(t, _clock_view(first, now, words) if first else None, t.folio))
-    return rows
+    return [Row(t, _snapshot_view(t, now, words), t.folio) for t in tickets]
 
 
 # --- the desk: queues ---------------------------------------------------------------------

@@ -292,6 +292,45 @@ def test_a_ticket_waiting_for_the_customer_shows_its_clock_paused(personas, tick
     assert "data-due" not in page
 
 
+@pytest.mark.parametrize(
+    ("minutes_later", "css", "words"),
+    [
+        (10, "sla-ok", "vence en 50 min"),
+        (50, "sla-warning", "vence en 10 min"),
+        (75, "sla-breached", "vencido hace 15 min"),
+    ],
+)
+def test_a_queue_row_turns_due_then_overdue_as_time_passes(
+    personas, ticket, policy, now, monkeypatch, minutes_later, css, words
+):
+    """Nothing is written between the page views: the row's state follows the clock."""
+    services.assign_ticket(
+        ticket=ticket, actor=personas.agent, agent=agent_of(personas.agent), now=now
+    )
+    monkeypatch.setattr(clock, "now", lambda: now + dt.timedelta(minutes=minutes_later))
+    page = personas.client("agent").get("/tickets/?cola=mis-tickets").content.decode()
+    row = page[page.index(f'data-ticket="{ticket.folio}"') :]
+    row = row[: row.index("</tr>")]
+    assert f"sla {css}" in row and words in row
+
+
+def test_a_new_policy_reaches_the_queue_after_the_sweep(personas, ticket, now):
+    """No policy when the ticket opened: no clock. A supervisor adds one; the next sweep
+    (a minute at most) gives the row its countdown."""
+    page = personas.client("agent").get("/tickets/?cola=todos").content.decode()
+    assert "data-due" not in page
+    SlaPolicy.objects.create(
+        level=1,
+        priority="normal",
+        first_response_minutes=60,
+        next_update_minutes=240,
+        resolution_minutes=480,
+    )
+    services.sweep_sla(now=now + LATER)
+    page = personas.client("agent").get("/tickets/?cola=todos").content.decode()
+    assert 'data-due="2026-11-23T11:30:00-06:00"' in page
+
+
 def test_unassigned_tab_shows_my_levels_open_tickets_only(personas, now, ticket):
     mine = open_ticket(personas, now, subject="Ya asignado")
     services.assign_ticket(

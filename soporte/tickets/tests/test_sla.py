@@ -13,7 +13,7 @@ from conftest import make_agent
 from soporte.directory.models import Agent
 from soporte.lib.business_time import Calendar
 from soporte.tickets import services, sla
-from soporte.tickets.models import Holiday, SlaAlert, SlaPolicy, Status, Ticket
+from soporte.tickets.models import Channel, Holiday, SlaAlert, SlaPolicy, Status, Ticket
 
 MX = ZoneInfo("America/Mexico_City")
 
@@ -162,3 +162,47 @@ def test_the_desk_calendar_and_holidays_come_from_the_database(db):
     calendar = sla.desk_calendar("America/Mexico_City")
     assert dt.date(2026, 12, 25) in calendar.holidays
     assert calendar.weekdays == frozenset({0, 1, 2, 3, 4})
+
+
+def test_the_sweep_reads_only_the_tickets_whose_threshold_has_come(
+    personas, policy, django_assert_max_num_queries
+):
+    """Opened at 9:00 with an hour to answer: nothing to say before 9:45, then one warning
+    per ticket, then nothing again; between thresholds the sweep reads no ticket at all."""
+    opened = [
+        services.open_ticket(
+            actor=personas.agent,
+            data=services.NewTicket(
+                organisation=personas.org_a,
+                requester=personas.person_a,
+                subject=f"Equipo {n} sin red",
+                description="Desde las nueve.",
+                channel=Channel.PHONE,
+            ),
+            now=at(23, 9),
+        )
+        for n in range(3)
+    ]
+    assert all(t.sla_check_at == at(23, 9, 45) for t in opened)
+
+    with django_assert_max_num_queries(2):  # supervisors, and the due tickets: none
+        assert services.sweep_sla(now=at(23, 9, 30))["warnings"] == 0
+    assert services.sweep_sla(now=at(23, 9, 46))["warnings"] == 3
+    with django_assert_max_num_queries(2):
+        assert services.sweep_sla(now=at(23, 9, 50))["warnings"] == 0
+    assert services.sweep_sla(now=at(23, 10, 1))["breaches"] == 3
+
+
+def test_a_shorter_policy_is_announced_on_the_next_sweep(personas, ticket, policy):
+    """Opened 10:30 with an hour to answer: nothing due at 10:45, until the supervisor
+    shortens the target to ten minutes."""
+    assert services.sweep_sla(now=at(23, 10, 31)) == {
+        "warnings": 0,
+        "breaches": 0,
+        "escalations": 0,
+    }
+    assert services.sweep_sla(now=at(23, 10, 45))["breaches"] == 0
+    policy.first_response_minutes = 10
+    policy.escalate_on_breach = False
+    policy.save()
+    assert services.sweep_sla(now=at(23, 10, 46))["breaches"] == 1
