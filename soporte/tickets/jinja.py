@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -32,7 +33,7 @@ from django.utils.translation import gettext, ngettext
 from jinja2 import Environment, StrictUndefined, Template
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 @functools.lru_cache(maxsize=4096)
@@ -69,6 +70,41 @@ def date(value: dt.datetime | None, fmt: str = "j M Y, H:i") -> str:
     if value is None:
         return ""
     return formats.date_format(timezone.localtime(value), fmt)
+
+
+@functools.lru_cache(maxsize=16)
+def _month_abbreviations(language: str | None) -> tuple[str, ...]:
+    from django.utils.dates import MONTHS_3
+
+    return tuple(str(MONTHS_3[month]).title() for month in range(1, 13))
+
+
+@functools.lru_cache(maxsize=4)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def short_datetime(value: dt.datetime) -> str:
+    """`date(value)` ("j M Y, H:i" at the desk) without Django's general formatter: a queue
+    page prints one per row."""
+    local = value.astimezone(_zone(settings.TIME_ZONE))
+    month = _month_abbreviations(translation.get_language())[local.month - 1]
+    return f"{local.day} {month} {local.year}, {local.hour:02d}:{local.minute:02d}"
+
+
+def countdown_html(clock_: Any) -> Markup:
+    """A clock as the queues and the ticket page show it (tickets.js keeps `data-due`
+    counting): the target, then the countdown, or a dash when no clock runs."""
+    if clock_ is None:
+        return Markup('<span class="muted">—</span>')
+    label = escape(clock_.label)
+    head = Markup('<span class="sla-target">%s</span>') % label
+    if clock_.due_at is not None and clock_.met_at is None:
+        due = clock_.due_at.astimezone(_zone(settings.TIME_ZONE)).isoformat()
+        return head + Markup(
+            '<time class="sla sla-%s" data-due="%s" datetime="%s" title="%s: %s">%s</time>'
+        ) % (clock_.state, due, due, label, short_datetime(clock_.due_at), clock_.text)
+    return head + Markup('<span class="sla sla-%s">%s</span>') % (clock_.state, clock_.text)
 
 
 def iso(value: dt.datetime | None) -> str:
@@ -166,6 +202,7 @@ def environment(**options: Any) -> Environment:
         has_url=has_url,
         static=static,
         static_text=_static_text,
+        countdown_html=countdown_html,
         layout=layout,
         mark_safe=mark_safe,
     )

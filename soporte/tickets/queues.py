@@ -37,6 +37,7 @@ MAX_LIMIT = 100
 # What a queue row shows (folio, subject, organisation, level, priority, status, assignee,
 # the SLA snapshot): the desk's queue page loads only these columns.
 ROW_FIELDS = (
+    "id",
     "number",
     "subject",
     "level",
@@ -52,6 +53,7 @@ ROW_FIELDS = (
     "assignee__user__first_name",
     "assignee__user__last_name",
     "assignee__user__username",
+    "assignee_id",
 )
 
 
@@ -106,22 +108,18 @@ def queue_queryset(actor: Any, queue: str, *, agent: Agent | None = _UNKNOWN) ->
     return base
 
 
-def page(
+def _ordered(
     actor: Any,
     *,
-    queue: str = "all",
-    filters: dict[str, str] | None = None,
-    sort: str = "-updated_at",
-    cursor: str | None = None,
-    limit: int = 25,
-    agent: Agent | None = _UNKNOWN,
-    only: tuple[str, ...] | None = None,
-) -> Page:
-    """`only`: the columns to load (e.g. ROW_FIELDS); None loads whole rows and their
-    organisation, requester, assignee and area."""
+    queue: str,
+    filters: dict[str, str] | None,
+    sort: str,
+    cursor: str | None,
+    agent: Agent | None,
+) -> tuple[QuerySet[Ticket], str]:
+    """The queue's tickets after the cursor, in order; and the sort's field."""
     queue = queue if queue in QUEUES else "all"
     field, descending = SORTS.get(sort, SORTS["-updated_at"])
-    limit = max(1, min(limit, MAX_LIMIT))
     qs = queue_queryset(actor, queue, agent=agent)
     for name, value in (filters or {}).items():
         if name not in FILTERS or value in ("", None):
@@ -146,14 +144,55 @@ def page(
         else:
             qs = qs.filter(Q(**{f"{field}__gt": after}) | Q(**{field: after, "pk__gt": pk}))
     order = [f"-{field}", "-id"] if descending else [field, "id"]
-    if only is None:
-        qs = qs.select_related("organisation", "requester", "assignee__user", "area")
-    else:
-        qs = qs.select_related("organisation", "assignee__user").only(*only)
-    rows = list(qs.order_by(*order)[: limit + 1])
+    return qs.order_by(*order), field
+
+
+def page(
+    actor: Any,
+    *,
+    queue: str = "all",
+    filters: dict[str, str] | None = None,
+    sort: str = "-updated_at",
+    cursor: str | None = None,
+    limit: int = 25,
+    agent: Agent | None = _UNKNOWN,
+) -> Page:
+    """Whole tickets with their organisation, requester, assignee and area (the API)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    qs, field = _ordered(actor, queue=queue, filters=filters, sort=sort, cursor=cursor, agent=agent)
+    rows = list(
+        qs.select_related("organisation", "requester", "assignee__user", "area")[: limit + 1]
+    )
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, field), last.pk)
+        next_cursor = encode_cursor(getattr(rows[-1], field), rows[-1].pk)
     return Page(rows, next_cursor)
+
+
+@dataclass(frozen=True)
+class RowPage:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def row_page(
+    actor: Any,
+    *,
+    queue: str = "all",
+    filters: dict[str, str] | None = None,
+    sort: str = "-updated_at",
+    cursor: str | None = None,
+    limit: int = 25,
+    agent: Agent | None = _UNKNOWN,
+) -> RowPage:
+    """The same page as `page`, as plain rows of ROW_FIELDS (the desk's queue page: no
+    model objects for what it only prints)."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    qs, field = _ordered(actor, queue=queue, filters=filters, sort=sort, cursor=cursor, agent=agent)
+    rows = list(qs.values(*ROW_FIELDS)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1][field], rows[-1]["id"])
+    return RowPage(rows, next_cursor)

@@ -29,6 +29,7 @@ from django.utils.html import json_script
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from markupsafe import Markup
 
 from soporte.directory.backends import agent_of
 from soporte.directory.models import Agent, Level, Person, User
@@ -57,6 +58,7 @@ from soporte.tickets.forms import (
 )
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
+    OPEN_STATUSES,
     TRANSITIONS,
     Approval,
     Attachment,
@@ -67,6 +69,7 @@ from soporte.tickets.models import (
     Status,
     Survey,
     Ticket,
+    format_folio,
 )
 
 SEARCH_LIMIT = 50
@@ -280,26 +283,20 @@ def _nearest(clocks: Sequence[Any]) -> Any:
     return running[0] if running else None
 
 
-@dataclass(frozen=True)
-class Row:
-    ticket: Ticket
-    clock: ClockView | None
-    folio: str
-
-
-def _snapshot_view(ticket: Ticket, now: dt.datetime, words: ClockWords) -> ClockView | None:
+def _snapshot_view(row: dict[str, Any], now: dt.datetime, words: ClockWords) -> ClockView | None:
     """A queue row's clock, from the snapshot the services keep on the ticket."""
-    if not ticket.is_open or not ticket.sla_target:
+    target = row["sla_target"]
+    if not target:
         return None
-    due, warn = ticket.sla_due_at, ticket.sla_warn_at
-    if ticket.sla_paused or due is None:
+    due, warn = row["sla_due_at"], row["sla_warn_at"]
+    if row["sla_paused"] or due is None:
         state, text = "paused", words.paused
     else:
         state = "breached" if now >= due else "warning" if warn and now >= warn else "ok"
         text = _countdown(due, now, words)
     return ClockView(
-        target=ticket.sla_target,
-        label=words.targets[ticket.sla_target],
+        target=target,
+        label=words.targets[target],
         state=state,
         state_label=words.states[state],
         due_at=due,
@@ -312,9 +309,75 @@ def _snapshot_view(ticket: Ticket, now: dt.datetime, words: ClockWords) -> Clock
     )
 
 
-def _rows(tickets: list[Ticket], now: dt.datetime) -> list[Row]:
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A queue or search row: only what the row prints, ready to print."""
+
+    pk: int
+    folio: str
+    href: str
+    subject: str
+    organisation: str
+    level: int
+    priority: str
+    priority_label: str
+    status: str
+    status_label: str
+    is_open: bool
+    assignee: str
+    clock: Markup
+
+
+def _ticket_row_values(ticket: Ticket) -> dict[str, Any]:
+    """A Ticket (search results) as the plain row `queues.row_page` gives."""
+    user = ticket.assignee.user if ticket.assignee_id and ticket.assignee else None
+    values = {name: getattr(ticket, name) for name in queues.ROW_FIELDS if "__" not in name}
+    return values | {
+        "organisation__name": ticket.organisation.name,
+        "assignee__user__first_name": user.first_name if user else "",
+        "assignee__user__last_name": user.last_name if user else "",
+        "assignee__user__username": user.username if user else "",
+    }
+
+
+def _rows(values: list[dict[str, Any]], now: dt.datetime) -> list[Row]:
     words = _clock_words(get_language())
-    return [Row(t, _snapshot_view(t, now, words), t.folio) for t in tickets]
+    statuses, priorities = _status_labels(get_language()), _priority_labels(get_language())
+    href = jinja.url("tickets:detail", 999999999).replace("999999999", "%d")
+    rows = []
+    for v in values:
+        is_open = v["status"] in OPEN_STATUSES
+        first, last = v["assignee__user__first_name"], v["assignee__user__last_name"]
+        rows.append(
+            Row(
+                pk=v["id"],
+                folio=format_folio(v["number"]),
+                href=href % v["number"],
+                subject=v["subject"],
+                organisation=v["organisation__name"],
+                level=v["level"],
+                priority=v["priority"],
+                priority_label=priorities.get(v["priority"], v["priority"]),
+                status=v["status"],
+                status_label=statuses.get(v["status"], v["status"]),
+                is_open=is_open,
+                assignee=(f"{first} {last}".strip() or v["assignee__user__username"] or "")
+                if v["assignee_id"]
+                else "",
+                clock=jinja.countdown_html(_snapshot_view(v, now, words) if is_open else None),
+            )
+        )
+    return rows
+
+
+@functools.lru_cache(maxsize=16)
+def _status_labels(language: str | None) -> dict[str, str]:
+    return {value: str(label) for value, label in Status.choices}
+
+
+@functools.lru_cache(maxsize=16)
+def _priority_labels(language: str | None) -> dict[str, str]:
+    return {value: str(label) for value, label in Priority.choices}
 
 
 # --- the desk: queues ---------------------------------------------------------------------
@@ -359,25 +422,25 @@ def _queue_context(
     state = _queue_state(request, agent)
     next_url = None
     if state["q"]:
-        tickets = search.search_tickets(user, state["q"], limit=SEARCH_LIMIT)
+        found = search.search_tickets(user, state["q"], limit=SEARCH_LIMIT)
+        values = [_ticket_row_values(t) for t in found]
     else:
-        result = queues.page(
+        result = queues.row_page(
             user,
             queue=state["queue"],
             filters=state["filters"],
             sort=state["sort"],
             cursor=state["cursor"],
             agent=agent,
-            only=queues.ROW_FIELDS,
         )
-        tickets = result.tickets
+        values = result.rows
         if result.next_cursor:
             next_url = "?" + urlencode(state["kept"] | {"despues": result.next_cursor})
     tabs = [
         (slug, queues.QUEUES[name], "?" + urlencode({"cola": slug}))
         for slug, name in QUEUE_SLUGS.items()
     ]
-    rows = _rows(tickets, now)
+    rows = _rows(values, now)
     bulk_errors: list[str] = []
     if bulk_form is not None and bulk_form.errors:
         bulk_errors = [str(error) for error in bulk_form.non_field_errors()] + [
@@ -399,8 +462,6 @@ def _queue_context(
         "statuses": Status.choices,
         "priorities": Priority.choices,
         "channels": Channel.choices,
-        "status_labels": _labels(Status.choices),
-        "priority_labels": _labels(Priority.choices),
         "words": {
             "mark": _("Marcar %(folio)s"),
             "unassigned": _("Sin asignar"),
