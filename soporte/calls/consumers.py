@@ -1,7 +1,8 @@
 """Live call screens: an agent's console and the supervisors' wallboard.
 
-Services publish after commit to `calls.agent.<id>` (screen-pops, transfer offers, callbacks)
-and to `calls.wallboard` (every call change). Consumers only forward; the database is the record.
+Services publish after commit to `calls.agent.<id>` (screen-pops, transfer offers, callbacks;
+a CTI burst's events for one agent as one `call.events` message) and to `calls.wallboard`
+(every call change). Consumers only forward; the database is the record.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     async def forward(self, event: dict[str, Any]) -> None:
         await self.send_json(event)
+
+    async def call_events(self, event: dict[str, Any]) -> None:
+        """A burst's events for this agent, in one group message: the browser gets each
+        `call.event` on its own, in order, as if they had come one by one."""
+        for each in event["events"]:
+            await self.send_json(each)
 
     call_event = forward
     transfer_offer = forward

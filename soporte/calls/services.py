@@ -85,6 +85,9 @@ class Outcome_:
     duplicate: bool = False
 
 
+# At most this many call events travel in one group message to a console (a relay frame is
+# at most 1 MiB; a snapshot is under 1 KiB).
+EVENTS_PER_MESSAGE = 100
 AGENT_INDEX_SECONDS = 2.0
 _agent_index: tuple[float, dict[str, dict[str, Agent]]] | None = None
 
@@ -623,6 +626,7 @@ class _Batch:
         if self.ended:
             # A consultation still open when the call ends never completed.
             _cancel_consultations(self.ended)
+        outgoing: list[tuple[str, dict[str, Any]]] = []
         by_presence: dict[str, list[int]] = {}
         for agent_id, presence in self.presence.items():
             by_presence.setdefault(presence, []).append(agent_id)
@@ -631,24 +635,43 @@ class _Batch:
             _set_presence(agent_ids, presence, self.now)
             label = str(Presence(presence).label)
             for agent_id in agent_ids:
-                live.broadcast_on_commit(
-                    "presence",
-                    {
-                        "type": "presence.changed",
-                        "agent_id": agent_id,
-                        "presence": presence,
-                        "label": label,
-                    },
+                outgoing.append(
+                    (
+                        "presence",
+                        {
+                            "type": "presence.changed",
+                            "agent_id": agent_id,
+                            "presence": presence,
+                            "label": label,
+                        },
+                    )
                 )
+        by_group: dict[str, list[dict[str, Any]]] = {}
         for groups, message, call in self.notices:
             message["id"] = call.pk
             for group in groups:
-                live.broadcast_on_commit(group, message)
+                by_group.setdefault(group, []).append(message)
+        for group, messages in by_group.items():
+            # A console gets a burst's events for its agent in one group message (one relay
+            # frame, not one per event); its consumer sends them to the browser one by one.
+            for start in range(0, len(messages), EVENTS_PER_MESSAGE):
+                part = messages[start : start + EVENTS_PER_MESSAGE]
+                outgoing.append(
+                    (group, part[0] if len(part) == 1 else {"type": "call.events", "events": part})
+                )
         if self.notices:
             # The wallboard redraws from the database: one message per batch says "changed"
             # (with the batch's last event), not one per event of a burst.
             last = dict(self.notices[-1][1], batch=len(self.notices))
-            live.broadcast_on_commit(WALLBOARD_GROUP, last)
+            outgoing.append((WALLBOARD_GROUP, last))
+        if outgoing:
+            # Screens hear about the batch only once it has committed.
+            transaction.on_commit(partial(_announce, outgoing))
+
+
+def _announce(outgoing: list[tuple[str, dict[str, Any]]]) -> None:
+    for group, message in outgoing:
+        live.broadcast(group, message)
 
 
 # Columns an event can change, written for every changed call of a batch in one executemany.
