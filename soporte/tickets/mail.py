@@ -171,6 +171,19 @@ class Parsed:
     verdict: tuple[str, str] | None = None
 
 
+def mailbox(name: str, address: str) -> str:
+    """ "Name <address>" for a To header. An accented domain (ejémplo.mx) travels as IDNA
+    (xn--…); an address whose local part is not ASCII (josé@…, RFC 6531) goes without the
+    name, for Django to encode, instead of crashing the notification."""
+    local, _, domain = address.rpartition("@")
+    with contextlib.suppress(UnicodeError):  # not a valid IDNA name: left as typed
+        domain = domain.encode("idna").decode("ascii")
+    address = f"{local}@{domain}" if local else address
+    if address.isascii():
+        return formataddr((name, address))
+    return address
+
+
 def _one_line(value: str, limit: int) -> str:
     """Header text for storage or for our own headers: no CR/LF or control characters."""
     value = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in value)
@@ -812,7 +825,7 @@ def _build(
         subject=_one_line(subject, 250),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[formataddr((_one_line(recipient.name, 100), recipient.email))],
+        to=[mailbox(_one_line(recipient.name, 100), recipient.email)],
         headers=headers,
     )
     message.attach_alternative(markup, "text/html")

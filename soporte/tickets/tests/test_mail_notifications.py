@@ -385,3 +385,24 @@ def test_our_own_notification_coming_back_is_ignored(personas, now, smtp, wired,
     )
     result = mail.ingest(bounced_back, now=now)
     assert (result.outcome, result.reason) == ("ignored", "auto_submitted")
+
+
+@pytest.mark.parametrize(
+    ("address", "delivered_to"),
+    [
+        ("roberto@ferretería-anáhuac.mx", "roberto@xn--ferretera-anhuac-qmb5s.mx"),
+        ("josé@ferreteria.mx", "josé@ferreteria.mx"),  # SMTPUTF8, RFC 6531
+    ],
+)
+def test_accented_addresses_get_their_notification(
+    personas, now, smtp, wired, committed, address, delivered_to
+):
+    """An accented domain is sent as IDNA; an accented mailbox reaches the server as UTF-8
+    (it used to raise UnicodeEncodeError and lose the notification)."""
+    Person.objects.filter(pk=personas.person_a.pk).update(email=address)
+    personas.person_a.refresh_from_db()
+    with committed():
+        ticket = open_for_a(personas, now)
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+    [message] = smtp.to(delivered_to)
+    assert ticket.folio in subject_of(message)
