@@ -111,7 +111,19 @@ def terms(query: str) -> list[str]:
 
 
 def _sqlite_ids(words: list[str], limit: int, org_id: int | None) -> list[int]:
-    match = " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+    """Tickets with every word as typed first; then, if that is not a page yet, tickets
+    with words that start so ("impre" → impresora, impresión). A whole common word is
+    answered from its own list alone: FTS5 merges the lists of every word sharing a prefix
+    (≈45 ms for "impresora"* over a million tickets, against ≈15 ms for the word)."""
+    ids = _sqlite_match(" ".join(f'"{w}"' for w in words), limit, org_id)
+    if len(ids) < limit and any(len(w) >= 3 for w in words):
+        seen = set(ids)
+        prefixed = " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+        ids += [i for i in _sqlite_match(prefixed, limit, org_id) if i not in seen]
+    return ids[:limit]
+
+
+def _sqlite_match(match: str, limit: int, org_id: int | None) -> list[int]:
     in_org = in_org_notes = ""
     params: list[Any] = [match]
     if org_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from soporte.tickets import search, services
 from soporte.tickets.models import Channel
@@ -78,3 +79,20 @@ def test_customers_only_find_their_organisation(personas, corpus):
 def test_empty_and_symbol_only_queries_find_nothing(personas, corpus):
     assert search.search_tickets(personas.agent, "   ") == []
     assert search.search_tickets(personas.agent, '"*:()') == []
+
+
+def test_the_start_of_a_word_finds_the_word(personas, corpus):
+    """Typing "impre" (search as you type) finds impresora and impresión."""
+    results = search.search_tickets(personas.agent, "impre")
+    assert corpus["printer"] in results and corpus["clinic"] in results
+    assert corpus["slow"] not in results
+
+
+def test_whole_words_rank_before_longer_words_that_start_the_same(personas, now, corpus):
+    plural = open_ticket(personas, now, "Dos impresoras sin tóner", "Piso 2.")
+    results = search.search_tickets(personas.agent, "impresora")
+    assert plural in results and corpus["printer"] in results
+    if connection.vendor == "sqlite":
+        # FTS5 ranks the word itself first; PostgreSQL's Spanish stemmer makes the plural
+        # the same word, ranked alike.
+        assert results.index(corpus["printer"]) < results.index(plural)
