@@ -109,3 +109,53 @@ def test_signed_requests_are_verified_by_the_writer(writer_socket):
     assert (replay[0], replay[1]["error"]["code"]) == (401, "replay")
     assert (forged[0], forged[1]["error"]["code"]) == (401, "bad_signature")
     assert Call.objects.filter(call_id="signed").count() == 1
+
+
+def test_the_log_is_checkpointed_after_the_answers_and_in_lulls_not_inside_commits(
+    writer_socket, monkeypatch
+):
+    from django.db import connection
+
+    from soporte.calls import writer
+
+    seen: list[tuple[int, int]] = []  # (wal_autocheckpoint of the writer's connection, answered)
+    answered = 0
+    original = WriterServer._checkpoint
+
+    def checkpoint(self):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            seen.append((cursor.fetchone()[0], answered))
+        original(self)
+
+    monkeypatch.setattr(WriterServer, "_checkpoint", checkpoint)
+
+    async def run():
+        nonlocal answered
+        remote = RemoteWriter(writer_socket, cti.BatchWriter())
+
+        async def one(i: int):
+            nonlocal answered
+            result = await remote.submit(
+                _request(
+                    {
+                        "event": "newCall",
+                        "from": "1",
+                        "to": "2",
+                        "direction": "in",
+                        "callId": f"k{i}",
+                    }
+                )
+            )
+            answered += 1
+            return result
+
+        results = await asyncio.gather(*(one(i) for i in range(writer.CHECKPOINT_EVENTS + 50)))
+        await asyncio.sleep(writer.IDLE_SECONDS * 3)  # a lull
+        return results
+
+    results = asyncio.run(run())
+    assert all(r == (200, {}) for r in results)
+    assert seen, "the writer checkpoints the log itself"
+    assert all(autocheckpoint == 0 for autocheckpoint, _answered in seen)
+    assert seen[-1][1] == len(results), "the last checkpoint came after every answer, in the lull"
