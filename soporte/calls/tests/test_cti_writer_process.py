@@ -118,44 +118,46 @@ def test_the_log_is_checkpointed_after_the_answers_and_in_lulls_not_inside_commi
 
     from soporte.calls import writer
 
-    seen: list[tuple[int, int]] = []  # (wal_autocheckpoint of the writer's connection, answered)
-    answered = 0
-    original = WriterServer._checkpoint
+    seen: list[
+        tuple[int, int]
+    ] = []  # (wal_autocheckpoint of the writer's connection, answers sent)
+    sent = 0
+    original_checkpoint = WriterServer._checkpoint
+    original_send = writer._Connection.send
 
     def checkpoint(self):
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_autocheckpoint")
-            seen.append((cursor.fetchone()[0], answered))
-        original(self)
+            seen.append((cursor.fetchone()[0], sent))
+        original_checkpoint(self)
+
+    def send(self, payload):
+        nonlocal sent
+        original_send(self, payload)
+        sent += len(payload["answers"])
 
     monkeypatch.setattr(WriterServer, "_checkpoint", checkpoint)
+    monkeypatch.setattr(writer._Connection, "send", send)
 
-    async def run():
-        nonlocal answered
+    def new_call(call_id: str) -> cti.Request:
+        return _request(
+            {"event": "newCall", "from": "1", "to": "2", "direction": "in", "callId": call_id}
+        )
+
+    async def burst(count: int, prefix: str):
         remote = RemoteWriter(writer_socket, cti.BatchWriter())
-
-        async def one(i: int):
-            nonlocal answered
-            result = await remote.submit(
-                _request(
-                    {
-                        "event": "newCall",
-                        "from": "1",
-                        "to": "2",
-                        "direction": "in",
-                        "callId": f"k{i}",
-                    }
-                )
-            )
-            answered += 1
-            return result
-
-        results = await asyncio.gather(*(one(i) for i in range(writer.CHECKPOINT_EVENTS + 50)))
+        results = await asyncio.gather(
+            *(remote.submit(new_call(f"{prefix}{i}")) for i in range(count))
+        )
         await asyncio.sleep(writer.IDLE_SECONDS * 3)  # a lull
         return results
 
-    results = asyncio.run(run())
-    assert all(r == (200, {}) for r in results)
-    assert seen, "the writer checkpoints the log itself"
-    assert all(autocheckpoint == 0 for autocheckpoint, _answered in seen)
-    assert seen[-1][1] == len(results), "the last checkpoint came after every answer, in the lull"
+    many = asyncio.run(burst(writer.CHECKPOINT_EVENTS + 50, "k"))
+    after_many = len(seen)
+    few = asyncio.run(burst(3, "f"))
+
+    assert all(r == (200, {}) for r in many + few)
+    assert after_many >= 1, "a burst past CHECKPOINT_EVENTS is checkpointed"
+    assert all(autocheckpoint == 0 for autocheckpoint, _sent in seen)
+    # Three events are not enough for a checkpoint by count: the lull's came after the answers.
+    assert len(seen) == after_many + 1 and seen[-1][1] == len(many) + len(few)
