@@ -13,10 +13,11 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, cast
+from typing import Any, TypeVar, cast
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -50,6 +51,7 @@ from soporte.lib.errors import DomainError, Forbidden, NotFound
 from soporte.lib.writelock import writers_take_turns
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 WALLBOARD_GROUP = "calls.wallboard"
 
@@ -199,6 +201,21 @@ post_save.connect(
 )
 
 
+# Statements and converters depend only on the model and the connection: built once per
+# connection (each thread has its own), not for every batch.
+_memos: WeakKeyDictionary[Any, dict[Hashable, Any]] = WeakKeyDictionary()
+
+
+def _memoised(key: Hashable, build: Callable[[], _T]) -> _T:
+    connection = transaction.get_connection()
+    memo = _memos.get(connection)
+    if memo is None:
+        memo = _memos[connection] = {}
+    if key not in memo:
+        memo[key] = build()
+    return cast(_T, memo[key])
+
+
 def _select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:
     """A line's calls by callId, locked for the batch where the database can (PostgreSQL).
 
@@ -208,27 +225,11 @@ def _select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:
     needs the caller's names, and a new call gets them from the people lookup.
     """
     connection = transaction.get_connection()
-    fields = Call._meta.concrete_fields
-    table = Call._meta.db_table
-    quote = connection.ops.quote_name
+    head, tail, converters, attnames = _memoised("select_calls", _select_calls_plan)
     names = list(call_ids)
-    sql = (
-        # Only quoted model column names are formatted in; every value is a parameter.
-        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)} "  # noqa: S608
-        f"WHERE {quote('line_id')} = %s AND {quote('call_id')} IN ({', '.join(['%s'] * len(names))})"
-    )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    converters = []
-    for i, f in enumerate(fields):
-        col = f.get_col(table)
-        convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if convs:
-            converters.append((i, convs, col))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [line_id, *names])
+        cursor.execute(head + ", ".join(["%s"] * len(names)) + tail, [line_id, *names])
         rows = cursor.fetchall()
-    attnames = [f.attname for f in fields]
     calls = []
     for row in rows:
         values = list(row)
@@ -239,6 +240,28 @@ def _select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:
             values[i] = value
         calls.append(Call.from_db(connection.alias, attnames, values))
     return calls
+
+
+def _select_calls_plan() -> tuple[str, str, list[tuple[int, list[Any], Any]], list[str]]:
+    """The SELECT around its IN list, each column's converters (as a queryset gets them from
+    the backend and the field), the attnames for `from_db`."""
+    connection = transaction.get_connection()
+    fields = Call._meta.concrete_fields
+    table = Call._meta.db_table
+    quote = connection.ops.quote_name
+    head = (
+        # Only quoted model column names are formatted in; every value is a parameter.
+        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)} "  # noqa: S608
+        f"WHERE {quote('line_id')} = %s AND {quote('call_id')} IN ("
+    )
+    tail = ") FOR UPDATE" if connection.features.has_select_for_update else ")"
+    converters = []
+    for i, f in enumerate(fields):
+        col = f.get_col(table)
+        convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if convs:
+            converters.append((i, convs, col))
+    return head, tail, converters, [f.attname for f in fields]
 
 
 def _event_key(call: Call | None, event: CtiEvent) -> str:
@@ -695,7 +718,13 @@ _MUTABLE = (
 
 
 def _converters(fields: list[Field]) -> list[Callable[[Any], Any]]:
-    """Python value → database parameter, per field, chosen once per batch.
+    """Python value → database parameter, per field, chosen once per connection."""
+    key = ("converters", *((f.model, f.name) for f in fields))
+    return _memoised(key, partial(_choose_converters, fields))
+
+
+def _choose_converters(fields: list[Field]) -> list[Callable[[Any], Any]]:
+    """Python value → database parameter, per field.
 
     On SQLite the CTI batch's columns need only two conversions (aware datetimes to UTC text,
     JSON to text); Django's generic per-value preparation is most of a batch's cost there.
@@ -770,12 +799,7 @@ def _insert(model: type[Any], objs: list[Any]) -> None:
     executemany. One statement per chunk, not one step per row: each step lets the writer
     process's other threads take the interpreter lock, which the writer then waits for."""
     connection = transaction.get_connection()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    # Only quoted model column names are formatted in; every value is a parameter.
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    fields, head, marks = _memoised(("insert", model), partial(_insert_plan, model))
     rows = _rows(objs, fields, lambda _o: [])
     with connection.cursor() as cursor:
         if connection.vendor != "sqlite":
@@ -786,6 +810,17 @@ def _insert(model: type[Any], objs: list[Any]) -> None:
                 head + ", ".join([marks] * size),
                 [value for row in rows[start : start + size] for value in row],
             )
+
+
+def _insert_plan(model: type[Any]) -> tuple[list[Field], str, str]:
+    connection = transaction.get_connection()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only quoted model column names are formatted in; every value is a parameter.
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    return fields, head, marks
 
 
 def _insert_calls(calls: list[Call]) -> None:
@@ -815,31 +850,39 @@ def _update_calls(calls: list[Call]) -> None:
     """The batch's changed calls: on SQLite a few `UPDATE … FROM (VALUES …)` statements (one
     step each, not one per row), elsewhere one executemany."""
     connection = transaction.get_connection()
+    fields, statement, marks = _memoised("update_calls", _update_plan)
+    rows = _rows(calls, fields, lambda call: [call.pk])
+    with connection.cursor() as cursor:
+        if not marks:
+            cursor.executemany(statement, rows)
+            return
+        for start, size in _chunks(len(rows), len(fields) + 1):
+            cursor.execute(
+                statement % ", ".join([marks] * size),
+                [value for row in rows[start : start + size] for value in row],
+            )
+
+
+def _update_plan() -> tuple[list[Field], str, str]:
+    """The changed columns, and either the executemany UPDATE (no row marks) or the SQLite
+    UPDATE … FROM (VALUES %s) with the marks of one row."""
+    connection = transaction.get_connection()
     fields = [cast(Field, Call._meta.get_field(name)) for name in _MUTABLE]
     quote = connection.ops.quote_name
     table = quote(Call._meta.db_table)
-    rows = _rows(calls, fields, lambda call: [call.pk])
-    with connection.cursor() as cursor:
-        if connection.vendor != "sqlite" or sqlite3.sqlite_version_info < (3, 33):
-            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            cursor.executemany(
-                # Only quoted model column names are formatted in; every value is a parameter.
-                f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
-                rows,
-            )
-            return
-        # SQLite names a VALUES list's columns column1, column2, …; the id comes last.
-        width = len(fields) + 1
-        assignments = ", ".join(f"{quote(f.column)} = v.column{i}" for i, f in enumerate(fields, 1))
-        marks = "(" + ", ".join(["%s"] * width) + ")"
-        for start, size in _chunks(len(rows), width):
-            cursor.execute(
-                # Only quoted model column names are formatted in; every value is a parameter.
-                f"UPDATE {table} SET {assignments} "  # noqa: S608
-                f"FROM (VALUES {', '.join([marks] * size)}) AS v "
-                f"WHERE {table}.{quote('id')} = v.column{width}",
-                [value for row in rows[start : start + size] for value in row],
-            )
+    if connection.vendor != "sqlite" or sqlite3.sqlite_version_info < (3, 33):
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        # Only quoted model column names are formatted in; every value is a parameter.
+        return fields, f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s", ""  # noqa: S608
+    # SQLite names a VALUES list's columns column1, column2, …; the id comes last.
+    width = len(fields) + 1
+    assignments = ", ".join(f"{quote(f.column)} = v.column{i}" for i, f in enumerate(fields, 1))
+    statement = (
+        # Only quoted model column names are formatted in; every value is a parameter.
+        f"UPDATE {table} SET {assignments} FROM (VALUES %s) AS v "  # noqa: S608
+        f"WHERE {table}.{quote('id')} = v.column{width}"
+    )
+    return fields, statement, "(" + ", ".join(["%s"] * width) + ")"
 
 
 def _cancel_consultations(call_ids: list[int]) -> None:
