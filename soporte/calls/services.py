@@ -767,8 +767,10 @@ def _utc_text(value: Any, *, adapt: Callable[[Any], Any]) -> Any:
     """SQLite's stored form of a UTC datetime (`str` of the naive value), as Django's
     `adapt_datetimefield_value` gives it for a database kept in UTC, without its checks; any
     other value goes through Django's."""
+    if value is None:
+        return None
     if type(value) is dt.datetime and value.tzinfo is dt.UTC:
-        return str(value.replace(tzinfo=None))
+        return value.isoformat(" ")[:-6]  # without its "+00:00"
     return adapt(value)
 
 
