@@ -97,14 +97,19 @@ def countdown_html(clock_: Any) -> Markup:
     counting): the target, then the countdown, or a dash when no clock runs."""
     if clock_ is None:
         return Markup('<span class="muted">—</span>')
-    label = escape(clock_.label)
-    head = Markup('<span class="sla-target">%s</span>') % label
+    # Every value is escaped here (state is one of sla.Clock's five words); built as one
+    # string, the queue's 25 rows cost a few microseconds each.
+    label, text, state = escape(clock_.label), escape(clock_.text), escape(clock_.state)
     if clock_.due_at is not None and clock_.met_at is None:
-        due = clock_.due_at.astimezone(_zone(settings.TIME_ZONE)).isoformat()
-        return head + Markup(
-            '<time class="sla sla-%s" data-due="%s" datetime="%s" title="%s: %s">%s</time>'
-        ) % (clock_.state, due, due, label, short_datetime(clock_.due_at), clock_.text)
-    return head + Markup('<span class="sla sla-%s">%s</span>') % (clock_.state, clock_.text)
+        due = escape(clock_.due_at.astimezone(_zone(settings.TIME_ZONE)).isoformat())
+        title = escape(short_datetime(clock_.due_at))
+        return Markup(  # noqa: S704 - parts escaped above
+            f'<span class="sla-target">{label}</span><time class="sla sla-{state}" '
+            f'data-due="{due}" datetime="{due}" title="{label}: {title}">{text}</time>'
+        )
+    return Markup(  # noqa: S704 - parts escaped above
+        f'<span class="sla-target">{label}</span><span class="sla sla-{state}">{text}</span>'
+    )
 
 
 def iso(value: dt.datetime | None) -> str:

@@ -458,17 +458,18 @@ def _queue_context(
         "next_url": next_url,
         "first_url": "?" + state["query"] if state["cursor"] else None,
         "tabs": tabs,
-        "sorts": SORT_LABELS.items(),
-        "statuses": Status.choices,
-        "priorities": Priority.choices,
-        "channels": Channel.choices,
+        "filter_panel": _filter_panel(
+            get_language(),
+            state["slug"],
+            tuple(sorted(state["filters"].items())),
+            state["sort"],
+            staff_organisation_options(),
+        ),
         "words": {
             "mark": _("Marcar %(folio)s"),
             "unassigned": _("Sin asignar"),
             "level_prefix": _("N"),
         },
-        "levels": [1, 2, 3, 4],
-        "organisations": staff_organisation_options(),
         "filtered": any(state["filters"].values()) or state["sort"] != "-updated_at",
         "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),
         "agent_options": agent_options(user),
@@ -476,6 +477,31 @@ def _queue_context(
         "bulk_errors": bulk_errors,
         "selected": set(),
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _filter_panel(
+    language: str | None,
+    slug: str,
+    filters: tuple[tuple[str, str], ...],
+    sort: str,
+    organisations: tuple[tuple[int, str], ...],
+) -> Markup:
+    """The filters and order form: rendered once per language and choice, not per view."""
+    chosen = dict(filters)
+    context = {
+        "slug": slug,
+        "filters": chosen,
+        "sort": sort,
+        "filtered": any(chosen.values()) or sort != "-updated_at",
+        "sorts": SORT_LABELS.items(),
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "channels": Channel.choices,
+        "levels": [1, 2, 3, 4],
+        "organisations": organisations,
+    }
+    return Markup(jinja.template("tickets/_filters.html").render(context))  # noqa: S704 - autoescaped template
 
 
 def _render_jinja(
