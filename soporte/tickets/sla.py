@@ -91,15 +91,17 @@ def _clock(
     pauses: Sequence[Interval],
     paused_now: bool,
     now: dt.datetime,
+    warn: bool = False,
 ) -> Clock:
     end = stop or now
     elapsed = business_seconds(calendar, start, end, pauses)
-    due = warn = None
+    due = warn_at = None
     if stop is None and not paused_now:
         due = add_business_seconds(calendar, start, budget_seconds, pauses)
-        warn = add_business_seconds(calendar, start, budget_seconds * WARNING_RATIO, pauses)
+        if warn:
+            warn_at = add_business_seconds(calendar, start, budget_seconds * WARNING_RATIO, pauses)
     return Clock(
-        target, budget_seconds, elapsed, start, due, stop, paused_now and stop is None, warn
+        target, budget_seconds, elapsed, start, due, stop, paused_now and stop is None, warn_at
     )
 
 
@@ -110,7 +112,9 @@ def clocks(
     pauses: Sequence[Interval],
     *,
     now: dt.datetime,
+    warn: bool = False,
 ) -> list[Clock]:
+    """`warn`: also find each running clock's 75 % instant (for the snapshot)."""
     paused_now = times.status == Status.WAITING_CUSTOMER
     result = [
         _clock(
@@ -122,6 +126,7 @@ def clocks(
             pauses,
             paused_now,
             now,
+            warn,
         ),
         _clock(
             calendar,
@@ -132,6 +137,7 @@ def clocks(
             pauses,
             paused_now,
             now,
+            warn,
         ),
     ]
     if times.first_response_at is not None and times.status in OPEN_STATUSES:
@@ -146,6 +152,7 @@ def clocks(
                 pauses,
                 paused_now,
                 now,
+                warn,
             ),
         )
     return result
@@ -176,12 +183,14 @@ def sla_policies() -> dict[tuple[int, str], SlaPolicy]:
     return {(p.level, p.priority): p for p in SlaPolicy.objects.all()}
 
 
-def ticket_clocks(ticket: Ticket, *, calendar: Calendar, now: dt.datetime) -> list[Clock]:
-    return clocks_for([ticket], calendar=calendar, now=now).get(ticket.pk, [])
+def ticket_clocks(
+    ticket: Ticket, *, calendar: Calendar, now: dt.datetime, warn: bool = False
+) -> list[Clock]:
+    return clocks_for([ticket], calendar=calendar, now=now, warn=warn).get(ticket.pk, [])
 
 
 def clocks_for(
-    tickets: Sequence[Ticket], *, calendar: Calendar, now: dt.datetime
+    tickets: Sequence[Ticket], *, calendar: Calendar, now: dt.datetime, warn: bool = False
 ) -> dict[int, list[Clock]]:
     """Clocks of many tickets with two queries in all (a queue page must not cost a query
     per row): the policies, and the status changes of those tickets."""
@@ -199,7 +208,7 @@ def clocks_for(
         if policy is None:
             result[ticket.pk] = []
             continue
-        result[ticket.pk] = _ticket_clocks(ticket, policy, changes[ticket.pk], calendar, now)
+        result[ticket.pk] = _ticket_clocks(ticket, policy, changes[ticket.pk], calendar, now, warn)
     return result
 
 
@@ -209,6 +218,7 @@ def _ticket_clocks(
     changes: list[tuple[dt.datetime, str, str]],
     calendar: Calendar,
     now: dt.datetime,
+    warn: bool,
 ) -> list[Clock]:
     times = TicketTimes(
         status=ticket.status,
@@ -217,7 +227,7 @@ def _ticket_clocks(
         last_update_at=ticket.last_update_at,
         resolved_at=ticket.resolved_at,
     )
-    return clocks(calendar, policy, times, waiting_intervals(changes, now=now), now=now)
+    return clocks(calendar, policy, times, waiting_intervals(changes, now=now), now=now, warn=warn)
 
 
 @dataclass(frozen=True)
@@ -248,8 +258,9 @@ class Snapshot:
 def snapshot(
     ticket: Ticket, clocks_: Sequence[Clock], *, after: dt.datetime | None = None
 ) -> Snapshot:
-    """The ticket's snapshot; `after`: only thresholds later than it count for `check_at`
-    (the sweep has just announced the earlier ones)."""
+    """The ticket's snapshot, from clocks computed with `warn=True`; `after`: only
+    thresholds later than it count for `check_at` (the sweep has just announced the
+    earlier ones)."""
     running = [c for c in clocks_ if c.met_at is None]
     if not ticket.is_open or not running:
         return Snapshot()
@@ -275,7 +286,9 @@ def refresh(ticket: Ticket, *, now: dt.datetime, after: dt.datetime | None = Non
     from django.conf import settings
 
     calendar = desk_calendar(settings.TIME_ZONE)
-    result = snapshot(ticket, ticket_clocks(ticket, calendar=calendar, now=now), after=after)
+    result = snapshot(
+        ticket, ticket_clocks(ticket, calendar=calendar, now=now, warn=True), after=after
+    )
     Ticket.objects.filter(pk=ticket.pk).update(**result.fields())
     for name, value in result.fields().items():
         setattr(ticket, name, value)
@@ -288,7 +301,7 @@ def refresh_many(tickets: Sequence[Ticket], *, now: dt.datetime) -> int:
     from django.conf import settings
 
     calendar = desk_calendar(settings.TIME_ZONE)
-    all_clocks = clocks_for(tickets, calendar=calendar, now=now)
+    all_clocks = clocks_for(tickets, calendar=calendar, now=now, warn=True)
     for ticket in tickets:
         result = snapshot(ticket, all_clocks[ticket.pk], after=now)
         Ticket.objects.filter(pk=ticket.pk).update(**result.fields())
