@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from django.conf import settings
 from django.db import connection
@@ -20,11 +22,27 @@ def writers_take_turns() -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    path = Path(settings.VAR_DIR) / "run" / "cti-writer.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    handle = _handle(Path(settings.VAR_DIR) / "run" / "cti-writer.lock")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Handles(threading.local):
+    def __init__(self) -> None:
+        self.by_path: dict[Path, IO[str]] = {}
+
+
+_handles = _Handles()
+
+
+def _handle(path: Path) -> IO[str]:
+    """The lock file, opened once per thread (a flock belongs to an open file: each thread
+    needs its own to take turns with the others)."""
+    handle = _handles.by_path.get(path)
+    if handle is None or handle.closed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = _handles.by_path[path] = path.open("a")
+    return handle

@@ -49,3 +49,29 @@ def test_publishing_without_a_relay_does_not_fail(settings):
 def test_an_unreachable_relay_drops_the_hint_but_never_raises(settings, tmp_path):
     settings.RELAY_SOCKET = str(tmp_path / "missing.sock")
     RelayChannelLayer().publish_sync("presence", {"type": "x"})
+
+
+def test_a_malformed_frame_is_skipped_and_the_next_one_still_arrives(settings):
+    """The relay forwards what it receives without decoding it; a subscriber drops a bad
+    frame and keeps its subscription."""
+    import socket
+    import struct
+
+    path = os.path.join(tempfile.mkdtemp(prefix="relay-"), "relay.sock")
+    start_relay_thread(path)
+    settings.RELAY_SOCKET = path
+    layer = RelayChannelLayer()
+
+    async def scenario() -> dict:
+        channel = await layer.new_channel()
+        await layer.group_add("wallboard", channel)
+        assert layer.subscribed is not None
+        await asyncio.wait_for(layer.subscribed.wait(), timeout=5)
+        with socket.socket(socket.AF_UNIX) as raw:
+            raw.connect(path)
+            garbage = b"{not json"
+            raw.sendall(struct.pack(">I", len(garbage)) + garbage)
+        layer.publish_sync("wallboard", {"type": "call.ringing", "rings": 2})
+        return await asyncio.wait_for(layer.receive(channel), timeout=5)
+
+    assert asyncio.run(scenario()) == {"type": "call.ringing", "rings": 2}
