@@ -11,17 +11,27 @@ import textwrap
 from soporte.lib.relay import RelayChannelLayer, start_relay_thread
 
 
-def test_a_message_published_in_another_process_reaches_a_subscriber(settings):
+def relay(settings) -> tuple[str, RelayChannelLayer]:
+    """A relay of its own and a layer that uses it."""
     path = os.path.join(tempfile.mkdtemp(prefix="relay-"), "relay.sock")
     start_relay_thread(path)
     settings.RELAY_SOCKET = path
-    layer = RelayChannelLayer()
+    return path, RelayChannelLayer()
+
+
+async def subscribed(layer: RelayChannelLayer, group: str) -> str:
+    channel = await layer.new_channel()
+    await layer.group_add(group, channel)
+    assert layer.subscribed is not None
+    await asyncio.wait_for(layer.subscribed.wait(), timeout=5)
+    return channel
+
+
+def test_a_message_published_in_another_process_reaches_a_subscriber(settings):
+    path, layer = relay(settings)
 
     async def scenario() -> dict:
-        channel = await layer.new_channel()
-        await layer.group_add("presence", channel)
-        assert layer.subscribed is not None
-        await asyncio.wait_for(layer.subscribed.wait(), timeout=5)
+        channel = await subscribed(layer, "presence")
         publisher = textwrap.dedent(
             f"""
             import django, os
@@ -57,16 +67,10 @@ def test_a_malformed_frame_is_skipped_and_the_next_one_still_arrives(settings):
     import socket
     import struct
 
-    path = os.path.join(tempfile.mkdtemp(prefix="relay-"), "relay.sock")
-    start_relay_thread(path)
-    settings.RELAY_SOCKET = path
-    layer = RelayChannelLayer()
+    path, layer = relay(settings)
 
     async def scenario() -> dict:
-        channel = await layer.new_channel()
-        await layer.group_add("wallboard", channel)
-        assert layer.subscribed is not None
-        await asyncio.wait_for(layer.subscribed.wait(), timeout=5)
+        channel = await subscribed(layer, "wallboard")
         with socket.socket(socket.AF_UNIX) as raw:
             raw.connect(path)
             garbage = b"{not json"
