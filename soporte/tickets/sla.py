@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from soporte.lib.business_time import Calendar, Interval, add_business_seconds, business_seconds
 from soporte.lib.refcache import reference
@@ -230,6 +231,19 @@ def _ticket_clocks(
     return clocks(calendar, policy, times, waiting_intervals(changes, now=now), now=now, warn=warn)
 
 
+ClockLike = TypeVar("ClockLike", bound="Clock | Any")
+
+
+def nearest(clocks_: Sequence[ClockLike]) -> ClockLike | None:
+    """The clock a ticket shows: the running one due first; a paused one when nothing runs;
+    None when all are met. (For `Clock` and anything with its `met_at` and `due_at`.)"""
+    running = [c for c in clocks_ if c.met_at is None]
+    due = [c for c in running if c.due_at is not None]
+    if due:
+        return min(due, key=lambda c: c.due_at or FAR_FUTURE)
+    return running[0] if running else None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """What a queue row and the sweep need of a ticket's clocks, stored on the ticket.
@@ -262,10 +276,9 @@ def snapshot(
     thresholds later than it count for `check_at` (the sweep has just announced the
     earlier ones)."""
     running = [c for c in clocks_ if c.met_at is None]
-    if not ticket.is_open or not running:
+    shown = nearest(clocks_)
+    if not ticket.is_open or shown is None:
         return Snapshot()
-    due = [c for c in running if c.due_at is not None]
-    shown = min(due, key=lambda c: c.due_at or FAR_FUTURE) if due else running[0]
     thresholds = [
         moment
         for c in running
@@ -293,19 +306,6 @@ def refresh(ticket: Ticket, *, now: dt.datetime, after: dt.datetime | None = Non
     for name, value in result.fields().items():
         setattr(ticket, name, value)
     return result
-
-
-def refresh_many(tickets: Sequence[Ticket], *, now: dt.datetime) -> int:
-    """Recompute the snapshots of many tickets without announcing anything (after a bulk
-    import, or to rebuild them all): thresholds already passed are not due for the sweep."""
-    from django.conf import settings
-
-    calendar = desk_calendar(settings.TIME_ZONE)
-    all_clocks = clocks_for(tickets, calendar=calendar, now=now, warn=True)
-    for ticket in tickets:
-        result = snapshot(ticket, all_clocks[ticket.pk], after=now)
-        Ticket.objects.filter(pk=ticket.pk).update(**result.fields())
-    return len(tickets)
 
 
 def recheck_open_tickets(**_signal: object) -> None:

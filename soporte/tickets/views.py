@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -193,11 +192,8 @@ def _countdown(due_at: dt.datetime, now: dt.datetime, words: ClockWords) -> str:
 
 
 def countdown_labels(now: dt.datetime) -> dict[str, str]:
-    return {
-        "due": _("vence en %(span)s"),
-        "overdue": _("vencido hace %(span)s"),
-        "now": now.isoformat(),
-    }
+    words = _clock_words(get_language())
+    return {"due": words.due, "overdue": words.overdue, "now": now.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -269,20 +265,6 @@ def _clocks(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
     ]
 
 
-def nearest(clocks: list[ClockView]) -> ClockView | None:
-    """The running clock due first; a paused one when nothing runs; None when all are met."""
-    return _nearest(clocks)
-
-
-def _nearest(clocks: Sequence[Any]) -> Any:
-    # For sla.Clock and ClockView alike: both have met_at and due_at.
-    running = [c for c in clocks if c.met_at is None]
-    due = [c for c in running if c.due_at is not None]
-    if due:
-        return min(due, key=lambda c: c.due_at)
-    return running[0] if running else None
-
-
 def _snapshot_view(row: dict[str, Any], now: dt.datetime, words: ClockWords) -> ClockView | None:
     """A queue row's clock, from the snapshot the services keep on the ticket."""
     target = row["sla_target"]
@@ -342,7 +324,8 @@ def _ticket_row_values(ticket: Ticket) -> dict[str, Any]:
 
 def _rows(values: list[dict[str, Any]], now: dt.datetime) -> list[Row]:
     words = _clock_words(get_language())
-    statuses, priorities = _status_labels(get_language()), _priority_labels(get_language())
+    statuses = _choice_labels(Status, get_language())
+    priorities = _choice_labels(Priority, get_language())
     href = jinja.url("tickets:detail", 999999999).replace("999999999", "%d")
     rows = []
     for v in values:
@@ -371,13 +354,9 @@ def _rows(values: list[dict[str, Any]], now: dt.datetime) -> list[Row]:
 
 
 @functools.lru_cache(maxsize=16)
-def _status_labels(language: str | None) -> dict[str, str]:
-    return {value: str(label) for value, label in Status.choices}
-
-
-@functools.lru_cache(maxsize=16)
-def _priority_labels(language: str | None) -> dict[str, str]:
-    return {value: str(label) for value, label in Priority.choices}
+def _choice_labels(choices: type[Status | Priority], language: str | None) -> dict[str, str]:
+    """A choice's labels in `language` (the active one), translated once per process."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 # --- the desk: queues ---------------------------------------------------------------------
@@ -409,10 +388,6 @@ def _queue_state(request: HttpRequest, agent: Agent | None) -> dict[str, Any]:
         "kept": kept,
         "query": urlencode(kept),
     }
-
-
-def _labels(choices: list[tuple[str, Any]]) -> dict[str, str]:
-    return {value: str(label) for value, label in choices}
 
 
 def _queue_context(
@@ -629,7 +604,7 @@ def _render_detail(
         "ticket": ticket,
         "handoff": handoff,
         "clocks": clocks,
-        "nearest": nearest(clocks),
+        "nearest": sla.nearest(clocks),
         "notes": notes,
         "note_files": note_files,
         "internal_notes": {n.pk for n in notes if n.internal},
