@@ -269,6 +269,18 @@ class Snapshot:
         }
 
 
+def snapshot_state(
+    due_at: dt.datetime | None, warn_at: dt.datetime | None, paused: bool, now: dt.datetime
+) -> str:
+    """A stored snapshot's state at `now`, as `Clock.state` would say it (paused / breached /
+    warning / ok): nothing is recomputed, the instants were stored."""
+    if paused or due_at is None:
+        return "paused"
+    if now >= due_at:
+        return "breached"
+    return "warning" if warn_at is not None and now >= warn_at else "ok"
+
+
 def snapshot(
     ticket: Ticket, clocks_: Sequence[Clock], *, after: dt.datetime | None = None
 ) -> Snapshot:

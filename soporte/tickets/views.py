@@ -270,12 +270,9 @@ def _snapshot_view(row: dict[str, Any], now: dt.datetime, words: ClockWords) -> 
     target = row["sla_target"]
     if not target:
         return None
-    due, warn = row["sla_due_at"], row["sla_warn_at"]
-    if row["sla_paused"] or due is None:
-        state, text = "paused", words.paused
-    else:
-        state = "breached" if now >= due else "warning" if warn and now >= warn else "ok"
-        text = _countdown(due, now, words)
+    due = row["sla_due_at"]
+    state = sla.snapshot_state(due, row["sla_warn_at"], row["sla_paused"], now)
+    text = words.paused if state == "paused" or due is None else _countdown(due, now, words)
     return ClockView(
         target=target,
         label=words.targets[target],
