@@ -231,6 +231,8 @@ EMAIL_BACKEND = (
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soporte <soporte@localhost>")
 
+# Django's database sessions, read with one hand-written SELECT (directory/sessions.py).
+SESSION_ENGINE = "soporte.directory.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION

@@ -13,11 +13,10 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar, cast
-from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -46,7 +45,7 @@ from soporte.calls.models import (
 )
 from soporte.calls.models import Callback as CallbackTask
 from soporte.directory.models import Agent, Area, Organisation, Person, Presence, User
-from soporte.lib import live
+from soporte.lib import live, rawsql
 from soporte.lib.errors import DomainError, Forbidden, NotFound
 from soporte.lib.writelock import writers_take_turns
 
@@ -201,19 +200,8 @@ post_save.connect(
 )
 
 
-# Statements and converters depend only on the model and the connection: built once per
-# connection (each thread has its own), not for every batch.
-_memos: WeakKeyDictionary[Any, dict[Hashable, Any]] = WeakKeyDictionary()
-
-
-def _memoised(key: Hashable, build: Callable[[], _T]) -> _T:
-    connection = transaction.get_connection()
-    memo = _memos.get(connection)
-    if memo is None:
-        memo = _memos[connection] = {}
-    if key not in memo:
-        memo[key] = build()
-    return cast(_T, memo[key])
+# Statements and converters are built once per connection, not for every batch.
+_memoised = rawsql.memoised
 
 
 def _select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:

@@ -115,10 +115,21 @@ QS = TypeVar("QS", bound="models.QuerySet[Any]")
 def scoped_to_organisation(queryset: QS, actor: Any, field: str = "organisation_id") -> QS:
     """The one rule behind every `visible_to`: staff see all; a customer only the rows of
     their own organisation; anybody else nothing."""
-    if _actor_is_staff(actor):
+    scope = organisation_scope(actor)
+    if scope is ALL_ORGANISATIONS:
         return queryset.all()
-    org_id = _customer_organisation_id(actor)
-    return queryset.filter(**{field: org_id}) if org_id else queryset.none()
+    return queryset.filter(**{field: scope}) if scope else queryset.none()
+
+
+ALL_ORGANISATIONS: Any = object()
+
+
+def organisation_scope(actor: Any) -> Any:
+    """The same rule for hand-written SQL: ALL_ORGANISATIONS (staff), the one organisation's
+    id (a customer), or None (nothing)."""
+    if _actor_is_staff(actor):
+        return ALL_ORGANISATIONS
+    return _customer_organisation_id(actor)
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):

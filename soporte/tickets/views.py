@@ -265,20 +265,28 @@ def _clocks(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
     ]
 
 
-def _snapshot_view(row: dict[str, Any], now: dt.datetime, words: ClockWords) -> ClockView | None:
-    """A queue row's clock, from the snapshot the services keep on the ticket."""
-    target = row["sla_target"]
-    if not target:
+def _snapshot_clock(
+    row: dict[str, Any], now: dt.datetime, words: ClockWords
+) -> tuple[str, str] | None:
+    """A queue row's clock at `now`, from the snapshot the services keep on the ticket: its
+    state and the countdown's words (None when no clock runs)."""
+    if not row["sla_target"] or row["status"] not in OPEN_STATUSES:
         return None
     due = row["sla_due_at"]
     state = sla.snapshot_state(due, row["sla_warn_at"], row["sla_paused"], now)
     text = words.paused if state == "paused" or due is None else _countdown(due, now, words)
+    return state, text
+
+
+def _snapshot_view(row: dict[str, Any], clock_: tuple[str, str], words: ClockWords) -> ClockView:
+    state, text = clock_
+    target = row["sla_target"]
     return ClockView(
         target=target,
         label=words.targets[target],
         state=state,
         state_label=words.states[state],
-        due_at=due,
+        due_at=row["sla_due_at"],
         met_at=None,
         paused=state == "paused",
         text=text,
@@ -319,35 +327,65 @@ def _ticket_row_values(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _rows(values: list[dict[str, Any]], now: dt.datetime) -> list[Row]:
-    words = _clock_words(get_language())
-    statuses = _choice_labels(Status, get_language())
-    priorities = _choice_labels(Priority, get_language())
-    href = jinja.url("tickets:detail", 999999999).replace("999999999", "%d")
-    rows = []
-    for v in values:
-        is_open = v["status"] in OPEN_STATUSES
-        first, last = v["assignee__user__first_name"], v["assignee__user__last_name"]
-        rows.append(
-            Row(
-                pk=v["id"],
-                folio=format_folio(v["number"]),
-                href=href % v["number"],
-                subject=v["subject"],
-                organisation=v["organisation__name"],
-                level=v["level"],
-                priority=v["priority"],
-                priority_label=priorities.get(v["priority"], v["priority"]),
-                status=v["status"],
-                status_label=statuses.get(v["status"], v["status"]),
-                is_open=is_open,
-                assignee=(f"{first} {last}".strip() or v["assignee__user__username"] or "")
-                if v["assignee_id"]
-                else "",
-                clock=jinja.countdown_html(_snapshot_view(v, now, words) if is_open else None),
-            )
+def _rows(values: list[dict[str, Any]], now: dt.datetime, selected: set[int]) -> list[Markup]:
+    """Each queue or search row as HTML. A row is the same HTML while its ticket, its clock's
+    words and the language stay the same: agents reopen their queues all day, so the HTML is
+    remembered per process (`_row_html`) and only the clocks are worked out per request."""
+    language = get_language()
+    words = _clock_words(language)
+    return [
+        _row_html(
+            language,
+            tuple(v[name] for name in queues.ROW_FIELDS),
+            _snapshot_clock(v, now, words),
+            v["id"] in selected,
         )
-    return rows
+        for v in values
+    ]
+
+
+@functools.cache
+def _detail_href() -> str:
+    return jinja.url("tickets:detail", 999999999).replace("999999999", "%d")
+
+
+@functools.lru_cache(maxsize=8192)
+def _row_html(
+    language: str | None,
+    items: tuple[Any, ...],
+    clock_: tuple[str, str] | None,
+    selected: bool,
+) -> Markup:
+    v = dict(zip(queues.ROW_FIELDS, items, strict=True))
+    words = _clock_words(language)
+    statuses = _choice_labels(Status, language)
+    priorities = _choice_labels(Priority, language)
+    first, last = v["assignee__user__first_name"], v["assignee__user__last_name"]
+    row = Row(
+        pk=v["id"],
+        folio=format_folio(v["number"]),
+        href=_detail_href() % v["number"],
+        subject=v["subject"],
+        organisation=v["organisation__name"],
+        level=v["level"],
+        priority=v["priority"],
+        priority_label=priorities.get(v["priority"], v["priority"]),
+        status=v["status"],
+        status_label=statuses.get(v["status"], v["status"]),
+        is_open=v["status"] in OPEN_STATUSES,
+        assignee=(f"{first} {last}".strip() or v["assignee__user__username"] or "")
+        if v["assignee_id"]
+        else "",
+        clock=jinja.countdown_html(_snapshot_view(v, clock_, words) if clock_ else None),
+    )
+    context = {
+        "row": row,
+        "selected": selected,
+        "mark": _("Marcar %(folio)s") % {"folio": row.folio},
+        "unassigned": _("Sin asignar"),
+        "level_prefix": _("N"),
+    }
+    return Markup(jinja.template("tickets/_queue_row.html").render(context))  # noqa: S704 - autoescaped template
 
 
 @functools.lru_cache(maxsize=16)
@@ -388,8 +426,13 @@ def _queue_state(request: HttpRequest, agent: Agent | None) -> dict[str, Any]:
 
 
 def _queue_context(
-    request: HttpRequest, user: User, now: dt.datetime, bulk_form: BulkAssignForm | None = None
+    request: HttpRequest,
+    user: User,
+    now: dt.datetime,
+    bulk_form: BulkAssignForm | None = None,
+    selected: set[int] | None = None,
 ) -> dict[str, Any]:
+    selected = selected or set()
     agent = agent_of(user)
     state = _queue_state(request, agent)
     next_url = None
@@ -412,7 +455,7 @@ def _queue_context(
         (slug, queues.QUEUES[name], "?" + urlencode({"cola": slug}))
         for slug, name in QUEUE_SLUGS.items()
     ]
-    rows = _rows(values, now)
+    rows = _rows(values, now, selected)
     bulk_errors: list[str] = []
     if bulk_form is not None and bulk_form.errors:
         bulk_errors = [str(error) for error in bulk_form.non_field_errors()] + [
@@ -437,17 +480,11 @@ def _queue_context(
             state["sort"],
             staff_organisation_options(),
         ),
-        "words": {
-            "mark": _("Marcar %(folio)s"),
-            "unassigned": _("Sin asignar"),
-            "level_prefix": _("N"),
-        },
         "filtered": any(state["filters"].values()) or state["sort"] != "-updated_at",
         "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),
         "agent_options": agent_options(user),
         "bulk_agent": bulk_form["agent"].value() if bulk_form is not None else None,
         "bulk_errors": bulk_errors,
-        "selected": set(),
     }
 
 
@@ -523,8 +560,8 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 % {"folio": tickets[0].folio, "agent": agent.name},
             )
             return redirect(back)
-    context = _queue_context(request, user, now, bulk_form=form)
-    context["selected"] = {int(v) for v in request.POST.getlist("tickets") if v.isdigit()}
+    selected = {int(v) for v in request.POST.getlist("tickets") if v.isdigit()}
+    context = _queue_context(request, user, now, bulk_form=form, selected=selected)
     return _render_jinja(request, "tickets/queue.html", context)
 
 
