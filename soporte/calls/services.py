@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -50,7 +50,6 @@ from soporte.lib.errors import DomainError, Forbidden, NotFound
 from soporte.lib.writelock import writers_take_turns
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 WALLBOARD_GROUP = "calls.wallboard"
 
