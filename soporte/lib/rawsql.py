@@ -129,3 +129,73 @@ def values(
         if convs:
             converters.append((i, convs, col))
     return Values(sql=", ".join(parts), keys=[key for key, *_ in spec], converters=converters)
+
+
+@dataclass(frozen=True)
+class Related:
+    """`SELECT` a model with forward foreign keys followed (what `select_related(*paths)`
+    loads): the statement's head, `root` aliased "r", and how to load each row."""
+
+    head: str
+    root: Columns
+    joins: list[tuple[str, str, Columns]]  # (parent path, field name, columns), in order
+
+    def load(self, connection: BaseDatabaseWrapper, row: Sequence[Any]) -> Any:
+        root = self.root.load(connection, row)
+        found: dict[str, Any] = {"": root}
+        start = len(self.root)
+        for parent_path, name, cols in self.joins:
+            instance = cols.load(connection, row, start)
+            start += len(cols)
+            parent = found.get(parent_path)
+            if parent is not None:
+                cache_related(parent, name, instance)
+            found[f"{parent_path}__{name}" if parent_path else name] = instance
+        return root
+
+    def rows(self, connection: BaseDatabaseWrapper, tail: str, params: Sequence[Any]) -> list[Any]:
+        """Instances of `head + tail` (`tail`: WHERE/ORDER BY/LIMIT on alias "r")."""
+        with connection.cursor() as cursor:
+            cursor.execute(self.head + " " + tail, params)
+            return [self.load(connection, row) for row in cursor.fetchall()]
+
+
+def related(
+    connection: BaseDatabaseWrapper, model: type[models.Model], paths: Sequence[str]
+) -> Related:
+    """The plan for `model.objects.select_related(*paths)`: forward foreign keys and
+    one-to-ones only, each joined with LEFT JOIN on its primary key."""
+    quote = connection.ops.quote_name
+    root = columns(model, "r", connection)
+    select, joins_sql = [root.sql], []
+    joins: list[tuple[str, str, Columns]] = []
+    aliases = {"": ("r", model)}
+    wanted: list[str] = []
+    for path in paths:  # "a__b" needs "a" first
+        parts = path.split("__")
+        for i in range(1, len(parts) + 1):
+            prefix = "__".join(parts[:i])
+            if prefix not in wanted:
+                wanted.append(prefix)
+    for n, path in enumerate(wanted, start=1):
+        parent_path, _, name = path.rpartition("__")
+        parent_alias, parent_model = aliases[parent_path]
+        field = parent_model._meta.get_field(name)
+        target = field.related_model
+        assert field.many_to_one or field.one_to_one, path
+        assert not field.auto_created, path
+        alias = f"j{n}"
+        cols = columns(target, alias, connection)  # type: ignore[arg-type]
+        select.append(cols.sql)
+        joins_sql.append(
+            f"LEFT JOIN {table(target, connection)} {quote(alias)} "  # type: ignore[arg-type]
+            f"ON {quote(alias)}.{quote(target._meta.pk.column)} = "  # type: ignore[union-attr]
+            f"{quote(parent_alias)}.{quote(field.column)}"  # type: ignore[union-attr,arg-type]
+        )
+        joins.append((parent_path, name, cols))
+        aliases[path] = (alias, target)  # type: ignore[assignment]
+    head = (
+        f"SELECT {', '.join(select)} FROM {table(model, connection)} {quote('r')} "  # noqa: S608 - names from _meta
+        + " ".join(joins_sql)
+    )
+    return Related(head=head, root=root, joins=joins)

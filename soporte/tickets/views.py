@@ -35,7 +35,7 @@ from soporte.directory.models import Agent, Level, Person, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
-from soporte.tickets import attachments, jinja, queues, search, services, sla
+from soporte.tickets import attachments, jinja, queues, reads, search, services, sla
 from soporte.tickets.api import attachment_response
 from soporte.tickets.forms import (
     ApprovalForm,
@@ -144,12 +144,11 @@ def _staff(request: HttpRequest) -> User:
 
 
 def _ticket(request: HttpRequest, number: int) -> Ticket:
-    return get_object_or_404(
-        Ticket.objects.visible_to(request.user).select_related(
-            "organisation", "requester__user", "decision_maker", "assignee__user", "area"
-        ),
-        number=number,
-    )
+    """The ticket with what its page prints of it, or 404 (also another organisation's)."""
+    found = reads.ticket(request.user, number)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _person(user: User) -> Person | None:
@@ -260,9 +259,10 @@ def _clock_view(clock_: sla.Clock, now: dt.datetime, words: ClockWords) -> Clock
 def _clocks(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
     calendar = sla.desk_calendar(settings.TIME_ZONE)
     words = _clock_words(get_language())
-    return [
-        _clock_view(c, now, words) for c in sla.ticket_clocks(ticket, calendar=calendar, now=now)
-    ]
+    found = sla.ticket_clocks(
+        ticket, calendar=calendar, now=now, changes=lambda: reads.status_changes(ticket)
+    )
+    return [_clock_view(c, now, words) for c in found]
 
 
 def _snapshot_clock(
@@ -622,14 +622,14 @@ def _render_detail(
         for value in Status.values
         if value in TRANSITIONS.get(ticket.status, frozenset()) and value in STATUS_ACTIONS
     ]
-    handoff = services.handoff_for(ticket)
+    handoff = reads.handoff(ticket)
     escalate_initial = {
         "to_level": min(ticket.level + 1, 4),
         "customer_name": ticket.requester.full_name,
     }
-    notes = list(ticket.notes.select_related("author").order_by("created_at", "id"))
+    notes = reads.notes(ticket)
     # Every file of the ticket in one query: the ticket's own, each note's, and the side list.
-    files = list(ticket.attachments.order_by("id"))
+    files = reads.attachments(ticket)
     note_files: dict[int, list[Attachment]] = {}
     for file in files:
         if file.note_id is not None:
@@ -647,8 +647,10 @@ def _render_detail(
         "transitions": transitions,
         "me": me,
         "can_take": me is not None and ticket.is_open and ticket.assignee_id != me.pk,
-        "survey": Survey.objects.filter(ticket=ticket).first(),
-        "timeline": logbook.timeline(actor=user, subject_type="ticket", subject_id=ticket.folio),
+        "survey": reads.survey(ticket),
+        "timeline": logbook.timeline(
+            actor=user, subject_type="ticket", subject_id=ticket.folio, details=False
+        ),
         "status_form": forms.get("status_form") or StatusForm(),
         "assign_form": forms.get("assign_form") or AssignForm(actor=user),
         "escalate_form": forms.get("escalate_form") or EscalateForm(initial=escalate_initial),
