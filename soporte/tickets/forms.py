@@ -6,11 +6,14 @@ accepts, another organisation's people or a ticket the person cannot see.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import pretty_name
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -418,3 +421,65 @@ class SurveyForm(forms.Form):
     comment = forms.CharField(
         label=_("Comentario"), required=False, max_length=2000, widget=_textarea(3)
     )
+
+
+# --- empty forms for the ticket page -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlankField:
+    """What the page's form controls (jinja2/tickets/_controls.html) read of a BoundField
+    of an unbound form: the same names, ids, labels and initial value."""
+
+    html_name: str
+    auto_id: str
+    label: str
+    help_text: str
+    field: forms.Field
+    initial: Any
+    errors: tuple[str, ...] = ()
+
+    def value(self) -> Any:
+        return self.initial
+
+
+class BlankForm:
+    """An unbound form as the ticket page prints it, without building a Django form: the
+    page offers four forms on every view and only a failed POST needs real ones."""
+
+    errors: dict[str, Any] = {}
+
+    def __init__(self, fields: dict[str, BlankField]) -> None:
+        self._fields = fields
+
+    def __getitem__(self, name: str) -> BlankField:
+        return self._fields[name]
+
+    def non_field_errors(self) -> tuple[str, ...]:
+        return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _blank_fields(form_class: type[forms.Form], language: str | None) -> dict[str, BlankField]:
+    return {
+        name: BlankField(
+            html_name=name,
+            auto_id=f"id_{name}",
+            label=str(field.label) if field.label is not None else pretty_name(name),
+            help_text=str(field.help_text),
+            field=field,
+            initial=field.initial,
+        )
+        for name, field in form_class.base_fields.items()
+    }
+
+
+def blank(form_class: type[forms.Form], **initial: Any) -> BlankForm:
+    """`form_class(initial=initial)` as far as the ticket page's template can tell."""
+    fields = _blank_fields(form_class, get_language())
+    if initial:
+        fields = fields | {
+            name: dataclasses.replace(fields[name], initial=value)
+            for name, value in initial.items()
+        }
+    return BlankForm(fields)

@@ -52,6 +52,7 @@ from soporte.tickets.forms import (
     add_rule_error,
     agent_options,
     area_options,
+    blank,
     read_files,
     staff_organisation_options,
 )
@@ -651,10 +652,10 @@ def _render_detail(
         "timeline": logbook.timeline(
             actor=user, subject_type="ticket", subject_id=ticket.folio, details=False
         ),
-        "status_form": forms.get("status_form") or StatusForm(),
-        "assign_form": forms.get("assign_form") or AssignForm(actor=user),
-        "escalate_form": forms.get("escalate_form") or EscalateForm(initial=escalate_initial),
-        "note_form": forms.get("note_form") or NoteForm(),
+        "status_form": forms.get("status_form") or blank(StatusForm),
+        "assign_form": forms.get("assign_form") or blank(AssignForm),
+        "escalate_form": forms.get("escalate_form") or blank(EscalateForm, **escalate_initial),
+        "note_form": forms.get("note_form") or blank(NoteForm),
         "agent_options": agent_options(user) if ticket.is_open else [],
         "area_options": area_options() if ticket.is_open else (),
         "level_choices": Level.choices,
