@@ -31,7 +31,13 @@ def shell(request: HttpRequest) -> HttpResponse:
     return render(request, "base.html")
 
 
+def sized(request: HttpRequest, size: int) -> HttpResponse:
+    """A body of `size` bytes and nothing else: what a page's size alone costs the server."""
+    return HttpResponse(b"x" * min(size, 1_000_000), content_type="text/html")
+
+
 urlpatterns = [
+    path("bench/bytes/<int:size>", sized),
     path("bench/plain/<int:pk>", plain),
     path("bench/signed-in", signed_in),
     path("bench/shell", shell),

@@ -247,6 +247,7 @@ def main() -> None:  # noqa: PLR0915
             # Diagnostics, not the requirement: the floor of any signed-in page.
             "signed-in": "/bench/signed-in",
             "shell": "/bench/shell",
+            "bytes": "/bench/bytes/46000",  # a queue page's size, no work
         }
         for name, template in targets.items():
             status, body, _ = client.request("GET", template.replace("{id}", str(n_tickets // 2)))
@@ -298,7 +299,7 @@ def main() -> None:  # noqa: PLR0915
     plain = load.get("plain", {}).get("rps") or float("nan")
     ratios = {k: load[k]["rps"] / plain for k in ("mine", "all", "detail") if k in load}
     results["ratios"] = ratios
-    floors = {k: load[k]["rps"] / plain for k in ("signed-in", "shell") if k in load}
+    floors = {k: load[k]["rps"] / plain for k in ("signed-in", "shell", "bytes") if k in load}
     for name, ratio in floors.items():
         print(f"  (diagnostic) {name}/plain = {ratio:.2f}")
     print("\nRequirement (tickets %s, notes %s):" % (f"{n_tickets:,}", f"{n_notes:,}"))

@@ -212,43 +212,26 @@ def _select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:
     needs the caller's names, and a new call gets them from the people lookup.
     """
     connection = transaction.get_connection()
-    head, tail, converters, attnames = _memoised("select_calls", _select_calls_plan)
+    head, tail, columns = _memoised("select_calls", _select_calls_plan)
     names = list(call_ids)
     with connection.cursor() as cursor:
         cursor.execute(head + ", ".join(["%s"] * len(names)) + tail, [line_id, *names])
-        rows = cursor.fetchall()
-    calls = []
-    for row in rows:
-        values = list(row)
-        for i, convs, col in converters:
-            value = values[i]
-            for convert in convs:
-                value = convert(value, col, connection)
-            values[i] = value
-        calls.append(Call.from_db(connection.alias, attnames, values))
-    return calls
+        return [columns.load(connection, row) for row in cursor.fetchall()]
 
 
-def _select_calls_plan() -> tuple[str, str, list[tuple[int, list[Any], Any]], list[str]]:
-    """The SELECT around its IN list, each column's converters (as a queryset gets them from
-    the backend and the field), the attnames for `from_db`."""
+def _select_calls_plan() -> tuple[str, str, rawsql.Columns]:
+    """The SELECT around its IN list, and how its rows become calls (`rawsql.columns`)."""
     connection = transaction.get_connection()
-    fields = Call._meta.concrete_fields
     table = Call._meta.db_table
     quote = connection.ops.quote_name
+    columns = rawsql.columns(Call, table, connection)
     head = (
         # Only quoted model column names are formatted in; every value is a parameter.
-        f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(table)} "  # noqa: S608
+        f"SELECT {columns.sql} FROM {quote(table)} "  # noqa: S608
         f"WHERE {quote('line_id')} = %s AND {quote('call_id')} IN ("
     )
     tail = ") FOR UPDATE" if connection.features.has_select_for_update else ")"
-    converters = []
-    for i, f in enumerate(fields):
-        col = f.get_col(table)
-        convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if convs:
-            converters.append((i, convs, col))
-    return head, tail, converters, [f.attname for f in fields]
+    return head, tail, columns
 
 
 def _event_key(call: Call | None, event: CtiEvent) -> str:
