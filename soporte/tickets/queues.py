@@ -66,6 +66,14 @@ ROW_FIELDS = (
 )
 
 
+# The open statuses written into the SQL as literals, exactly as the partial index
+# tickets_open_mine_idx states them: SQLite uses a partial index only when the query repeats
+# its condition, which it cannot see through bound parameters. Code constants, checked here.
+if not all(status.isidentifier() and status.islower() for status in OPEN_STATUSES):
+    raise ValueError("open statuses are written into SQL: lower-case identifiers only")
+OPEN_IN = "t.status IN (" + ", ".join(f"'{status}'" for status in OPEN_STATUSES) + ")"
+
+
 @dataclass(frozen=True)
 class Page:
     tickets: list[Ticket]
@@ -219,10 +227,9 @@ def row_page(
     if not staff:
         where.append("t.organisation_id = %s")
         params.append(scope)
-    open_in = "t.status IN (" + ", ".join(["%s"] * len(OPEN_STATUSES)) + ")"
+    open_in = OPEN_IN
     if staff and queue != "all":
         where.append(open_in)
-        params.extend(OPEN_STATUSES)
         if queue == "mine":
             where.append("t.assignee_id = %s")
             params.append(me.pk)
@@ -240,7 +247,6 @@ def row_page(
             continue
         if name == "status" and value == "open":
             where.append(open_in)
-            params.extend(OPEN_STATUSES)
         elif name == "status" and value in Status.values:
             where.append("t.status = %s")
             params.append(value)

@@ -156,3 +156,19 @@ def test_a_remembered_row_shows_every_change_to_what_it_prints(personas, ticket)
     page = client.get("/tickets/?cola=todos").content.decode()
     assert "Ferretería Norte" in page and "Sin tóner en almacén" in page
     assert "La impresora de almacén" not in page
+
+
+def test_my_queue_reads_the_open_tickets_index_on_sqlite(desk, personas):
+    """ "Mis tickets" walks the partial index of open tickets (tickets_open_mine_idx): the
+    newest 25 open tickets are its first 25 entries, however many closed ones the agent has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL chooses its own")
+    with CaptureQueriesContext(connection) as queries:
+        queues.row_page(personas.agent, queue="mine")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + queries.captured_queries[-1]["sql"])
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "tickets_open_mine_idx" in plan
