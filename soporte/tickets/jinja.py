@@ -65,10 +65,16 @@ def _static_text(name: str) -> Markup:
     return Markup(render_to_string(name))  # noqa: S704 - our own static file, no variables
 
 
-def date(value: dt.datetime | None, fmt: str = "j M Y, H:i") -> str:
-    """Django's `date` filter (local time of the desk, localized month names)."""
+SHORT = "j M Y, H:i"
+
+
+def date(value: dt.datetime | None, fmt: str = SHORT) -> str:
+    """Django's `date` filter (local time of the desk, localized month names); the usual
+    short format without the general formatter (a ticket page prints one per note)."""
     if value is None:
         return ""
+    if fmt == SHORT:
+        return short_datetime(value)
     return formats.date_format(timezone.localtime(value), fmt)
 
 

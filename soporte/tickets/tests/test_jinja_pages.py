@@ -116,3 +116,22 @@ def test_a_refused_escalation_keeps_the_text_escaped(personas, ticket):
     assert "<b>Roberto</b>" not in html
     assert 'aria-invalid="true"' in html
     assert "<details open>" in html
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_the_short_date_reads_as_djangos_date_filter(language):
+    """Pages print "23 Nov 2026, 10:30" without Django's general formatter: the same text,
+    in both languages, every month, across midnight and the turn of the year at the desk."""
+    import datetime as dt
+
+    from django.utils import formats, timezone, translation
+
+    from soporte.tickets import jinja
+
+    start = dt.datetime(2025, 12, 31, 5, 59, 30, tzinfo=dt.UTC)  # 23:59 the day before, locally
+    moments = [start + dt.timedelta(days=31 * i, minutes=7 * i) for i in range(14)]
+    with translation.override(language):
+        for moment in moments:
+            expected = formats.date_format(timezone.localtime(moment), "j M Y, H:i")
+            assert jinja.date(moment) == expected
+    assert jinja.date(None) == ""
