@@ -101,6 +101,10 @@ def _log(
     )
 
 
+# Channels where the customer is on the line or in front of the agent as the ticket opens.
+LIVE_CHANNELS = (Channel.PHONE, Channel.IN_PERSON, Channel.REMOTE, Channel.PROACTIVE)
+
+
 @transaction.atomic
 def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
     """Open a ticket from any channel; records both people when attention is indirect."""
@@ -134,6 +138,11 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
     if data.support_kind == SupportKind.AUXILIARY and not data.auxiliary_acknowledged:
         raise TicketError(str(AUXILIARY_WARNING), code="auxiliary_acknowledgement")
     decision_maker = data.decision_maker if data.decision_maker != data.requester else None
+    # An agent who opens the ticket while talking with the customer (on the phone, in
+    # person, in a remote session, or calling them first) has already answered: the
+    # first-response clock is met as the ticket opens. A ticket typed in from an e-mail or
+    # the portal still waits for its first answer.
+    answered = now if actor.is_desk_staff and data.channel in LIVE_CHANNELS else None
     ticket = Ticket.objects.create(
         number=_next_number("ticket"),
         organisation=data.organisation,
@@ -154,6 +163,8 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
         created_by=actor,
         created_at=now,
         updated_at=now,
+        first_response_at=answered,
+        last_update_at=answered,
         chargeable=data.chargeable,
         approval=Approval.PENDING if data.chargeable else Approval.NOT_REQUIRED,
     )

@@ -8,6 +8,7 @@ from soporte.tickets.models import Channel, Ticket
 
 @pytest.fixture
 def ticket(personas, now) -> Ticket:
+    """A ticket an agent typed in from the customer's e-mail: its first response is due."""
     return services.open_ticket(
         actor=personas.agent,
         data=services.NewTicket(
@@ -15,7 +16,7 @@ def ticket(personas, now) -> Ticket:
             requester=personas.person_a,
             subject="La impresora de almacén no imprime",
             description="Muestra luz ámbar desde la mañana.",
-            channel=Channel.PHONE,
+            channel=Channel.EMAIL,
             equipment="HP LaserJet M404dn",
         ),
         now=now,

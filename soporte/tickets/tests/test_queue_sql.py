@@ -81,6 +81,7 @@ def _orm_rows(actor, **kwargs):
 def _all_pages(actor, **kwargs):
     """Every page of a queue, following the cursors, as lists of ids."""
     kwargs.setdefault("sort", "-updated_at")
+    kwargs.setdefault("filters", {})
     pages, cursor = [], None
     for _ in range(30):
         page = queues.row_page(actor, cursor=cursor, **kwargs)
@@ -172,3 +173,17 @@ def test_my_queue_reads_the_open_tickets_index_on_sqlite(desk, personas):
         cursor.execute("EXPLAIN QUERY PLAN " + queries.captured_queries[-1]["sql"])
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "tickets_open_mine_idx" in plan
+
+
+def test_the_team_of_an_agent_without_areas_is_their_level(desk, personas):
+    """With no area, "Mi equipo" is the agents of one's level (the queryset's rule too)."""
+    loner = Agent.objects.get(user__username="otro.nivel2")
+    assert not loner.areas.exists()
+    pages = _all_pages(loner.user, queue="team", limit=3)
+    ids = set(itertools.chain.from_iterable(pages))
+    level_two = set(
+        Ticket.objects.filter(assignee__level=2, status__in=queues.OPEN_STATUSES).values_list(
+            "id", flat=True
+        )
+    )
+    assert ids == level_two and ids

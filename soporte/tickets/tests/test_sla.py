@@ -13,7 +13,15 @@ from conftest import make_agent
 from soporte.directory.models import Agent
 from soporte.lib.business_time import Calendar
 from soporte.tickets import services, sla
-from soporte.tickets.models import Channel, Holiday, SlaAlert, SlaPolicy, Status, Ticket
+from soporte.tickets.models import (
+    Channel,
+    Holiday,
+    SlaAlert,
+    SlaPolicy,
+    Status,
+    SupportKind,
+    Ticket,
+)
 
 MX = ZoneInfo("America/Mexico_City")
 
@@ -177,7 +185,7 @@ def test_the_sweep_reads_only_the_tickets_whose_threshold_has_come(
                 requester=personas.person_a,
                 subject=f"Equipo {n} sin red",
                 description="Desde las nueve.",
-                channel=Channel.PHONE,
+                channel=Channel.EMAIL,
             ),
             now=at(23, 9),
         )
@@ -206,3 +214,56 @@ def test_a_shorter_policy_is_announced_on_the_next_sweep(personas, ticket, polic
     policy.escalate_on_breach = False
     policy.save()
     assert services.sweep_sla(now=at(23, 10, 46))["breaches"] == 1
+
+
+@pytest.mark.parametrize(
+    ("channel", "answered"),
+    [
+        (Channel.PHONE, True),
+        (Channel.IN_PERSON, True),
+        (Channel.REMOTE, True),
+        (Channel.PROACTIVE, True),
+        (Channel.EMAIL, False),
+        (Channel.PORTAL, False),
+    ],
+)
+def test_an_agent_talking_with_the_customer_has_already_answered(
+    personas, policy, channel, answered
+):
+    """A ticket an agent opens during a call, a visit or a remote session meets its first
+    response as it opens (no false breach, no supervisor alarm); one typed in from an
+    e-mail or the portal still waits for its answer."""
+    ticket = services.open_ticket(
+        actor=personas.agent,
+        data=services.NewTicket(
+            organisation=personas.org_a,
+            requester=personas.person_a,
+            subject="Sin red en caja",
+            description="Desde las nueve.",
+            channel=channel,
+            support_kind=SupportKind.REMOTE_ACCESS
+            if channel == Channel.REMOTE
+            else SupportKind.ON_SITE,
+            remote_tool="RustDesk" if channel == Channel.REMOTE else "",
+            remote_session_id="123 456 789" if channel == Channel.REMOTE else "",
+        ),
+        now=at(23, 9),
+    )
+    assert (ticket.first_response_at == at(23, 9)) is answered
+    assert services.sweep_sla(now=at(23, 11))["breaches"] == (0 if answered else 1)
+
+
+def test_a_customer_opening_by_phone_number_in_the_portal_still_waits(personas, policy):
+    """Only the desk's own staff answer: a customer's ticket waits whatever channel it says."""
+    ticket = services.open_ticket(
+        actor=personas.customer_a,
+        data=services.NewTicket(
+            organisation=personas.org_a,
+            requester=personas.person_a,
+            subject="Llamé y nadie contestó",
+            description="Abro el ticket yo.",
+            channel=Channel.PHONE,
+        ),
+        now=at(23, 9),
+    )
+    assert ticket.first_response_at is None
