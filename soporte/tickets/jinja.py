@@ -59,6 +59,18 @@ def has_url(name: str) -> bool:
     return _has_url(get_script_prefix(), name)
 
 
+@functools.lru_cache(maxsize=256)
+def _static(path: str) -> str:
+    """`static()` remembered per process: the manifest of hashed names is fixed at start-up."""
+    return static(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _now_text(language: str | None, minute: dt.datetime) -> str:
+    """The footer's desk time, formatted once per minute and language."""
+    return formats.date_format(minute, "DATETIME_FORMAT")
+
+
 @functools.cache
 def _static_text(name: str) -> Markup:
     # Template files without tags (e.g. tickets/_styles.html), shared with the DTL pages.
@@ -138,7 +150,9 @@ def layout(request: Any) -> dict[str, Any]:
         "DESK_TIME_ZONE": settings.TIME_ZONE,
         "messages": get_messages(request),
         "user": request.user,
-        "now_text": formats.date_format(timezone.localtime(), "DATETIME_FORMAT"),
+        "now_text": _now_text(
+            translation.get_language(), timezone.localtime().replace(second=0, microsecond=0)
+        ),
     }
 
 
@@ -216,7 +230,7 @@ def environment(**options: Any) -> Environment:
         ngettext=ngettext,
         url=url,
         has_url=has_url,
-        static=static,
+        static=_static,
         static_text=_static_text,
         countdown_html=countdown_html,
         layout=layout,
