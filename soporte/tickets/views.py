@@ -452,10 +452,7 @@ def _queue_context(
         values = result.rows
         if result.next_cursor:
             next_url = "?" + urlencode(state["kept"] | {"despues": result.next_cursor})
-    tabs = [
-        (slug, queues.QUEUES[name], "?" + urlencode({"cola": slug}))
-        for slug, name in QUEUE_SLUGS.items()
-    ]
+    tabs = _tabs(get_language())
     rows = _rows(values, now, selected)
     bulk_errors: list[str] = []
     if bulk_form is not None and bulk_form.errors:
@@ -470,7 +467,9 @@ def _queue_context(
             "%(counter)s resultados para «%(q)s», los más relevantes primero.",
             len(rows),
         )
-        % {"counter": len(rows), "q": state["q"]},
+        % {"counter": len(rows), "q": state["q"]}
+        if state["q"]
+        else "",
         "next_url": next_url,
         "first_url": "?" + state["query"] if state["cursor"] else None,
         "tabs": tabs,
@@ -487,6 +486,15 @@ def _queue_context(
         "bulk_agent": bulk_form["agent"].value() if bulk_form is not None else None,
         "bulk_errors": bulk_errors,
     }
+
+
+@functools.lru_cache(maxsize=16)
+def _tabs(language: str | None) -> list[tuple[str, str, str]]:
+    """The queue tabs (slug, label, address) in `language`, the active one."""
+    return [
+        (slug, str(queues.QUEUES[name]), "?" + urlencode({"cola": slug}))
+        for slug, name in QUEUE_SLUGS.items()
+    ]
 
 
 @functools.lru_cache(maxsize=256)
