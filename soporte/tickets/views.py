@@ -347,6 +347,7 @@ def _rows(values: list[dict[str, Any]], now: dt.datetime, selected: set[int]) ->
 
 @functools.cache
 def _detail_href() -> str:
+    # The URL map and the script prefix do not change while the process runs.
     return jinja.url("tickets:detail", 999999999).replace("999999999", "%d")
 
 
