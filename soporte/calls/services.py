@@ -1473,11 +1473,13 @@ def open_ticket_for_call(
     priority: str = "normal",
     now: dt.datetime,
 ) -> Call:
-    """The call opens a new ticket by phone, with the caller as requester."""
+    """The call opens a new ticket by phone, with the caller as requester. The agent on the
+    line owns it (it shows in their "Mis tickets" and its SLA warnings reach them) when
+    their level covers the ticket's; a higher level's ticket waits in that level's queue."""
     from soporte.tickets import services as tickets
     from soporte.tickets.models import Channel
 
-    _agent_of(actor)
+    agent = _agent_of(actor)
     ticket = tickets.open_ticket(
         actor=actor,
         data=tickets.NewTicket(
@@ -1492,6 +1494,8 @@ def open_ticket_for_call(
         ),
         now=now,
     )
+    if agent.level >= ticket.level:
+        ticket = tickets.assign_ticket(ticket=ticket, actor=actor, agent=agent, now=now)
     call.ticket = ticket
     call.person = call.person or requester
     call.organisation = requester.organisation

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from conftest import make_agent
+from soporte.calls import services as calls
 from soporte.calls.models import (
     Call,
     Callback,
@@ -202,6 +203,27 @@ def test_opening_a_ticket_from_the_call(blanca, personas, time):
     assert call.ticket.channel == Channel.PHONE
     assert call.ticket.description == "No imprime"
     assert call.ticket.folio in body
+    # The agent on the line owns it and has already answered the caller.
+    assert call.ticket.assignee.user == personas.agent
+    assert call.ticket.status == "assigned"
+    assert call.ticket.first_response_at is not None
+    mine = blanca.get("/tickets/?cola=mis-tickets").content.decode()
+    assert call.ticket.folio in mine
+
+
+def test_a_higher_level_ticket_from_the_call_waits_in_its_level_queue(blanca, personas, time):
+    call = answered(blanca, time, need="Servidor caído", name="Roberto Sánchez")
+    call = calls.open_ticket_for_call(
+        actor=personas.agent,
+        call=call,
+        requester=personas.person_a,
+        subject="Servidor caído",
+        description="No responde",
+        level=3,
+        now=time.now,
+    )
+    assert call.ticket is not None
+    assert call.ticket.assignee is None and call.ticket.status == "new"
 
 
 def test_attaching_an_open_ticket_of_the_organisation(blanca, personas, time):
