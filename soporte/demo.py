@@ -399,7 +399,47 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
             )
     _demo_logbooks(supervisor=supervisor, now=now)
     _demo_calls(now=now)
+    _demo_portal_tickets(now=now)
     return logins
+
+
+# (minutes ago, level, priority, subject, description): requests customers left in the portal
+# that nobody has taken yet, for the "Sin asignar de mi nivel" queue and bulk assignment.
+PORTAL_REQUESTS = [
+    (95, 1, Priority.NORMAL, "No puedo entrar al correo", "Me pide la contraseña a cada rato."),
+    (50, 1, Priority.HIGH, "La terminal de cobro no imprime tickets", "Desde la apertura."),
+    (25, 1, Priority.LOW, "Instalar lector de PDF", "Para el equipo nuevo de recepción."),
+    (10, 2, Priority.NORMAL, "La VPN se cae cada hora", "En las dos sucursales."),
+]
+
+
+def _demo_portal_tickets(*, now: dt.datetime) -> None:
+    from soporte.tickets import services as tickets
+    from soporte.tickets.models import Channel
+
+    customers = list(
+        Person.objects.filter(user__isnull=False, user__is_active=True)
+        .select_related("organisation", "user")
+        .order_by("id")
+    )
+    for n, (minutes, level, priority, subject, description) in enumerate(PORTAL_REQUESTS):
+        person = customers[n % len(customers)]
+        pending = len(connection.run_on_commit)
+        tickets.open_ticket(
+            actor=person.user,  # type: ignore[arg-type]
+            data=tickets.NewTicket(
+                organisation=person.organisation,
+                requester=person,
+                subject=subject,
+                description=description,
+                channel=Channel.PORTAL,
+                level=level,
+                priority=priority,
+            ),
+            now=now - dt.timedelta(minutes=minutes),
+        )
+        # No e-mail receipts for tickets that never happened (the demo is one transaction).
+        del connection.run_on_commit[pending:]
 
 
 # (hours ago, technician, summary, device, diagnosis, observations, countersigned)

@@ -79,3 +79,16 @@ def test_demo_queue_shows_live_countdowns(db, now, client):
     row = row[: row.index("</tr>")]
     assert "data-due=" in row
     assert "vence en" in row or "vencido hace" in row
+
+
+def test_demo_agents_have_their_own_tickets_and_unassigned_ones_to_take(db, now, client):
+    """The suggested demo agent opens "Mis tickets" to the tickets of the calls they took,
+    and "Sin asignar de mi nivel" to the portal requests nobody has taken yet."""
+    demo.load_demo(now=now)
+    agent = User.objects.get(username="blanca.herrera")
+    client.force_login(agent)
+    mine = client.get("/tickets/?cola=mis-tickets").content.decode()
+    waiting = client.get("/tickets/?cola=sin-asignar").content.decode()
+    assert mine.count("<tr data-ticket=") >= 1
+    assert waiting.count("<tr data-ticket=") == 3  # the level-2 request waits for level 2
+    assert "La terminal de cobro no imprime tickets" in waiting
