@@ -125,6 +125,29 @@ def queue_queryset(actor: Any, queue: str, *, agent: Agent | None = _UNKNOWN) ->
     return base
 
 
+def _filter_conditions(filters: dict[str, str] | None) -> list[tuple[str, Any]]:
+    """The allow-listed filters as (lookup, value): a column's equality, or "status__in"
+    the open statuses. One rule for the queryset and the SQL page; unknown names and bad
+    values are ignored."""
+    conditions: list[tuple[str, Any]] = []
+    for name, value in (filters or {}).items():
+        if name not in FILTERS or value in ("", None):
+            continue
+        if name == "status" and value == "open":
+            conditions.append(("status__in", OPEN_STATUSES))
+        elif name == "status" and value in Status.values:
+            conditions.append(("status", value))
+        elif name == "priority" and value in Priority.values:
+            conditions.append(("priority", value))
+        elif name == "level" and str(value).isdigit():
+            conditions.append(("level", int(value)))
+        elif name == "organisation" and str(value).isdigit():
+            conditions.append(("organisation_id", int(value)))
+        elif name == "channel":
+            conditions.append(("channel", value))
+    return conditions
+
+
 def _ordered(
     actor: Any,
     *,
@@ -138,21 +161,8 @@ def _ordered(
     queue = queue if queue in QUEUES else "all"
     field, descending = SORTS.get(sort, SORTS["-updated_at"])
     qs = queue_queryset(actor, queue, agent=agent)
-    for name, value in (filters or {}).items():
-        if name not in FILTERS or value in ("", None):
-            continue
-        if name == "status" and value == "open":
-            qs = qs.filter(status__in=OPEN_STATUSES)
-        elif name == "status" and value in Status.values:
-            qs = qs.filter(status=value)
-        elif name == "priority" and value in Priority.values:
-            qs = qs.filter(priority=value)
-        elif name == "level" and str(value).isdigit():
-            qs = qs.filter(level=int(value))
-        elif name == "organisation" and str(value).isdigit():
-            qs = qs.filter(organisation_id=int(value))
-        elif name == "channel":
-            qs = qs.filter(channel=value)
+    for lookup, value in _filter_conditions(filters):
+        qs = qs.filter(**{lookup: value})
     decoded = decode_cursor(cursor) if cursor else None
     if decoded:
         after, pk = decoded
@@ -242,25 +252,11 @@ def row_page(
         elif queue == "breached":
             where.append(plan.breached)
             params.append(SlaAlert.Kind.BREACH)
-    for name, value in (filters or {}).items():
-        if name not in FILTERS or value in ("", None):
-            continue
-        if name == "status" and value == "open":
+    for lookup, value in _filter_conditions(filters):
+        if lookup == "status__in":  # the open statuses, as literals (see OPEN_IN)
             where.append(open_in)
-        elif name == "status" and value in Status.values:
-            where.append("t.status = %s")
-            params.append(value)
-        elif name == "priority" and value in Priority.values:
-            where.append("t.priority = %s")
-            params.append(value)
-        elif name == "level" and str(value).isdigit():
-            where.append("t.level = %s")
-            params.append(int(value))
-        elif name == "organisation" and str(value).isdigit():
-            where.append("t.organisation_id = %s")
-            params.append(int(value))
-        elif name == "channel":
-            where.append("t.channel = %s")
+        else:
+            where.append(f"t.{quote(lookup)} = %s")
             params.append(value)
     decoded = decode_cursor(cursor) if cursor else None
     column = f"t.{quote(field)}"
