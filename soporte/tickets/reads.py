@@ -84,8 +84,8 @@ def survey(ticket: Ticket) -> Survey | None:
 
 
 def handoff(ticket: Ticket) -> Escalation | None:
-    """`services.handoff_for(ticket)`: the latest hand-off note, with both agents, the
-    target area and who escalated."""
+    """The latest hand-off note (`ticket.escalations.order_by("-at", "-id").first()`), with
+    both agents, the target area and who escalated."""
     found = _children(ticket, Escalation, HANDOFF_RELATED, "r.at DESC, r.id DESC LIMIT 1")
     return found[0] if found else None
 

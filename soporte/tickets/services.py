@@ -14,7 +14,7 @@ from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
-from soporte.tickets import mail, sla
+from soporte.tickets import mail, reads, sla
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
     OPEN_STATUSES,
@@ -476,8 +476,9 @@ def add_note(
 
 
 def handoff_for(ticket: Ticket) -> Escalation | None:
-    """The latest hand-off note: the receiving agent reads it first."""
-    return ticket.escalations.order_by("-at", "-id").first()
+    """The latest hand-off note, with its agents and area: the receiving agent reads it
+    first (one SELECT, `reads.handoff`)."""
+    return reads.handoff(ticket)
 
 
 def _notify(recipients: list[str], subject: str, body: str) -> None:

@@ -987,7 +987,7 @@ def _render_portal(
 ) -> HttpResponse:
     user = _user(request)
     person = _person(user)
-    survey = Survey.objects.filter(ticket=ticket).first()
+    survey = reads.survey(ticket)
     notes = _notes(ticket, public_only=True)
     changes = ticket.status_changes.order_by("at", "id")
     context = {

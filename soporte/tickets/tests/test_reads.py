@@ -158,8 +158,9 @@ def test_notes_files_survey_and_changes(story):
 
 
 def test_the_latest_handoff_with_both_agents_and_the_area(story):
-    orm = services.handoff_for(story)
+    orm = story.escalations.select_related(*reads.HANDOFF_RELATED).order_by("-at", "-id").first()
     raw = reads.handoff(story)
+    assert services.handoff_for(story).pk == raw.pk  # the service's answer is this read
     assert raw.reason == "Pasa a impresión" and raw.pk == orm.pk
     with CaptureQueriesContext(connection) as queries:
         loaded = [getattr(raw, name) for name in ("from_agent", "to_agent", "to_area", "by")]
