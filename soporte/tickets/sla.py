@@ -7,12 +7,13 @@ the ticket's status changes. Pure functions: `clocks(...)` needs no database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from soporte.lib.business_time import Calendar, Interval, add_business_seconds, business_seconds
 from soporte.lib.refcache import reference
+from soporte.tickets import reads
 from soporte.tickets.models import (
     OPEN_STATUSES,
     DeskCalendar,
@@ -20,7 +21,6 @@ from soporte.tickets.models import (
     SlaPolicy,
     SlaTarget,
     Status,
-    StatusChange,
     Ticket,
 )
 
@@ -185,44 +185,14 @@ def sla_policies() -> dict[tuple[int, str], SlaPolicy]:
 
 
 def ticket_clocks(
-    ticket: Ticket,
-    *,
-    calendar: Calendar,
-    now: dt.datetime,
-    warn: bool = False,
-    changes: Callable[[], list[tuple[dt.datetime, str, str]]] | None = None,
+    ticket: Ticket, *, calendar: Calendar, now: dt.datetime, warn: bool = False
 ) -> list[Clock]:
-    """`changes`: how to read the ticket's (at, from, to) status changes, when the caller has
-    a cheaper way than a queryset (the ticket page); read only when a policy applies."""
-    if changes is None:
-        return clocks_for([ticket], calendar=calendar, now=now, warn=warn).get(ticket.pk, [])
+    """The ticket's clocks under its policy (none without one). The status changes they are
+    computed from are read only when a policy applies (`reads.status_changes`, one SELECT)."""
     policy = sla_policies().get((ticket.level, ticket.priority))
     if policy is None:
         return []
-    return _ticket_clocks(ticket, policy, changes(), calendar, now, warn)
-
-
-def clocks_for(
-    tickets: Sequence[Ticket], *, calendar: Calendar, now: dt.datetime, warn: bool = False
-) -> dict[int, list[Clock]]:
-    """Clocks of many tickets with two queries in all (a queue page must not cost a query
-    per row): the policies, and the status changes of those tickets."""
-    policies = sla_policies()
-    changes: dict[int, list[tuple[dt.datetime, str, str]]] = {t.pk: [] for t in tickets}
-    if tickets and policies:
-        rows = StatusChange.objects.filter(ticket_id__in=list(changes)).values_list(
-            "ticket_id", "at", "from_status", "to_status"
-        )
-        for ticket_id, at, source, target in rows:
-            changes[ticket_id].append((at, source, target))
-    result: dict[int, list[Clock]] = {}
-    for ticket in tickets:
-        policy = policies.get((ticket.level, ticket.priority))
-        if policy is None:
-            result[ticket.pk] = []
-            continue
-        result[ticket.pk] = _ticket_clocks(ticket, policy, changes[ticket.pk], calendar, now, warn)
-    return result
+    return _ticket_clocks(ticket, policy, reads.status_changes(ticket), calendar, now, warn)
 
 
 def _ticket_clocks(

@@ -260,9 +260,7 @@ def _clock_view(clock_: sla.Clock, now: dt.datetime, words: ClockWords) -> Clock
 def _clocks(ticket: Ticket, now: dt.datetime) -> list[ClockView]:
     calendar = sla.desk_calendar(settings.TIME_ZONE)
     words = _clock_words(get_language())
-    found = sla.ticket_clocks(
-        ticket, calendar=calendar, now=now, changes=lambda: reads.status_changes(ticket)
-    )
+    found = sla.ticket_clocks(ticket, calendar=calendar, now=now)
     return [_clock_view(c, now, words) for c in found]
 
 
