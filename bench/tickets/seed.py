@@ -177,10 +177,10 @@ def store_sla_snapshots(db: sqlite3.Connection, chunk: int = 2000) -> int:
 
     for first in range(0, len(ids), chunk):
         tickets = list(Ticket.objects.filter(pk__in=ids[first : first + chunk]))
-        clocks = sla.clocks_for(tickets, calendar=calendar, now=now, warn=True)
         rows = []
         for ticket in tickets:
-            snap = sla.snapshot(ticket, clocks[ticket.pk], after=now)
+            clocks = sla.ticket_clocks(ticket, calendar=calendar, now=now, warn=True)
+            snap = sla.snapshot(ticket, clocks, after=now)
             rows.append(
                 (
                     snap.target,
