@@ -214,9 +214,10 @@ def _select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:
     connection = transaction.get_connection()
     head, tail, columns = _memoised("select_calls", _select_calls_plan)
     names = list(call_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(head + ", ".join(["%s"] * len(names)) + tail, [line_id, *names])
-        return [columns.load(connection, row) for row in cursor.fetchall()]
+    sql = head + ", ".join(["%s"] * len(names)) + tail
+    return [
+        columns.load(connection, row) for row in rawsql.fetch(connection, sql, [line_id, *names])
+    ]
 
 
 def _select_calls_plan() -> tuple[str, str, rawsql.Columns]:

@@ -41,11 +41,10 @@ def load_user(user_id: Any) -> User | None:
     sql, user_columns, agent_columns = rawsql.memoised(
         "directory.load_user", lambda: _user_plan(connection), alias
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
+    rows = rawsql.fetch(connection, sql, [pk])
+    if not rows:
         return None
+    row = rows[0]
     user: User = user_columns.load(connection, row)
     agent: Agent | None = agent_columns.load(connection, row, len(user_columns))
     rawsql.cache_related(user, "agent", agent)

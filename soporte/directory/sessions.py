@@ -12,6 +12,8 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import router, transaction
 from django.utils import timezone
 
+from soporte.lib import rawsql
+
 
 class SessionStore(DatabaseSessionStore):
     def load(self) -> dict[str, Any]:
@@ -25,11 +27,9 @@ class SessionStore(DatabaseSessionStore):
             f"WHERE {quote('session_key')} = %s AND {quote('expire_date')} > %s"
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [key, now])
-            row = cursor.fetchone()
-        if row is None:
+        rows = rawsql.fetch(connection, sql, [key, now])
+        if not rows:
             # Expired or unknown: as Django does, a fresh key is made if anything is stored.
             self._session_key = None
             return {}
-        return self.decode(row[0])
+        return self.decode(rows[0][0])

@@ -273,9 +273,7 @@ def row_page(
         + f" ORDER BY {column} {direction}, t.id {direction} LIMIT %s"
     )
     params.append(limit + 1)
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = [plan.values.load(connection, row) for row in cur.fetchall()]
+    rows = [plan.values.load(connection, row) for row in rawsql.fetch(connection, sql, params)]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

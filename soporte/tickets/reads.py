@@ -108,7 +108,5 @@ def status_changes(ticket: Ticket) -> list[tuple[dt.datetime, str, str]]:
         f"SELECT {plan.sql} FROM {rawsql.table(StatusChange, connection)} r "  # noqa: S608 - names from _meta
         "WHERE r.ticket_id = %s ORDER BY r.at, r.id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.pk])
-        rows = [plan.load(connection, row) for row in cursor.fetchall()]
+    rows = [plan.load(connection, row) for row in rawsql.fetch(connection, sql, [ticket.pk])]
     return [(row["at"], row["from_status"], row["to_status"]) for row in rows]
