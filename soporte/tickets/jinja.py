@@ -130,9 +130,23 @@ def countdown_html(clock_: Any) -> Markup:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def choice_labels(model: Any, name: str, language: str | None) -> dict[Any, str]:
+    """A field's choices as {value: label} in `language` (the active one)."""
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+
+
+def display(instance: Any, name: str) -> Any:
+    """`instance.get_<name>_display()`, the labels translated once per process and language
+    (Django's rebuilds the field's choices on every call: 30 µs, five of them per ticket page)."""
+    value = getattr(instance, name)
+    model: Any = type(instance)
+    return choice_labels(model, name, translation.get_language()).get(value, value)
+
+
 def iso(value: dt.datetime | None) -> str:
     """Django's `date:'c'` (ISO 8601 in the desk's time zone)."""
-    return "" if value is None else timezone.localtime(value).isoformat()
+    return "" if value is None else value.astimezone(_zone(settings.TIME_ZONE)).isoformat()
 
 
 def filesize(value: int) -> str:
@@ -233,6 +247,7 @@ def environment(**options: Any) -> Environment:
         static=_static,
         static_text=_static_text,
         countdown_html=countdown_html,
+        display=display,
         layout=layout,
         mark_safe=mark_safe,
     )

@@ -358,8 +358,8 @@ def _row_html(
 ) -> Markup:
     v = dict(zip(queues.ROW_FIELDS, items, strict=True))
     words = _clock_words(language)
-    statuses = _choice_labels(Status, language)
-    priorities = _choice_labels(Priority, language)
+    statuses = jinja.choice_labels(Ticket, "status", language)
+    priorities = jinja.choice_labels(Ticket, "priority", language)
     first, last = v["assignee__user__first_name"], v["assignee__user__last_name"]
     row = Row(
         pk=v["id"],
@@ -386,12 +386,6 @@ def _row_html(
         "level_prefix": _("N"),
     }
     return Markup(jinja.template("tickets/_queue_row.html").render(context))  # noqa: S704 - autoescaped template
-
-
-@functools.lru_cache(maxsize=16)
-def _choice_labels(choices: type[Status | Priority], language: str | None) -> dict[str, str]:
-    """A choice's labels in `language` (the active one), translated once per process."""
-    return {value: str(label) for value, label in choices.choices}
 
 
 # --- the desk: queues ---------------------------------------------------------------------

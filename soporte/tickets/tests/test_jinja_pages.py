@@ -134,4 +134,36 @@ def test_the_short_date_reads_as_djangos_date_filter(language):
         for moment in moments:
             expected = formats.date_format(timezone.localtime(moment), "j M Y, H:i")
             assert jinja.date(moment) == expected
+            # The machine-readable twin in <time datetime="…">: Django's date:"c".
+            assert jinja.iso(moment) == formats.date_format(timezone.localtime(moment), "c")
     assert jinja.date(None) == ""
+    assert jinja.iso(None) == ""
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_labels_read_as_djangos_display_methods(language):
+    """The ticket page prints a field's label through `display()`, translated once per process:
+    every choice of every field it prints reads as `get_<field>_display()`, in both languages,
+    and a value outside the choices prints as itself, as Django's does."""
+    from django.utils import translation
+
+    from soporte.logbook.models import Entry
+    from soporte.tickets import jinja
+    from soporte.tickets.models import Ticket
+
+    printed = {
+        Ticket: ["status", "priority", "channel", "direction", "support_kind", "approval"],
+        Entry: ["kind"],
+    }
+    with translation.override(language):
+        for model, names in printed.items():
+            for name in names:
+                for value, _label in model._meta.get_field(name).flatchoices:
+                    obj = model(**{name: value})
+                    assert jinja.display(obj, name) == getattr(obj, f"get_{name}_display")()
+        stray = Ticket(status="archivado")
+        assert jinja.display(stray, "status") == stray.get_status_display() == "archivado"
+    with translation.override("en"):
+        assert jinja.display(Ticket(status="new"), "status") == "New"
+    with translation.override("es"):
+        assert jinja.display(Ticket(status="new"), "status") == "Nuevo"
