@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
@@ -31,6 +32,13 @@ from soporte.routing import websocket_urlpatterns  # noqa: E402
 # in the middle of requests (bench/calls: the CTI endpoint's p99).
 gc.collect()
 gc.freeze()
+
+# How long a thread may hold the GIL while another waits for it (Python's default: 5 ms). Each
+# request crosses between the event loop and a Django thread several times (a2wsgi sends the
+# response start and every body chunk through the loop); at 5 ms, a loop waiting behind a
+# thread rendering a ticket page left the worker's other thread idle. At 0.5 ms the heavier
+# pages serve 10–25 % more requests per second (bench/RESULTS.md, "GIL switch interval").
+sys.setswitchinterval(float(os.environ.get("SOPORTE_GIL_SWITCH_MS", "0.5")) / 1000)
 
 Scope = dict[str, Any]
 
