@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import sqlite3
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -127,22 +128,51 @@ class Columns:
         return instance
 
 
-def converter(col: Any, connection: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
-    """One function turning a column's database value into its Python value: the backend's
-    and the field's converters in the order a queryset applies them. SQLite's date-times
-    (UTC text when USE_TZ, Django's storage format) get a direct parse, the same result
-    without the general converter's checks (a queue page converts a hundred of them)."""
+# SQLite hands Django's date-time text to a converter named by the column's alias
+# ("x [soporte_utc]", the driver's PARSE_COLNAMES, which Django turns on): parsed once, with
+# the zone, instead of the driver parsing a naive datetime that is then given its tzinfo.
+UTC_CONVERTER = "soporte_utc"
+
+
+def _utc_text(value: bytes) -> dt.datetime:
+    """Django's text for a UTC date-time on SQLite ("2026-11-24 10:15:30.123456")."""
+    text = value.decode()
+    try:
+        return dt.datetime.fromisoformat(text + "+00:00")
+    except ValueError:  # text written with its own offset
+        parsed = dt.datetime.fromisoformat(text)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
+sqlite3.register_converter(UTC_CONVERTER, _utc_text)
+
+
+def select(
+    field: Any, alias: str, connection: BaseDatabaseWrapper
+) -> tuple[str, Callable[[Any], Any] | None]:
+    """A field's column as SELECT says it, and what turns its value into the field's Python
+    value (None: nothing to do)."""
+    quote = connection.ops.quote_name
+    sql = f"{quote(alias)}.{quote(field.column)}"
+    col = field.get_col(alias)
     convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-    if not convs:
-        return None
     if (
         connection.vendor == "sqlite"
-        and col.output_field.get_internal_type() == "DateTimeField"
+        and field.get_internal_type() == "DateTimeField"
         and len(convs) == 1
         and settings.USE_TZ
         and connection.timezone == dt.UTC
     ):
-        return _sqlite_utc_datetime
+        return f'{sql} AS "{field.column} [{UTC_CONVERTER}]"', None
+    return sql, converter(col, connection)
+
+
+def converter(col: Any, connection: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
+    """One function turning a column's database value into its Python value: the backend's
+    and the field's converters in the order a queryset applies them."""
+    convs = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+    if not convs:
+        return None
     if len(convs) == 1:
         only = convs[0]
         return lambda value: only(value, col, connection)
@@ -155,27 +185,20 @@ def converter(col: Any, connection: BaseDatabaseWrapper) -> Callable[[Any], Any]
     return convert
 
 
-def _sqlite_utc_datetime(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def columns(model: type[_M], alias: str, connection: BaseDatabaseWrapper) -> Columns:
     """Every concrete column of `model` from the table aliased `alias`."""
     fields = model._meta.concrete_fields
-    quote = connection.ops.quote_name
+    parts: list[str] = []
     converters = []
     for i, field in enumerate(fields):
-        convert = converter(field.get_col(alias), connection)
+        sql, convert = select(field, alias, connection)
+        parts.append(sql)
         if convert is not None:
             converters.append((i, convert))
     attnames = [field.attname for field in fields]
     return Columns(
         model=model,
-        sql=", ".join(f"{quote(alias)}.{quote(field.column)}" for field in fields),
+        sql=", ".join(parts),
         attnames=attnames,
         converters=converters,
         pk_index=attnames.index(model._meta.pk.attname),
@@ -213,13 +236,11 @@ def values(
     connection: BaseDatabaseWrapper, spec: Sequence[tuple[str, str, type[models.Model], str]]
 ) -> Values:
     """`spec`: (key in the dict, table alias, model, field name) per column."""
-    quote = connection.ops.quote_name
     parts: list[str] = []
     converters: list[tuple[int, Callable[[Any], Any]]] = []
     for i, (_key, alias, model, name) in enumerate(spec):
-        field = model._meta.get_field(name)
-        parts.append(f"{quote(alias)}.{quote(field.column)}")  # type: ignore[union-attr,arg-type]
-        convert = converter(field.get_col(alias), connection)  # type: ignore[union-attr]
+        sql, convert = select(model._meta.get_field(name), alias, connection)
+        parts.append(sql)
         if convert is not None:
             converters.append((i, convert))
     return Values(sql=", ".join(parts), keys=[key for key, *_ in spec], converters=converters)

@@ -118,3 +118,34 @@ def test_a_model_with_an_init_listener_is_built_by_django(personas, ticket, now)
     assert calls == [id(note)]
     assert note.body == "Llamé al cliente."
     assert rawsql.columns(Note, "r", connection).plain_init
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-11-24 10:15:30.123456",
+        "2026-11-24 10:15:30",
+        "2026-02-28 23:59:59.000001",
+        "2026-11-24 10:15:30+00:00",
+        "2026-11-24 04:15:30-06:00",
+        None,
+    ],
+)
+def test_sqlite_datetimes_read_as_the_orm_reads_them(personas, ticket, stored):
+    """SQLite keeps date-times as text; the hand-written reads parse it in the driver
+    (`rawsql.UTC_CONVERTER`). Whatever text is stored, they read what the ORM reads."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's text storage of date-times")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET updated_at = %s, sla_due_at = %s WHERE id = %s",
+            [stored or "2026-11-24 10:15:30", stored, ticket.pk],
+        )
+    orm = Ticket.objects.get(pk=ticket.pk)
+    raw = reads.ticket(personas.agent, ticket.number)
+    assert raw is not None
+    assert (raw.updated_at, raw.sla_due_at) == (orm.updated_at, orm.sla_due_at)
+    assert raw.updated_at.utcoffset() is not None
+    with CaptureQueriesContext(connection):  # Django's cursor: the same conversion
+        again = reads.ticket(personas.agent, ticket.number)
+    assert again is not None and again.sla_due_at == orm.sla_due_at
