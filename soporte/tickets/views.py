@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -333,14 +334,13 @@ def _rows(values: list[dict[str, Any]], now: dt.datetime, selected: set[int]) ->
     language = get_language()
     words = _clock_words(language)
     return [
-        _row_html(
-            language,
-            tuple(v[name] for name in queues.ROW_FIELDS),
-            _snapshot_clock(v, now, words),
-            v["id"] in selected,
-        )
+        _row_html(language, _row_items(v), _snapshot_clock(v, now, words), v["id"] in selected)
         for v in values
     ]
+
+
+# A row's printed values as one tuple, the key of its remembered HTML.
+_row_items = operator.itemgetter(*queues.ROW_FIELDS)
 
 
 @functools.cache
