@@ -24,7 +24,6 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import formats, timezone, translation
@@ -69,12 +68,6 @@ def _static(path: str) -> str:
 def _now_text(language: str | None, minute: dt.datetime) -> str:
     """The footer's desk time, formatted once per minute and language."""
     return formats.date_format(minute, "DATETIME_FORMAT")
-
-
-@functools.cache
-def _static_text(name: str) -> Markup:
-    # Template files without tags (e.g. tickets/_styles.html), shared with the DTL pages.
-    return Markup(render_to_string(name))  # noqa: S704 - our own static file, no variables
 
 
 SHORT = "j M Y, H:i"
@@ -245,7 +238,6 @@ def environment(**options: Any) -> Environment:
         url=url,
         has_url=has_url,
         static=_static,
-        static_text=_static_text,
         countdown_html=countdown_html,
         display=display,
         layout=layout,
