@@ -21,7 +21,7 @@ def _chrome(html: str) -> str:
     return " ".join(chrome.split())
 
 
-@pytest.mark.parametrize("who", ["agent", "supervisor"])
+@pytest.mark.parametrize("who", ["agent", "supervisor", "admin"])
 @pytest.mark.parametrize("language", ["es", "en"])
 def test_jinja_layout_matches_base(personas, who, language):
     """tickets/_layout.html is a copy of base.html: the menu, language switch and footer of a
