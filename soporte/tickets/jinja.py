@@ -148,23 +148,6 @@ def filesize(value: int) -> str:
     return str(filesizeformat(value))
 
 
-@functools.lru_cache(maxsize=64)
-def _nav_links(prefix: str, language: str | None, staff: bool, admin: bool) -> Markup:
-    context = {"staff": staff, "admin": admin}
-    return Markup(template("tickets/_nav_links.html").render(context))  # noqa: S704 - autoescaped template
-
-
-def nav_links(user: Any) -> Markup:
-    """The signed-in user's menu links, the same for every page of a language and a kind of
-    user (desk staff, admin): rendered once per process, not for every page."""
-    return _nav_links(
-        get_script_prefix(),
-        translation.get_language(),
-        bool(user.is_desk_staff),
-        user.role == "admin",
-    )
-
-
 def layout(request: Any) -> dict[str, Any]:
     """What `base.html` gets from Django's context processors, without running them all."""
     return {
@@ -257,7 +240,6 @@ def environment(**options: Any) -> Environment:
         static=_static,
         countdown_html=countdown_html,
         display=display,
-        nav_links=nav_links,
         layout=layout,
         mark_safe=mark_safe,
     )
