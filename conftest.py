@@ -178,3 +178,26 @@ def personas(db) -> Personas:
 def now() -> dt.datetime:
     """A fixed instant at the desk: Monday 2026-11-23 10:30 in Mexico City (16:30 UTC)."""
     return dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def contract_logbook(personas, now):
+    """Organisation A's contract logbook (two-day countersign window, customer_a signs): where
+    the desk writes what it did for that customer."""
+    from soporte.logbook import services
+
+    return services.open_logbook(
+        actor=personas.supervisor,
+        organisation=personas.org_a,
+        title="Bitácora del contrato CS-2026-014",
+        contract_reference="CS-2026-014",
+        countersign_days=2,
+        customer_signers=[personas.customer_a],
+        fields={
+            "desk_party": "Mesa de ayuda Soporte, Ciudad de México",
+            "customer_party": "Ferretería Anáhuac",
+            "contract": "CS-2026-014, soporte mensual",
+            "scope": "Equipos de cómputo e impresoras de la sucursal",
+        },
+        now=now,
+    )

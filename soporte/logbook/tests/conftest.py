@@ -20,22 +20,8 @@ MAINTENANCE = {
 
 
 @pytest.fixture
-def logbook(personas, now) -> Logbook:
-    return services.open_logbook(
-        actor=personas.supervisor,
-        organisation=personas.org_a,
-        title="Bitácora del contrato CS-2026-014",
-        contract_reference="CS-2026-014",
-        countersign_days=2,
-        customer_signers=[personas.customer_a],
-        fields={
-            "desk_party": "Mesa de ayuda Soporte, Ciudad de México",
-            "customer_party": "Ferretería Anáhuac",
-            "contract": "CS-2026-014, soporte mensual",
-            "scope": "Equipos de cómputo e impresoras de la sucursal",
-        },
-        now=now,
-    )
+def logbook(contract_logbook) -> Logbook:
+    return contract_logbook
 
 
 @pytest.fixture

@@ -42,24 +42,9 @@ def same(raw: Model | None, orm: Model | None, *paths: str) -> None:
 
 
 @pytest.fixture
-def story(personas, ticket, now, settings, tmp_path):
+def story(personas, ticket, now, settings, tmp_path, contract_logbook):
+    # contract_logbook: the customer's; public notes go there, internal ones to the desk's.
     settings.MEDIA_ROOT = tmp_path
-    # The customer's contract logbook: public notes go there, internal ones to the desk's.
-    logbook.open_logbook(
-        actor=personas.supervisor,
-        organisation=personas.org_a,
-        title="Bitácora del contrato CS-2026-014",
-        contract_reference="CS-2026-014",
-        countersign_days=2,
-        customer_signers=[personas.customer_a],
-        fields={
-            "desk_party": "Mesa de ayuda Soporte",
-            "customer_party": "Ferretería Anáhuac",
-            "contract": "CS-2026-014",
-            "scope": "Impresoras",
-        },
-        now=now,
-    )
     agent = personas.agent.agent
     services.add_note(ticket=ticket, author=personas.customer_a, body="Sigue igual.", now=now)
     services.add_note(
