@@ -1,13 +1,19 @@
 """Per-request cost of each benchmarked page inside one process, through Django's WSGI handler.
 
     python bench/tickets/handler_bench.py [--quick] [-n 300] [--rounds 5] [--pages plain,mine,...]
-        [--cprofile PAGE]
+        [--mixed] [--cprofile PAGE]
 
 Closer to the server than the test client (which copies every template context for its
 `response.context` and so inflates template-heavy pages): the same WSGIHandler and middleware
-the server runs, a logged-in session cookie, a fresh environ per request. Prints the median and
-mean milliseconds per request, the body size and the ratio to the plain view; the server's own
-per-request overhead (granian, a2wsgi) comes on top of every page equally.
+the server runs, the cookies a signed-in browser sends (session and CSRF: without the CSRF
+cookie every page would mint a new secret and set it), a fresh environ per request. Prints the
+median and mean milliseconds per request, the body size and the ratio to the plain view; the
+server's own per-request overhead (granian, a2wsgi) comes on top of every page equally.
+
+By default each round runs one page `-n` times in a row, so the interpreter's and the CPU's
+caches hold that page's code and data; `--mixed` alternates the pages request by request,
+which is closer to a desk where agents open queues and tickets in turn (and shows how much of
+a page's cost is the CPU's caches: RESULTS.md, "Where the server's time goes").
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds, best kept")
     parser.add_argument("--pages", default="plain,mine,all,level,detail")
+    parser.add_argument("--mixed", action="store_true", help="alternate pages per request")
     parser.add_argument("--cprofile", default=None, help="page name to profile")
     args = parser.parse_args()
     var_dir = args.var_dir or str(
@@ -55,7 +62,10 @@ def main() -> None:
 
     client = Client()
     assert client.login(username="blanca.herrera", password="soporte-demo")
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    # A page sets the CSRF cookie, as the browser's first page after signing in does.
+    assert client.get("/tickets/").status_code == 200
+    assert {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME} <= set(client.cookies)
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
     with connection.cursor() as cur:
         n = cur.execute("SELECT max(id) FROM tickets_ticket").fetchone()[0]
     rng = random.Random(7)
@@ -101,18 +111,22 @@ def main() -> None:
     # of them; each page's figure is its best round's median.
     best: dict[str, tuple[float, float, float]] = {}
     for _round in range(args.rounds):
+        order = names * args.n if args.mixed else [name for name in names for _ in range(args.n)]
+        times: dict[str, list[float]] = {name: [] for name in names}
+        cpu: dict[str, list[float]] = {name: [] for name in names}
+        for name in order:
+            path = pages[name]()
+            t0, c0 = time.perf_counter(), time.process_time()
+            call(path)
+            times[name].append((time.perf_counter() - t0) * 1000)
+            cpu[name].append((time.process_time() - c0) * 1000)
         for name in names:
-            make = pages[name]
-            times = []
-            cpu = []
-            for _ in range(args.n):
-                path = make()
-                t0, c0 = time.perf_counter(), time.process_time()
-                call(path)
-                times.append((time.perf_counter() - t0) * 1000)
-                cpu.append((time.process_time() - c0) * 1000)
             # CPU time per request is steadier than wall time when other work shares the machine.
-            found = (statistics.median(cpu), statistics.median(times), statistics.mean(cpu))
+            found = (
+                statistics.median(cpu[name]),
+                statistics.median(times[name]),
+                statistics.mean(cpu[name]),
+            )
             if name not in best or found[0] < best[name][0]:
                 best[name] = found
     results = {name: best[name][0] for name in names}

@@ -103,6 +103,22 @@ class Client:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds used so far by the live processes of a process group (the
+    server: granian's workers and their threads); Linux /proc."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone in the meantime
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def parse_ms(value: str) -> float:
     number = float(re.match(r"[\d.]+", value).group(0))
     if value.endswith("us"):
@@ -267,12 +283,18 @@ def main() -> None:  # noqa: PLR0915
                 if name not in args.only.split(","):
                     continue
                 wrk(args.port, template, n_tickets, cookie, args.warmup)
+                cpu_before = group_cpu_seconds(server.pid)
                 res = wrk(args.port, template, n_tickets, cookie, args.duration)
+                # What one request cost the server's processes, all of them (a diagnostic:
+                # the page's own work plus granian's and a2wsgi's per-request share).
+                res["server_cpu_ms"] = (
+                    1000 * (group_cpu_seconds(server.pid) - cpu_before) / max(res["requests"], 1)
+                )
                 found[name] = {k: v for k, v in res.items() if k != "raw"}
                 print(
                     f"[{round_no}] {name:<9} {res['rps']:8.1f} req/s  p50 {res['p50_ms']:7.1f} ms  "
-                    f"p99 {res['p99_ms']:7.1f} ms  n={res['requests']} errors={res['errors']} "
-                    f"non200={res['non200']}",
+                    f"p99 {res['p99_ms']:7.1f} ms  server CPU {res['server_cpu_ms']:5.2f} ms/req  "
+                    f"n={res['requests']} errors={res['errors']} non200={res['non200']}",
                     flush=True,
                 )
             results["rounds"].append(found)
