@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import ninja.parser
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
+from ninja.types import DictStrAny
 
 from soporte.lib import clock
 from soporte.lib.errors import DomainError
@@ -35,6 +38,38 @@ class BearerToken(HttpBearer):
         return user
 
 
+class Parser(ninja.parser.Parser):
+    """django-ninja's parser, refusing a NUL character anywhere in a JSON body or a query
+    string as invalid input: PostgreSQL's text cannot hold one (the driver raises), and the
+    pages' forms refuse it too."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        _refuse_nul(data, ["body"])
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        values = super().parse_querydict(data, list_fields, request)
+        _refuse_nul(values, ["query"])
+        return values
+
+
+def _refuse_nul(value: Any, loc: list[str]) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise NinjaValidationError(
+                [{"loc": loc, "msg": _("El texto contiene un carácter nulo (NUL).")}]
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(item, [*loc, str(key)])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, [*loc, str(index)])
+
+
 api = NinjaAPI(
     title="Soporte API",
     version="1",
@@ -43,6 +78,7 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    parser=Parser(),
 )
 
 
@@ -84,6 +120,10 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, NinjaValidationError):
+        # django-ninja turns whatever the parser raises into "400 Cannot parse request body";
+        # the parser's own refusals (`Parser`) are invalid input like any other.
+        return on_validation_error(request, exc.__cause__)
     return error_response(request, exc.status_code, "http_error", str(exc))
 
 

@@ -399,21 +399,22 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
             )
     _demo_logbooks(supervisor=supervisor, now=now)
     _demo_calls(now=now)
-    _demo_portal_tickets(now=now)
+    _demo_portal_tickets(supervisor=supervisor, now=now)
     return logins
 
 
-# (minutes ago, level, priority, subject, description): requests customers left in the portal
-# that nobody has taken yet, for the "Sin asignar de mi nivel" queue and bulk assignment.
+# (minutes ago, priority the desk gave it, subject, description): requests customers left in
+# the portal that nobody has taken yet, for the "Sin asignar de mi nivel" queue and bulk
+# assignment. A customer describes the problem; the supervisor sets the priority at triage.
 PORTAL_REQUESTS = [
-    (95, 1, Priority.NORMAL, "No puedo entrar al correo", "Me pide la contraseña a cada rato."),
-    (50, 1, Priority.HIGH, "La terminal de cobro no imprime tickets", "Desde la apertura."),
-    (25, 1, Priority.LOW, "Instalar lector de PDF", "Para el equipo nuevo de recepción."),
-    (10, 2, Priority.NORMAL, "La VPN se cae cada hora", "En las dos sucursales."),
+    (95, Priority.NORMAL, "No puedo entrar al correo", "Me pide la contraseña a cada rato."),
+    (50, Priority.HIGH, "La terminal de cobro no imprime tickets", "Desde la apertura."),
+    (25, Priority.LOW, "Instalar lector de PDF", "Para el equipo nuevo de recepción."),
+    (10, Priority.NORMAL, "La VPN se cae cada hora", "En las dos sucursales."),
 ]
 
 
-def _demo_portal_tickets(*, now: dt.datetime) -> None:
+def _demo_portal_tickets(*, supervisor: User, now: dt.datetime) -> None:
     from soporte.tickets import services as tickets
     from soporte.tickets.models import Channel
 
@@ -422,10 +423,11 @@ def _demo_portal_tickets(*, now: dt.datetime) -> None:
         .select_related("organisation", "user")
         .order_by("id")
     )
-    for n, (minutes, level, priority, subject, description) in enumerate(PORTAL_REQUESTS):
+    for n, (minutes, priority, subject, description) in enumerate(PORTAL_REQUESTS):
         person = customers[n % len(customers)]
         pending = len(connection.run_on_commit)
-        tickets.open_ticket(
+        opened_at = now - dt.timedelta(minutes=minutes)
+        ticket = tickets.open_ticket(
             actor=person.user,  # type: ignore[arg-type]
             data=tickets.NewTicket(
                 organisation=person.organisation,
@@ -433,10 +435,14 @@ def _demo_portal_tickets(*, now: dt.datetime) -> None:
                 subject=subject,
                 description=description,
                 channel=Channel.PORTAL,
-                level=level,
-                priority=priority,
             ),
-            now=now - dt.timedelta(minutes=minutes),
+            now=opened_at,
+        )
+        tickets.set_priority(
+            ticket=ticket,
+            actor=supervisor,
+            priority=priority,
+            now=opened_at + dt.timedelta(minutes=2),
         )
         # No e-mail receipts for tickets that never happened (the demo is one transaction).
         del connection.run_on_commit[pending:]

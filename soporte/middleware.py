@@ -1,4 +1,5 @@
-"""The desk speaks Spanish unless a person chose English with the language switch."""
+"""The desk speaks Spanish unless a person chose English with the language switch; the API
+answers errors in its JSON shape even where Django or django-ninja answer in text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class DeskLanguageMiddleware:
@@ -24,4 +26,35 @@ class DeskLanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class ApiJsonErrorsMiddleware:
+    """An unknown address under /api/ (404) or a method its address does not take (405) gets
+    the API's error shape, like every other API error (soporte/api.py), not an HTML page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code in (404, 405)
+            and request.path_info.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from soporte.api import error_response
+
+            if response.status_code == 404:
+                return error_response(request, 404, "not_found", _("No encontrado."))
+            allowed = response.get("Allow", "")
+            answer = error_response(
+                request,
+                405,
+                "method_not_allowed",
+                _("Esta dirección no acepta el método %(method)s.") % {"method": request.method},
+                {"allowed": [m.strip() for m in allowed.split(",") if m.strip()]},
+            )
+            answer["Allow"] = allowed
+            return answer
         return response

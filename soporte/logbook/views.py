@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from soporte.directory.models import Role, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
+from soporte.lib.params import parse_id
 from soporte.logbook import export, pdf, services
 from soporte.logbook.forms import (
     EQUIPMENT_SUBJECT,
@@ -156,13 +157,13 @@ def logbook_detail(request: HttpRequest, logbook_id: int) -> HttpResponse:
     kind = request.GET.get("tipo", "")
     if kind not in EntryKind.values:
         kind = ""
-    before = request.GET.get("antes", "")
+    before = parse_id(request.GET.get("antes", ""))
     # Keyset pagination by folio: the page after folio N starts below N, whatever its depth.
     entries = logbook.entries.all()
     if kind:
         entries = entries.filter(kind=kind)
-    if before.isdigit():
-        entries = entries.filter(number__lt=int(before))
+    if before is not None:
+        entries = entries.filter(number__lt=before)
     page = list(
         entries.select_related("references", "acceptance")
         .prefetch_related(*pdf.related_entries())
@@ -176,7 +177,7 @@ def logbook_detail(request: HttpRequest, logbook_id: int) -> HttpResponse:
         "rows": rows,
         "kind": kind,
         "kinds": EntryKind.choices,
-        "before": before if before.isdigit() else "",
+        "before": "" if before is None else before,
         "next_before": rows[-1][0].number if has_more else None,
         "last_checkpoint": last_checkpoint,
         "can_write": _user(request).is_desk_staff and logbook.is_open,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import cast
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -107,6 +106,10 @@ class TicketDetailOut(TicketOut):
 
 
 class TicketIn(Schema):
+    """A new ticket. A customer opens one in their own name by the portal or e-mail channel,
+    describing the problem: the level, priority, area, kind of support and billing are the
+    desk's to set (a customer who sends others gets 403)."""
+
     organisation_id: int
     requester_id: int
     decision_maker_id: int | None = None
@@ -128,6 +131,11 @@ class TicketIn(Schema):
 class StatusIn(Schema):
     status: str
     comment: str = ""
+
+
+class PriorityIn(Schema):
+    priority: str = Field(..., description="low, normal, high o urgent")
+    reason: str = Field("", max_length=300)
 
 
 class NoteIn(Schema):
@@ -293,6 +301,22 @@ def set_status(request: HttpRequest, number: int, payload: StatusIn) -> TicketOu
 
 
 @router.post(
+    "tickets/{number}/priority",
+    response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Cambiar la prioridad (personal de la mesa)",
+)
+def set_priority(request: HttpRequest, number: int, payload: PriorityIn) -> TicketOut:
+    services.set_priority(
+        ticket=_ticket(request, number),
+        actor=_me(request),
+        priority=payload.priority,
+        reason=payload.reason,
+        now=clock.now(),
+    )
+    return TicketOut.of(_ticket(request, number))
+
+
+@router.post(
     "tickets/{number}/notes", response={201: NoteOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 )
 def add_note(request: HttpRequest, number: int, payload: NoteIn) -> Status[NoteOut]:
@@ -357,19 +381,15 @@ def upload(
     ticket = _ticket(request, number)
     blobs = [(f.name or "archivo", f.read(attachments.MAX_BYTES + 1)) for f in files]
     attachments.check_upload(ticket, blobs)
-    now = clock.now()
-    with transaction.atomic():
-        stored = [
-            attachments.store(
-                ticket=ticket,
-                uploaded_by=_me(request),
-                name=name,
-                data=data,
-                content_type=f.content_type or "",
-                now=now,
-            )
+    stored = services.attach_files(
+        ticket=ticket,
+        actor=_me(request),
+        files=[
+            services.FileIn(name, data, f.content_type or "")
             for (name, data), f in zip(blobs, files, strict=True)
-        ]
+        ],
+        now=clock.now(),
+    )
     return Status(201, [{"id": a.pk, "name": a.original_name, "size": a.size} for a in stored])
 
 

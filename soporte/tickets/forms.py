@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import Agent, Area, Level, Organisation, Person, Presence, User
+from soporte.lib.params import parse_id
 from soporte.lib.refcache import reference
 from soporte.tickets import attachments, services
 from soporte.tickets.models import (
@@ -189,8 +190,7 @@ class TicketForm(forms.Form):
         raw = (
             self.data.get("organisation") if self.is_bound else self.initial.get("organisation", "")
         )
-        text = str(raw or "")
-        return int(text) if text.isdigit() else None
+        return parse_id(raw or "")
 
     @staticmethod
     def people_of(actor: User, organisation_id: int | None) -> Any:
@@ -274,8 +274,23 @@ class AgentChoiceField(forms.ModelChoiceField):
         return f"{obj.name} · N{obj.level} · {obj.get_presence_display()}"
 
 
+class TicketIdsField(forms.ModelMultipleChoiceField):
+    """Checked tickets by id; a value that is no id is an unknown ticket (not a database
+    error: the SQLite driver refuses integers beyond 64 bits)."""
+
+    def clean(self, value: Any) -> Any:
+        for item in value or ():
+            if parse_id(item) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super().clean(value)
+
+
 class BulkAssignForm(forms.Form):
-    tickets = forms.ModelMultipleChoiceField(
+    tickets = TicketIdsField(
         label=_("Tickets"),
         queryset=Ticket.objects.none(),
         error_messages={"required": _("Marque al menos un ticket.")},
@@ -306,6 +321,12 @@ class AssignForm(forms.Form):
 class StatusForm(forms.Form):
     to_status = forms.ChoiceField(choices=Status.choices)
     comment = forms.CharField(label=_("Comentario"), required=False, max_length=300)
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(label=_("Prioridad"), choices=Priority.choices)
+    # Not "reason": the hand-off form on the same page has one (ids must be unique).
+    priority_reason = forms.CharField(label=_("Motivo"), required=False, max_length=300)
 
 
 class EscalateForm(forms.Form):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -381,6 +382,31 @@ class DeskCalendar(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weekdays} {self.opens}-{self.closes}"
+
+    def clean(self) -> None:
+        """What the SLA clocks need of the calendar (the admin shows these next to the field)."""
+        errors: dict[str, Any] = {}
+        days = [d.strip() for d in self.weekdays.split(",")]
+        if not all(len(d) == 1 and d in "0123456" for d in days) or len(set(days)) != len(days):
+            errors["weekdays"] = _(
+                "Escriba los días hábiles como números del 0 (lunes) al 6 (domingo) separados "
+                "por comas, sin repetir: por ejemplo 0,1,2,3,4."
+            )
+        if self.opens and self.closes and self.opens >= self.closes:
+            errors["closes"] = _("La hora de cierre debe ser posterior a la de apertura.")
+        if (self.lunch_from is None) != (self.lunch_to is None):
+            errors["lunch_to"] = _("Indique el inicio y el fin de la comida, o ninguno de los dos.")
+        elif self.lunch_from is not None and self.lunch_to is not None:
+            if self.lunch_from >= self.lunch_to:
+                errors["lunch_to"] = _("La comida debe terminar después de empezar.")
+            elif (
+                self.opens
+                and self.closes
+                and not (self.opens <= self.lunch_from and self.lunch_to <= self.closes)
+            ):
+                errors["lunch_from"] = _("La comida debe caer dentro del horario de la mesa.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Holiday(models.Model):

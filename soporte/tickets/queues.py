@@ -26,7 +26,8 @@ from soporte.directory.models import (
     organisation_scope,
 )
 from soporte.lib import rawsql
-from soporte.tickets.models import OPEN_STATUSES, Priority, SlaAlert, Status, Ticket
+from soporte.lib.params import parse_id
+from soporte.tickets.models import OPEN_STATUSES, Channel, Priority, SlaAlert, Status, Ticket
 
 QUEUES = {
     "mine": _("Mis tickets"),
@@ -85,12 +86,20 @@ def encode_cursor(value: dt.datetime, pk: int) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, int] | None:
+    """The position `encode_cursor` wrote, or None for anything else (a forged or damaged
+    cursor starts from the first page)."""
     try:
         raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-        stamp, pk = raw.rsplit("|", 1)
-        return dt.datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, UnicodeDecodeError):
+        stamp, text = raw.rsplit("|", 1)
+        after = dt.datetime.fromisoformat(stamp)
+        # Every position the queues write is an instant the database can hold.
+        after.astimezone(dt.UTC)
+    except (ValueError, UnicodeDecodeError, OverflowError):
         return None
+    pk = parse_id(text)
+    if after.tzinfo is None or pk is None:
+        return None
+    return after, pk
 
 
 _UNKNOWN: Any = object()
@@ -139,11 +148,11 @@ def _filter_conditions(filters: dict[str, str] | None) -> list[tuple[str, Any]]:
             conditions.append(("status", value))
         elif name == "priority" and value in Priority.values:
             conditions.append(("priority", value))
-        elif name == "level" and str(value).isdigit():
-            conditions.append(("level", int(value)))
-        elif name == "organisation" and str(value).isdigit():
-            conditions.append(("organisation_id", int(value)))
-        elif name == "channel":
+        elif name == "level" and (level := parse_id(value)) is not None:
+            conditions.append(("level", level))
+        elif name == "organisation" and (organisation := parse_id(value)) is not None:
+            conditions.append(("organisation_id", organisation))
+        elif name == "channel" and value in Channel.values:
             conditions.append(("channel", value))
     return conditions
 

@@ -128,9 +128,10 @@ def _sqlite_match(match: str, limit: int, org_id: int | None) -> list[int]:
     params: list[Any] = [match]
     if org_id is not None:
         in_org = "AND rowid IN (SELECT id FROM tickets_ticket WHERE organisation_id = %s)"
+        # A customer's search reads only what the customer may read: public notes.
         in_org_notes = (
             "AND rowid IN (SELECT n.id FROM tickets_note AS n JOIN tickets_ticket AS t "
-            "ON t.id = n.ticket_id WHERE t.organisation_id = %s)"
+            "ON t.id = n.ticket_id WHERE t.organisation_id = %s AND NOT n.internal)"
         )
         params.append(org_id)
     params.append(match)
@@ -158,8 +159,9 @@ def _sqlite_match(match: str, limit: int, org_id: int | None) -> list[int]:
 def _pg_ids(words: list[str], limit: int, org_id: int | None) -> list[int]:
     tsquery = " & ".join(f"{w}:*" for w in words)
     in_org = "AND organisation_id = %s" if org_id is not None else ""
+    # A customer's search reads only what the customer may read: public notes.
     in_org_notes = (
-        "AND ticket_id IN (SELECT id FROM tickets_ticket WHERE organisation_id = %s)"
+        "AND NOT internal AND ticket_id IN (SELECT id FROM tickets_ticket WHERE organisation_id = %s)"
         if org_id is not None
         else ""
     )

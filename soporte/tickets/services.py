@@ -14,12 +14,13 @@ from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
-from soporte.tickets import mail, reads, sla
+from soporte.tickets import attachments, mail, reads, sla
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
     OPEN_STATUSES,
     TRANSITIONS,
     Approval,
+    Attachment,
     Channel,
     Direction,
     Escalation,
@@ -56,6 +57,37 @@ class NewTicket:
     remote_session_id: str = ""
     auxiliary_acknowledged: bool = False
     chargeable: bool = False
+
+
+# What a customer's own request is (the portal's form, an e-mail): the desk sets the rest.
+CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.EMAIL})
+CUSTOMER_REQUEST = {
+    "direction": Direction.REACTIVE,
+    "support_kind": SupportKind.DISTANCE,
+    "level": 1,
+    "area": None,
+    "priority": Priority.NORMAL,
+    "remote_tool": "",
+    "remote_session_id": "",
+    "auxiliary_acknowledged": False,
+    "chargeable": False,
+}
+
+
+def _check_customer_request(actor: User, data: NewTicket) -> None:
+    """A customer opens tickets in their own name and describes the problem; the channel,
+    level, priority, area, kind of support and billing are the desk's to set."""
+    if not Person.objects.filter(user=actor, pk=data.requester.pk).exists():
+        raise Forbidden(_("Un cliente abre tickets a su propio nombre."))
+    if data.channel not in CUSTOMER_CHANNELS or any(
+        getattr(data, name) != value for name, value in CUSTOMER_REQUEST.items()
+    ):
+        raise Forbidden(
+            _(
+                "El canal, el nivel, la prioridad, el área, el tipo de soporte y el cobro de "
+                "un ticket los fija la mesa: describa el problema y nosotros lo clasificamos."
+            )
+        )
 
 
 def _next_number(name: str) -> int:
@@ -110,6 +142,13 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
     """Open a ticket from any channel; records both people when attention is indirect."""
     if actor.is_customer and actor.organisation_id != data.organisation.pk:
         raise Forbidden(_("Solo puede abrir tickets de su organización."))
+    if actor.is_customer:
+        _check_customer_request(actor, data)
+    if not data.organisation.is_active:
+        raise TicketError(
+            _("La organización está dada de baja: no se le abren tickets."),
+            code="organisation_inactive",
+        )
     if data.requester.organisation_id != data.organisation.pk:
         raise TicketError(_("El solicitante no pertenece a la organización."), code="requester_org")
     if data.decision_maker and data.decision_maker.organisation_id != data.organisation.pk:
@@ -138,6 +177,13 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
     if data.support_kind == SupportKind.AUXILIARY and not data.auxiliary_acknowledged:
         raise TicketError(str(AUXILIARY_WARNING), code="auxiliary_acknowledgement")
     decision_maker = data.decision_maker if data.decision_maker != data.requester else None
+    if decision_maker is not None and not decision_maker.can_decide:
+        # Nobody could ever approve the work: the portal lets only decision-makers decide.
+        raise TicketError(
+            _("%(name)s no autoriza trabajos con costo: elija a un decisor de la organización.")
+            % {"name": decision_maker.full_name},
+            code="not_a_decider",
+        )
     # An agent who opens the ticket while talking with the customer (on the phone, in
     # person, in a remote session, or calling them first) has already answered: the
     # first-response clock is met as the ticket opens. A ticket typed in from an e-mail or
@@ -202,6 +248,12 @@ def _desk_author(now: dt.datetime) -> User:
     return book.entries.get(number=1).author
 
 
+# The statuses of a ticket being worked on: each needs the agent working on it.
+NEEDS_ASSIGNEE = frozenset(
+    {Status.ASSIGNED, Status.IN_PROGRESS, Status.WAITING_CUSTOMER, Status.RESOLVED}
+)
+
+
 def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
@@ -222,15 +274,21 @@ def change_status(
             % {"from": Status(ticket.status).label, "to": Status(to_status).label},
             code="illegal_transition",
         )
-    if to_status == Status.ASSIGNED and ticket.assignee_id is None:
+    if to_status in NEEDS_ASSIGNEE and ticket.assignee_id is None:
+        # A ticket waiting in a level's queue is somebody's before it is worked on.
         raise TicketError(
-            _("Asigne un agente antes de marcar el ticket como asignado."), code="no_assignee"
+            _("Asigne un agente antes de marcar el ticket como «%(to)s».")
+            % {"to": Status(to_status).label},
+            code="no_assignee",
         )
     previous = ticket.status
     ticket.status = to_status
     ticket.updated_at = now
     if to_status == Status.RESOLVED:
         ticket.resolved_at = now
+    elif previous == Status.RESOLVED:
+        # Reopened by the desk: the resolution clock runs again, as on a customer's reply.
+        ticket.resolved_at = None
     if to_status == Status.CLOSED:
         ticket.closed_at = now
     if (
@@ -260,6 +318,19 @@ def change_status(
     )
     mail.notify_status_changed(ticket, previous=previous)
     return ticket
+
+
+FINISHED = frozenset({Status.CLOSED, Status.CANCELLED})
+
+
+def _refuse_customer_on_finished(ticket: Ticket, author: User) -> None:
+    """A customer adds nothing to a closed or cancelled ticket: nobody at the desk reads one
+    (the portal and e-mail intake say the same)."""
+    if author.is_customer and ticket.status in FINISHED:
+        raise TicketError(
+            _("Este ticket ya está cerrado: si el problema sigue, abra un ticket nuevo."),
+            code="ticket_closed",
+        )
 
 
 def route_to_agent(*, level: int, area: Area | None, exclude: Agent | None = None) -> Agent | None:
@@ -327,8 +398,13 @@ def escalate_ticket(
             _("Se escala a un nivel superior o, en el mismo nivel, a otra área."),
             code="escalation_direction",
         )
-    # A warm transfer names the colleague who already took the consultation (X2).
-    target = to_agent or route_to_agent(level=to_level, area=to_area, exclude=ticket.assignee)
+    # A warm transfer names the colleague who already took the consultation (X2). Otherwise
+    # the chosen area's agents; with "any area of the level", the ticket's own area first.
+    target = to_agent or route_to_agent(
+        level=to_level, area=to_area or ticket.area, exclude=ticket.assignee
+    )
+    if target is None and to_area is None and ticket.area_id is not None:
+        target = route_to_agent(level=to_level, area=None, exclude=ticket.assignee)
     escalation = Escalation.objects.create(
         ticket=ticket,
         from_level=ticket.level,
@@ -388,6 +464,11 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
         raise Forbidden(_("Solo el personal de la mesa asigna tickets."))
     if not ticket.is_open:
         raise TicketError(_("El ticket ya no está abierto."), code="not_open")
+    if not agent.user.is_active:
+        raise TicketError(
+            _("%(agent)s ya no trabaja en la mesa: elija a otro agente.") % {"agent": agent.name},
+            code="agent_inactive",
+        )
     if agent.level < ticket.level:
         raise TicketError(
             _("%(agent)s es de nivel %(agent_level)d y el ticket es de nivel %(level)d.")
@@ -416,6 +497,42 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
 
 
 @transaction.atomic
+@transaction.atomic
+def set_priority(
+    *, ticket: Ticket, actor: User, priority: str, now: dt.datetime, reason: str = ""
+) -> Ticket:
+    """The desk classifies a ticket's urgency (a customer's request arrives as normal); the
+    SLA targets follow the new priority's policy from the ticket's opening."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if not actor.is_desk_staff:
+        raise Forbidden(_("Solo el personal de la mesa cambia la prioridad de un ticket."))
+    if not ticket.is_open:
+        raise TicketError(_("El ticket ya no está abierto."), code="not_open")
+    if priority not in Priority.values:
+        raise TicketError(_("Prioridad desconocida."), code="invalid_priority")
+    previous = ticket.priority
+    if priority == previous:
+        return ticket
+    ticket.priority = priority
+    ticket.updated_at = now
+    ticket.save(update_fields=["priority", "updated_at"])
+    sla.refresh(ticket, now=now)
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=actor,
+        summary=_("Ticket %(folio)s: prioridad %(from)s → %(to)s")
+        % {
+            "folio": ticket.folio,
+            "from": Priority(previous).label,
+            "to": Priority(priority).label,
+        },
+        fields={"reason": reason.strip()[:300]} if reason.strip() else {},
+        now=now,
+    )
+    return ticket
+
+
 def add_note(
     *,
     ticket: Ticket,
@@ -433,6 +550,7 @@ def add_note(
         raise TicketError(_("La nota está vacía."), code="empty_note")
     if author.is_customer and internal:
         raise Forbidden(_("Los clientes no escriben notas internas."))
+    _refuse_customer_on_finished(ticket, author)
     note = Note.objects.create(
         ticket=ticket, author=author, body=body.strip(), internal=internal, created_at=now
     )
@@ -473,6 +591,48 @@ def add_note(
         )
     mail.notify_note_added(note)
     return note
+
+
+@dataclass(frozen=True)
+class FileIn:
+    name: str
+    data: bytes
+    content_type: str = ""
+
+
+@transaction.atomic
+def attach_files(
+    *, ticket: Ticket, actor: User, files: list[FileIn], now: dt.datetime
+) -> list[Attachment]:
+    """Files added to the ticket itself (not to a note), each named in the bitácora with its
+    size and SHA-256; checked with `attachments.check_upload` before the call."""
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    _refuse_customer_on_finished(ticket, actor)
+    stored = [
+        attachments.store(
+            ticket=ticket,
+            uploaded_by=actor,
+            name=file.name,
+            data=file.data,
+            content_type=file.content_type,
+            now=now,
+        )
+        for file in files
+    ]
+    _log(
+        ticket,
+        kind=EntryKind.NOTE,
+        author=actor,
+        summary=_("Archivos adjuntos a %(folio)s: %(names)s")
+        % {"folio": ticket.folio, "names": ", ".join(a.original_name for a in stored)[:200]},
+        fields={
+            "files": "\n".join(
+                f"{a.original_name} · {a.size} B · SHA-256 {a.sha256}" for a in stored
+            )
+        },
+        now=now,
+    )
+    return stored
 
 
 def handoff_for(ticket: Ticket) -> Escalation | None:

@@ -189,6 +189,9 @@ def ticket_clocks(
 ) -> list[Clock]:
     """The ticket's clocks under its policy (none without one). The status changes they are
     computed from are read only when a policy applies (`reads.status_changes`, one SELECT)."""
+    if ticket.status == Status.CANCELLED:
+        # Nothing is owed on a cancelled ticket: no clock runs on (nor is shown).
+        return []
     policy = sla_policies().get((ticket.level, ticket.priority))
     if policy is None:
         return []

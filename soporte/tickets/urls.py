@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:number>/", views.ticket_detail, name="detail"),
     path("<int:number>/estado/", views.ticket_status, name="status"),
     path("<int:number>/asignar/", views.ticket_assign, name="assign"),
+    path("<int:number>/prioridad/", views.ticket_priority, name="priority"),
     path("<int:number>/escalar/", views.ticket_escalate, name="escalate"),
     path("<int:number>/notas/", views.ticket_note, name="note"),
     # Both: the access gate decides (another organisation's file is a 404).

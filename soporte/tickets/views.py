@@ -35,6 +35,7 @@ from soporte.directory.backends import agent_of
 from soporte.directory.models import Agent, Level, Person, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
+from soporte.lib.params import parse_id
 from soporte.logbook import services as logbook
 from soporte.tickets import attachments, jinja, queues, reads, search, services, sla
 from soporte.tickets.api import attachment_response
@@ -45,6 +46,7 @@ from soporte.tickets.forms import (
     EscalateForm,
     NoteForm,
     PortalTicketForm,
+    PriorityForm,
     ReplyForm,
     StatusForm,
     SurveyForm,
@@ -562,7 +564,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
                 % {"folio": tickets[0].folio, "agent": agent.name},
             )
             return redirect(back)
-    selected = {int(v) for v in request.POST.getlist("tickets") if v.isdigit()}
+    selected = {n for v in request.POST.getlist("tickets") if (n := parse_id(v)) is not None}
     context = _queue_context(request, user, now, bulk_form=form, selected=selected)
     return _render_jinja(request, "tickets/queue.html", context)
 
@@ -655,6 +657,9 @@ def _render_detail(
         ),
         "status_form": forms.get("status_form") or blank(StatusForm),
         "assign_form": forms.get("assign_form") or blank(AssignForm),
+        "priority_form": forms.get("priority_form")
+        or blank(PriorityForm, priority=ticket.priority),
+        "priority_choices": Priority.choices,
         "escalate_form": forms.get("escalate_form") or blank(EscalateForm, **escalate_initial),
         "note_form": forms.get("note_form") or blank(NoteForm),
         "agent_options": agent_options(user) if ticket.is_open else [],
@@ -732,6 +737,38 @@ def ticket_assign(request: HttpRequest, number: int) -> HttpResponse:
             )
             return redirect("tickets:detail", ticket.number)
     return _render_detail(request, ticket, now=now, assign_form=form)
+
+
+@require_POST
+@login_required
+def ticket_priority(request: HttpRequest, number: int) -> HttpResponse:
+    user = _staff(request)
+    ticket = _ticket(request, number)
+    now = clock.now()
+    form = PriorityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_priority(
+                ticket=ticket,
+                actor=user,
+                priority=form.cleaned_data["priority"],
+                reason=form.cleaned_data["priority_reason"],
+                now=now,
+            )
+        except DomainError as exc:
+            _forbidden(exc)
+            form.add_error("priority", str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(folio)s ahora tiene prioridad %(priority)s.")
+                % {
+                    "folio": ticket.folio,
+                    "priority": Priority(form.cleaned_data["priority"]).label,
+                },
+            )
+            return redirect("tickets:detail", ticket.number)
+    return _render_detail(request, ticket, now=now, priority_form=form)
 
 
 @require_POST

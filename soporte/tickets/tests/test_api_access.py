@@ -39,6 +39,7 @@ ROUTES = [
     ("post", "/notes"),
     ("post", "/escalate"),
     ("post", "/assign"),
+    ("post", "/priority"),
     ("get", "/attachments/1"),
 ]
 
@@ -55,6 +56,7 @@ def test_customer_a_gets_404_for_every_route_of_a_b_ticket(personas, ticket_b, m
         "reason": "x",
         "tried": "x",
         "agent_id": 1,
+        "priority": "urgent",
     }
     response = client.get(path) if method == "get" else post(client, path, body)
     assert response.status_code == 404
@@ -249,6 +251,7 @@ def test_every_ticket_route_is_covered_here():
         "/api/v1/tickets/{number}/notes",
         "/api/v1/tickets/{number}/escalate",
         "/api/v1/tickets/{number}/assign",
+        "/api/v1/tickets/{number}/priority",
         "/api/v1/tickets/{number}/attachments",
         "/api/v1/tickets/{number}/attachments/{attachment_id}",
     }

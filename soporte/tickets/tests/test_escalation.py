@@ -119,3 +119,42 @@ def test_escalation_history_is_kept(personas, ticket, now):
         (1, 2),
         (2, 3),
     ]
+
+
+def _escalate_to_level_2(personas, ticket, now, to_area=None):
+    return services.escalate_ticket(
+        ticket=ticket, actor=personas.agent, to_level=2, to_area=to_area, now=now, **HANDOFF
+    )
+
+
+def test_any_area_of_the_level_prefers_the_tickets_own_area(personas, ticket, now):
+    networks = Area.objects.create(code="redes", name="Redes")
+    printers = Area.objects.create(code="impresoras", name="Impresoras")
+    ticket.area = networks
+    ticket.save()
+    printer_expert = make_agent("pedro.imp", level=2)  # fewer open tickets, other area
+    printer_expert.areas.add(printers)
+    network_expert = make_agent("nadia.redes", level=2)
+    network_expert.areas.add(networks)
+    escalation = _escalate_to_level_2(personas, ticket, now)
+    assert escalation.to_agent == network_expert
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.area) == (network_expert, networks)
+
+
+def test_any_area_of_the_level_falls_back_to_another_area_before_the_queue(personas, ticket, now):
+    networks = Area.objects.create(code="redes", name="Redes")
+    ticket.area = networks
+    ticket.save()
+    printer_expert = make_agent("pedro.imp", level=2)
+    printer_expert.areas.add(Area.objects.create(code="impresoras", name="Impresoras"))
+    assert _escalate_to_level_2(personas, ticket, now).to_agent == printer_expert
+
+
+def test_a_chosen_area_is_routed_only_to_that_areas_agents(personas, ticket, now):
+    networks = Area.objects.create(code="redes", name="Redes")
+    make_agent("pedro.imp", level=2).areas.add(Area.objects.create(code="imp", name="Impresoras"))
+    escalation = _escalate_to_level_2(personas, ticket, now, to_area=networks)
+    assert escalation.to_agent is None
+    ticket.refresh_from_db()
+    assert ticket.status == Status.ESCALATED

@@ -94,6 +94,7 @@ STAFF_POSTS = [
     "/tickets/asignar/",
     "/tickets/{n}/estado/",
     "/tickets/{n}/asignar/",
+    "/tickets/{n}/prioridad/",
     "/tickets/{n}/escalar/",
     "/tickets/{n}/notas/",
 ]
@@ -113,6 +114,7 @@ POST_BODY = {
     "decision": "approve",
     "satisfaction": "5",
     "resolved": "yes",
+    "priority": "urgent",
 }
 
 
@@ -154,6 +156,7 @@ def test_customers_cannot_post_to_the_desk_pages(personas, ticket, path):
     response = personas.client("customer_a").post(url(path, ticket), POST_BODY)
     assert response.status_code == 403
     assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW
+    assert Ticket.objects.get(pk=ticket.pk).priority == "normal"
     assert not Note.objects.exists()
 
 

@@ -8,6 +8,7 @@ areas, assignees, statuses and breaches, on whichever database the suite runs.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 
@@ -143,6 +144,46 @@ def test_a_forged_cursor_starts_from_the_first_page(desk, personas):
     first = queues.row_page(personas.agent, queue="all", limit=5)
     forged = queues.row_page(personas.agent, queue="all", limit=5, cursor="no'; DROP--")
     assert forged.rows == first.rows
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        _cursor("0001-01-01T00:00:00+05:00|1"),  # before the first instant UTC can hold
+        _cursor("2026-11-23T10:00:00+00:00|99999999999999999999999"),  # beyond SQLite's ints
+        _cursor("2026-11-23T10:00:00|3"),  # no time zone: not a position the queues write
+    ],
+)
+def test_a_damaged_cursor_starts_from_the_first_page_on_every_screen(desk, personas, cursor):
+    first = queues.row_page(personas.agent, queue="all", limit=5)
+    assert queues.row_page(personas.agent, queue="all", limit=5, cursor=cursor).rows == first.rows
+    for who, url in (
+        ("agent", f"/tickets/?cola=todos&cursor={cursor}"),
+        ("customer_a", f"/tickets/mis-solicitudes/?cursor={cursor}"),
+        ("agent", f"/api/v1/tickets?cursor={cursor}"),
+    ):
+        assert personas.client(who).get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999999999999999", "-1", "1e3"])
+def test_hand_typed_numbers_are_ignored_not_a_server_error(desk, personas, value):
+    agent = personas.client("agent")
+    for url in (
+        f"/tickets/?cola=todos&nivel={value}",
+        f"/tickets/?cola=todos&organizacion={value}",
+        f"/tickets/mis-solicitudes/?organizacion={value}",
+        f"/api/v1/tickets?level={value}",
+        f"/api/v1/tickets?organisation={value}",
+    ):
+        client = personas.client("customer_a") if "mis-solicitudes" in url else agent
+        assert client.get(url).status_code in (200, 422), url
+    response = agent.post("/tickets/asignar/", {"tickets": [value]})
+    assert response.status_code == 200
+    assert "Elija" in response.content.decode()
 
 
 def test_a_remembered_row_shows_every_change_to_what_it_prints(personas, ticket):

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
+from conftest import make_agent
 from soporte.directory.models import Area
 from soporte.logbook import services as logbook
 from soporte.logbook.models import Entry
@@ -92,6 +93,13 @@ def story(personas, ticket, now, settings, tmp_path, contract_logbook):
         reason="Pasa a impresión",
         tried="Cambio de tóner",
         now=now + dt.timedelta(minutes=3),
+    )
+    # Nobody of level 2 was available: a supervisor gives it to one before it is worked on.
+    services.assign_ticket(
+        ticket=ticket,
+        actor=personas.supervisor,
+        agent=make_agent("nora.nivel2", level=2),
+        now=now + dt.timedelta(minutes=4),
     )
     ticket = Ticket.objects.get(pk=ticket.pk)
     for status in (Status.IN_PROGRESS, Status.RESOLVED):

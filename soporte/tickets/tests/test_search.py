@@ -76,6 +76,29 @@ def test_customers_only_find_their_organisation(personas, corpus):
     assert search.search_tickets(personas.customer_b, "conmutador") == []
 
 
+def test_customers_do_not_find_tickets_by_the_words_of_internal_notes(personas, now, corpus):
+    services.add_note(
+        ticket=corpus["slow"],
+        author=personas.agent,
+        body="Cliente moroso: confirmar pago antes de ir a sitio.",
+        internal=True,
+        now=now,
+    )
+    services.add_note(
+        ticket=corpus["printer"],
+        author=personas.agent,
+        body="Pasaremos el jueves; favor de tener el moroso listo.",
+        now=now,
+    )
+    # The desk finds both; the customer only the ticket whose public note says it.
+    assert set(search.search_tickets(personas.agent, "moroso")) == {
+        corpus["slow"],
+        corpus["printer"],
+    }
+    assert search.search_tickets(personas.customer_a, "moroso") == [corpus["printer"]]
+    assert search.search_tickets(personas.customer_a, "confirmar pago") == []
+
+
 def test_empty_and_symbol_only_queries_find_nothing(personas, corpus):
     assert search.search_tickets(personas.agent, "   ") == []
     assert search.search_tickets(personas.agent, '"*:()') == []

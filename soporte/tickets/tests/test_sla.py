@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ from django.core import mail
 from conftest import make_agent
 from soporte.directory.models import Agent
 from soporte.lib.business_time import Calendar
+from soporte.lib.errors import Forbidden
 from soporte.tickets import services, sla
 from soporte.tickets.models import (
     Channel,
@@ -253,17 +255,54 @@ def test_an_agent_talking_with_the_customer_has_already_answered(
     assert services.sweep_sla(now=at(23, 11))["breaches"] == (0 if answered else 1)
 
 
-def test_a_customer_opening_by_phone_number_in_the_portal_still_waits(personas, policy):
-    """Only the desk's own staff answer: a customer's ticket waits whatever channel it says."""
+def test_a_customer_cannot_say_their_ticket_came_by_phone(personas, policy):
+    """Only the desk's staff answer calls, so only they open phone tickets: a customer who
+    says so through the API is refused, and their portal ticket waits for its answer."""
+    phone = services.NewTicket(
+        organisation=personas.org_a,
+        requester=personas.person_a,
+        subject="Llamé y nadie contestó",
+        description="Abro el ticket yo.",
+        channel=Channel.PHONE,
+    )
+    with pytest.raises(Forbidden, match="los fija la mesa"):
+        services.open_ticket(actor=personas.customer_a, data=phone, now=at(23, 9))
     ticket = services.open_ticket(
         actor=personas.customer_a,
-        data=services.NewTicket(
-            organisation=personas.org_a,
-            requester=personas.person_a,
-            subject="Llamé y nadie contestó",
-            description="Abro el ticket yo.",
-            channel=Channel.PHONE,
-        ),
+        data=dataclasses.replace(phone, channel=Channel.PORTAL),
         now=at(23, 9),
     )
     assert ticket.first_response_at is None
+
+
+def test_a_ticket_the_desk_reopens_runs_its_resolution_clock_again(personas, ticket, policy):
+    """Resolved 20 minutes after it opened, then reopened: the resolution target is owed
+    again and, two working days later, breached."""
+    agent = Agent.objects.get(user=personas.agent)
+    opened = ticket.created_at
+    services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=opened)
+    for minutes, status in ((20, Status.RESOLVED), (30, Status.IN_PROGRESS)):
+        ticket = services.change_status(
+            ticket=ticket,
+            actor=personas.agent,
+            to_status=status,
+            now=opened + dt.timedelta(minutes=minutes),
+        )
+    assert ticket.resolved_at is None
+    later = opened + dt.timedelta(days=2)
+    clocks = by_target(
+        sla.ticket_clocks(ticket, calendar=sla.desk_calendar("America/Mexico_City"), now=later)
+    )
+    assert clocks["resolution"].met_at is None
+    assert clocks["resolution"].state == "breached"
+
+
+def test_a_cancelled_ticket_has_no_clock_running(personas, ticket, policy, now):
+    services.change_status(ticket=ticket, actor=personas.agent, to_status=Status.CANCELLED, now=now)
+    ticket.refresh_from_db()
+    calendar = sla.desk_calendar("America/Mexico_City")
+    assert sla.ticket_clocks(ticket, calendar=calendar, now=now + dt.timedelta(days=3)) == []
+    page = personas.client("agent").get(f"/tickets/{ticket.number}/").content.decode()
+    assert "sus plazos ya no corren" in page
+    assert 'class="clock ' not in page
+    assert 'class="sla sla-' not in page

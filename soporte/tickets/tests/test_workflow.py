@@ -181,3 +181,14 @@ def test_a_customer_reply_puts_the_ticket_back_in_progress(personas, ticket, now
     assert ticket.status == Status.IN_PROGRESS
     change = StatusChange.objects.get(ticket=ticket)
     assert (change.from_status, change.actor) == (waiting, personas.customer_a)
+
+
+@pytest.mark.parametrize("target", [Status.IN_PROGRESS, Status.ASSIGNED])
+def test_a_ticket_in_the_level_queue_is_someones_before_it_is_worked_on(
+    personas, ticket, now, target
+):
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.ESCALATED, assignee=None)
+    with pytest.raises(TicketError, match="Asigne un agente"):
+        services.change_status(ticket=ticket, actor=personas.supervisor, to_status=target, now=now)
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.ESCALATED
+    assert not StatusChange.objects.filter(ticket=ticket).exists()

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from soporte.lib import clock
+from soporte.lib.params import parse_id
 from soporte.logbook import export, services
 from soporte.logbook.models import Logbook
 from soporte.logbook.verify import verify_file
@@ -20,7 +21,7 @@ def find_logbook(ref: str) -> Logbook:
     query = (
         Logbook.objects.filter(uid=ref)
         if len(ref) == 36
-        else Logbook.objects.filter(pk=int(ref) if ref.isdigit() else -1)
+        else Logbook.objects.filter(pk=parse_id(ref) or -1)
     )
     logbook = query.first()
     if logbook is None:
