@@ -1097,6 +1097,11 @@ def portal_approval(request: HttpRequest, number: int) -> HttpResponse:
             )
         except DomainError as exc:
             _forbidden(exc)
+            if exc.code == "no_pending_approval":
+                # Decided already (a second click, another tab): the page no longer shows the
+                # approval box, so the answer goes where the customer will read it.
+                messages.error(request, str(exc))
+                return redirect("tickets:portal_detail", ticket.number)
             form.add_error(None, str(exc))
         else:
             messages.success(

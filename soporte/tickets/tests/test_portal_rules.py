@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from conftest import make_customer
 from soporte.directory.models import Agent, ContactRole
@@ -51,6 +52,18 @@ def test_a_decider_of_another_organisation_cannot_approve(chargeable, personas, 
     ticket, _decider, _requester = chargeable
     with pytest.raises(Forbidden):
         services.decide_approval(ticket=ticket, actor=personas.customer_b, approve=False, now=now)
+
+
+def test_deciding_twice_in_the_portal_says_it_was_decided(chargeable):
+    ticket, decider, _requester = chargeable
+    client = Client()
+    client.force_login(decider)
+    address = f"/tickets/mis-solicitudes/{ticket.number}/aprobacion/"
+    first = client.post(address, {"decision": "approve", "comment": ""})
+    assert first.status_code == 302
+    second = client.post(address, {"decision": "reject", "comment": ""}, follow=True)
+    assert "no tiene una aprobación pendiente" in second.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).approval == "approved"
 
 
 def test_the_survey_waits_for_resolution_and_is_answered_once(chargeable, personas, now):
