@@ -497,7 +497,6 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
 
 
 @transaction.atomic
-@transaction.atomic
 def set_priority(
     *, ticket: Ticket, actor: User, priority: str, now: dt.datetime, reason: str = ""
 ) -> Ticket:
@@ -533,6 +532,7 @@ def set_priority(
     return ticket
 
 
+@transaction.atomic
 def add_note(
     *,
     ticket: Ticket,

@@ -192,3 +192,66 @@ def test_a_ticket_in_the_level_queue_is_someones_before_it_is_worked_on(
         services.change_status(ticket=ticket, actor=personas.supervisor, to_status=target, now=now)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.ESCALATED
     assert not StatusChange.objects.filter(ticket=ticket).exists()
+
+
+def _tried(personas, ticket, now):
+    """Each action that changes a ticket, as its service is called."""
+    agent = Agent.objects.get(user=personas.agent)
+    return {
+        "note": lambda: services.add_note(
+            ticket=ticket, author=personas.agent, body="Revisé el cable.", now=now
+        ),
+        "customer reply": lambda: services.add_note(
+            ticket=ticket, author=personas.customer_a, body="Sigue igual.", now=now
+        ),
+        "priority": lambda: services.set_priority(
+            ticket=ticket, actor=personas.agent, priority="urgent", now=now
+        ),
+        "assign": lambda: services.assign_ticket(
+            ticket=ticket, actor=personas.agent, agent=agent, now=now
+        ),
+        "cancel": lambda: services.change_status(
+            ticket=ticket, actor=personas.agent, to_status=Status.CANCELLED, now=now
+        ),
+        "files": lambda: services.attach_files(
+            ticket=ticket,
+            actor=personas.agent,
+            files=[services.FileIn("foto.jpg", b"\xff\xd8")],
+            now=now,
+        ),
+        "escalate": lambda: services.escalate_ticket(
+            ticket=ticket,
+            actor=personas.agent,
+            to_level=2,
+            to_area=None,
+            customer_name="Roberto",
+            reason="No enciende",
+            tried="Cambio de cable",
+            now=now,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "action", ["note", "customer reply", "priority", "assign", "cancel", "files", "escalate"]
+)
+def test_an_action_whose_bitacora_entry_fails_leaves_no_trace(
+    personas, ticket, now, action, settings, tmp_path
+):
+    """Every change and its bitácora entry commit together or not at all."""
+    settings.MEDIA_ROOT = tmp_path
+    before = Ticket.objects.values().get(pk=ticket.pk)
+    counts = (ticket.notes.count(), ticket.attachments.count(), StatusChange.objects.count())
+    with (
+        mock.patch(
+            "soporte.logbook.services.append_entry", side_effect=DatabaseError("disco lleno")
+        ),
+        pytest.raises(DatabaseError),
+    ):
+        _tried(personas, ticket, now)[action]()
+    assert Ticket.objects.values().get(pk=ticket.pk) == before
+    assert (
+        ticket.notes.count(),
+        ticket.attachments.count(),
+        StatusChange.objects.count(),
+    ) == counts
