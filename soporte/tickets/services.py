@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from soporte.directory.models import Agent, Area, Organisation, Person, Presence, User
+from soporte.directory.models import (
+    STAFF_ROLES,
+    Agent,
+    Area,
+    Organisation,
+    Person,
+    Presence,
+    User,
+)
 from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
@@ -33,6 +43,8 @@ from soporte.tickets.models import (
     Survey,
     Ticket,
 )
+
+log = logging.getLogger(__name__)
 
 
 class TicketError(DomainError):
@@ -659,7 +671,7 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
     from soporte.directory.models import MANAGER_ROLES
 
     calendar = sla.desk_calendar(dj_settings.TIME_ZONE)
-    counts = {"warnings": 0, "breaches": 0, "escalations": 0}
+    counts = {"warnings": 0, "breaches": 0, "escalations": 0, "failed": 0}
     supervisors = list(User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("id"))
     due = (
         Ticket.objects.open()
@@ -670,14 +682,20 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
     # One short transaction per ticket: a sweep over thousands of open tickets must not hold
     # SQLite's write lock for its whole run (bench/RESULTS.md, "Tickets").
     for ticket in due.iterator(chunk_size=500):
-        with transaction.atomic():
-            escalated = _sweep_ticket(
-                ticket, calendar=calendar, supervisors=supervisors, counts=counts, now=now
-            )
-            if not escalated:
-                # What was due is announced: the next look is at the next threshold. (An
-                # escalated ticket was refreshed by the escalation, under its new policy.)
-                sla.refresh(ticket, now=now, after=now)
+        try:
+            with transaction.atomic():
+                escalated = _sweep_ticket(
+                    ticket, calendar=calendar, supervisors=supervisors, counts=counts, now=now
+                )
+                if not escalated:
+                    # What was due is announced: the next look is at the next threshold. (An
+                    # escalated ticket was refreshed by the escalation, under its new policy.)
+                    sla.refresh(ticket, now=now, after=now)
+        except Exception:
+            # One ticket that cannot be announced (its row or a rule) must not keep every
+            # other ticket's alerts waiting: it is logged and retried on the next sweep.
+            log.exception("SLA sweep failed for ticket %s", ticket.folio)
+            counts["failed"] += 1
     return counts
 
 
@@ -689,9 +707,12 @@ def _sweep_ticket(
     counts: dict[str, int],
     now: dt.datetime,
 ) -> bool:
-    """Announce the ticket's thresholds that have come; True when it was escalated."""
+    """Announce the ticket's thresholds that have come; True when it was escalated. Every
+    breached target is announced before the ticket escalates, once: two targets breached
+    together (a worker that was down) move it one level, not two."""
     from soporte.tickets.models import SlaAlert
 
+    breached: list[str] = []
     for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
         state = clock.state
         if state not in ("warning", "breached") or clock.met_at is not None:
@@ -706,42 +727,60 @@ def _sweep_ticket(
         )
         if not created:
             continue
-        label = sla.SlaTarget(clock.target).label
+        label = str(sla.SlaTarget(clock.target).label)
         if kind == SlaAlert.Kind.WARNING:
             counts["warnings"] += 1
-            if ticket.assignee:
-                _notify(
-                    [ticket.assignee.user.email],
-                    _("[%(folio)s] SLA al 75 %%: %(target)s")
-                    % {"folio": ticket.folio, "target": label},
-                    _("El ticket %(folio)s lleva el 75 %% del plazo de %(target)s.")
-                    % {"folio": ticket.folio, "target": label},
-                )
+            # The assignee's to answer; a ticket nobody holds yet is the supervisors'.
+            _notify(
+                [ticket.assignee.user.email] if ticket.assignee else [s.email for s in supervisors],
+                _("[%(folio)s] SLA al 75 %%: %(target)s")
+                % {"folio": ticket.folio, "target": label},
+                _("El ticket %(folio)s lleva el 75 %% del plazo de %(target)s.")
+                % {"folio": ticket.folio, "target": label},
+            )
             continue
         counts["breaches"] += 1
+        breached.append(label)
         _notify(
             [s.email for s in supervisors],
             _("[%(folio)s] SLA vencido: %(target)s") % {"folio": ticket.folio, "target": label},
             _("El ticket %(folio)s venció su plazo de %(target)s.")
             % {"folio": ticket.folio, "target": label},
         )
-        policy = sla.sla_policies().get((ticket.level, ticket.priority))
-        if policy and policy.escalate_on_breach and ticket.level < 4 and supervisors:
-            escalate_ticket(
-                ticket=ticket,
-                actor=supervisors[0],
-                to_level=ticket.level + 1,
-                to_area=None,
-                customer_name=ticket.requester.full_name,
-                reason=_("Plazo de %(target)s vencido (escalamiento automático).")
-                % {"target": label},
-                tried=_("Ver las notas del ticket %(folio)s.") % {"folio": ticket.folio},
-                now=now,
-                automatic=True,
-            )
-            counts["escalations"] += 1
-            return True  # the ticket moved; its clocks are read again on the next sweep
-    return False
+    policy = sla.sla_policies().get((ticket.level, ticket.priority))
+    if not (breached and policy and policy.escalate_on_breach and ticket.level < 4):
+        return False
+    if not supervisors:
+        return False
+    escalate_ticket(
+        ticket=ticket,
+        actor=supervisors[0],
+        to_level=ticket.level + 1,
+        to_area=None,
+        customer_name=ticket.requester.full_name or str(ticket.requester),
+        reason=_("Plazo de %(target)s vencido (escalamiento automático).")
+        % {"target": ", ".join(breached)},
+        tried=_what_was_tried(ticket),
+        now=now,
+        automatic=True,
+    )
+    counts["escalations"] += 1
+    return True  # the ticket moved; its clocks are read again on the next sweep
+
+
+def _what_was_tried(ticket: Ticket) -> str:
+    """The hand-off's "what was already tried" for an automatic escalation (rule X2): the
+    desk's latest notes on the ticket, newest first, or what the customer reported."""
+    notes = list(
+        ticket.notes.filter(author__role__in=STAFF_ROLES).order_by("-created_at", "-id")[:3]
+    )
+    if not notes:
+        return _("Aún sin notas de la mesa. El cliente reportó: %(text)s") % {
+            "text": ticket.description[:500]
+        }
+    return "\n".join(
+        f"{timezone.localtime(note.created_at):%d/%m %H:%M} · {note.body[:300]}" for note in notes
+    )
 
 
 @transaction.atomic

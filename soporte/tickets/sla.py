@@ -18,6 +18,7 @@ from soporte.tickets.models import (
     OPEN_STATUSES,
     DeskCalendar,
     Holiday,
+    SlaAlert,
     SlaPolicy,
     SlaTarget,
     Status,
@@ -66,16 +67,23 @@ class TicketTimes:
     resolved_at: dt.datetime | None
 
 
+# While the ticket waits for the customer, or is resolved (the desk's work is done unless the
+# customer comes back), no clock counts: a reply a week after the resolution reopens it with
+# the time it had left, not as a week-old breach.
+PAUSED_STATUSES = frozenset({Status.WAITING_CUSTOMER, Status.RESOLVED})
+
+
 def waiting_intervals(
     changes: Iterable[tuple[dt.datetime, str, str]], *, now: dt.datetime
 ) -> list[Interval]:
-    """[from, to) spans spent in "waiting for the customer", from (at, from, to) changes."""
+    """[from, to) spans spent waiting for the customer or resolved, from (at, from, to)
+    changes."""
     spans: list[Interval] = []
     since: dt.datetime | None = None
     for at, _source, target in sorted(changes, key=lambda c: c[0]):
-        if target == Status.WAITING_CUSTOMER and since is None:
+        if target in PAUSED_STATUSES and since is None:
             since = at
-        elif target != Status.WAITING_CUSTOMER and since is not None:
+        elif target not in PAUSED_STATUSES and since is not None:
             spans.append((since, at))
             since = None
     if since is not None:
@@ -116,7 +124,7 @@ def clocks(
     warn: bool = False,
 ) -> list[Clock]:
     """`warn`: also find each running clock's 75 % instant (for the snapshot)."""
-    paused_now = times.status == Status.WAITING_CUSTOMER
+    paused_now = times.status in PAUSED_STATUSES
     result = [
         _clock(
             calendar,
@@ -296,13 +304,28 @@ def refresh(ticket: Ticket, *, now: dt.datetime, after: dt.datetime | None = Non
     from django.conf import settings
 
     calendar = desk_calendar(settings.TIME_ZONE)
-    result = snapshot(
-        ticket, ticket_clocks(ticket, calendar=calendar, now=now, warn=True), after=after
-    )
+    clocks_ = ticket_clocks(ticket, calendar=calendar, now=now, warn=True)
+    _record_late(ticket, clocks_, now=now)
+    result = snapshot(ticket, clocks_, after=after)
     Ticket.objects.filter(pk=ticket.pk).update(**result.fields())
     for name, value in result.fields().items():
         setattr(ticket, name, value)
     return result
+
+
+def _record_late(ticket: Ticket, clocks_: Sequence[Clock], *, now: dt.datetime) -> None:
+    """A target met after its deadline that no sweep announced (the worker was down, or the
+    answer came in the same minute) is still a breach: the "Vencidos" queue and the reports
+    count it. Nothing is escalated; the target is met."""
+    for clock in clocks_:
+        if clock.met_at is not None and clock.elapsed_seconds > clock.budget_seconds:
+            SlaAlert.objects.get_or_create(
+                ticket=ticket,
+                target=clock.target,
+                kind=SlaAlert.Kind.BREACH,
+                cycle_start_at=clock.started_at,
+                defaults={"at": now},
+            )
 
 
 def recheck_open_tickets(**_signal: object) -> None:

@@ -210,6 +210,7 @@ def test_a_shorter_policy_is_announced_on_the_next_sweep(personas, ticket, polic
         "warnings": 0,
         "breaches": 0,
         "escalations": 0,
+        "failed": 0,
     }
     assert services.sweep_sla(now=at(23, 10, 45))["breaches"] == 0
     policy.first_response_minutes = 10
@@ -306,3 +307,117 @@ def test_a_cancelled_ticket_has_no_clock_running(personas, ticket, policy, now):
     assert "sus plazos ya no corren" in page
     assert 'class="clock ' not in page
     assert 'class="sla sla-' not in page
+
+
+def _assign(personas, ticket, when):
+    agent = Agent.objects.get(user=personas.agent)
+    return services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=when)
+
+
+def test_a_customer_reply_days_after_the_resolution_is_not_a_breach(personas, ticket, policy):
+    """Resolved 20 minutes after it opened; the customer writes back three days later: the
+    days it stood resolved do not count, nothing is breached or escalated."""
+    make_agent("diego.castillo", level=2)
+    opened = ticket.created_at
+    _assign(personas, ticket, opened)
+    services.change_status(
+        ticket=ticket,
+        actor=personas.agent,
+        to_status=Status.RESOLVED,
+        now=opened + dt.timedelta(minutes=20),
+    )
+    services.sweep_sla(now=opened + dt.timedelta(minutes=21))
+    back = opened + dt.timedelta(days=3)
+    services.add_note(ticket=ticket, author=personas.customer_a, body="Volvió a fallar.", now=back)
+    counts = services.sweep_sla(now=back + dt.timedelta(minutes=1))
+    assert (counts["breaches"], counts["escalations"]) == (0, 0)
+    ticket.refresh_from_db()
+    assert (ticket.level, ticket.status) == (1, Status.IN_PROGRESS)
+    clocks = by_target(
+        sla.ticket_clocks(ticket, calendar=sla.desk_calendar("America/Mexico_City"), now=back)
+    )
+    assert clocks["resolution"].elapsed_seconds == 20 * 60
+    assert clocks["next_update"].state == "ok"
+
+
+def test_targets_breached_together_escalate_the_ticket_once(personas, ticket, policy):
+    """The worker was down all day: first response and resolution are both past due."""
+    make_agent("diego.castillo", level=2)
+    make_agent("rosa.nivel3", level=3)
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), status=Status.NEW)
+    first = services.sweep_sla(now=at(23, 19))
+    second = services.sweep_sla(now=at(23, 19, 1))
+    assert (first["breaches"], first["escalations"]) == (2, 1)
+    assert (second["breaches"], second["escalations"]) == (0, 0)
+    ticket.refresh_from_db()
+    assert ticket.level == 2
+    assert "primera respuesta" in ticket.escalations.get().reason.lower()
+
+
+def test_a_target_met_late_between_sweeps_is_still_a_breach(personas, ticket, policy):
+    """Due at 10:00, answered at 10:15 while the worker was down: the breach is recorded (the
+    "Vencidos" queue shows it) though nothing is escalated."""
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9))
+    _assign(personas, ticket, at(23, 9, 1))
+    services.add_note(
+        ticket=ticket, author=personas.agent, body="Ya revisamos.", now=at(23, 10, 15)
+    )
+    assert SlaAlert.objects.filter(ticket=ticket, target="first_response", kind="breach").exists()
+    breached = personas.client("agent").get("/tickets/?cola=vencidos").content.decode()
+    assert ticket.folio in breached
+    ticket.refresh_from_db()
+    assert ticket.level == 1
+
+
+def test_a_warning_on_a_ticket_nobody_holds_goes_to_the_supervisors(
+    personas, ticket, policy, django_capture_on_commit_callbacks
+):
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), status=Status.NEW)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_sla(now=at(23, 9, 50))["warnings"] == 1
+    warning = next(m for m in mail.outbox if "SLA al 75" in m.subject)
+    assert personas.supervisor.email in warning.to
+
+
+def test_an_automatic_hand_off_says_what_the_desk_already_tried(personas, ticket, policy):
+    make_agent("diego.castillo", level=2)
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9))
+    services.add_note(
+        ticket=ticket,
+        author=personas.agent,
+        body="Se cambió el tóner y se limpió el rodillo.",
+        internal=True,
+        now=at(23, 9, 20),
+    )
+    services.sweep_sla(now=at(23, 19))
+    handoff = ticket.escalations.get()
+    assert handoff.automatic
+    assert "Se cambió el tóner y se limpió el rodillo." in handoff.tried
+
+
+def test_one_ticket_that_fails_does_not_hold_back_the_others(personas, ticket, policy, monkeypatch):
+    other = services.open_ticket(
+        actor=personas.agent,
+        data=services.NewTicket(
+            organisation=personas.org_b,
+            requester=personas.person_b,
+            subject="Sin red",
+            description="Nada conecta.",
+            channel=Channel.EMAIL,
+        ),
+        now=ticket.created_at,
+    )
+    Ticket.objects.filter(pk__in=[ticket.pk, other.pk]).update(
+        created_at=at(23, 9), sla_check_at=at(23, 9)
+    )
+    real = services._sweep_ticket
+
+    def broken_for_the_first(one, **kwargs):
+        if one.pk == ticket.pk:
+            raise RuntimeError("fila dañada")
+        return real(one, **kwargs)
+
+    monkeypatch.setattr(services, "_sweep_ticket", broken_for_the_first)
+    counts = services.sweep_sla(now=at(23, 9, 50))
+    assert counts["failed"] == 1
+    assert SlaAlert.objects.filter(ticket=other, kind="warning").exists()
