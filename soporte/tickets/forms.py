@@ -145,11 +145,15 @@ class TicketForm(forms.Form):
     remote_tool = forms.CharField(
         label=_("Herramienta remota"),
         required=False,
+        help_text=_("Obligatoria con acceso remoto."),
         max_length=80,
         widget=forms.TextInput(attrs={"placeholder": "AnyDesk, RustDesk, TeamViewer…"}),
     )
     remote_session_id = forms.CharField(
-        label=_("Id de la sesión remota"), required=False, max_length=120
+        label=_("Id de la sesión remota"),
+        required=False,
+        max_length=120,
+        help_text=_("Obligatorio con acceso remoto."),
     )
     auxiliary_acknowledged = forms.BooleanField(
         label=_("El cliente se da por enterado de la advertencia"), required=False

@@ -34,6 +34,8 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
 
+from soporte.context_processors import language_next
+
 
 @functools.lru_cache(maxsize=4096)
 def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
@@ -155,6 +157,7 @@ def layout(request: Any) -> dict[str, Any]:
         "LANGUAGES": settings.LANGUAGES,
         "DESK_NAME": settings.DESK_NAME,
         "DESK_TIME_ZONE": settings.TIME_ZONE,
+        "LANGUAGE_NEXT": language_next(request),
         "messages": get_messages(request),
         "user": request.user,
         "now_text": _now_text(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import (
@@ -125,6 +127,12 @@ def ticket_logbook(ticket: Ticket, *, now: dt.datetime) -> Logbook:
     return book or logbook.desk_logbook(now=now)
 
 
+def desk_language() -> AbstractContextManager[None]:
+    """Bitácora entries are signed and kept for good, so they are written in the desk's
+    language whatever language the person acting reads (their errors stay in theirs)."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def _log(
     ticket: Ticket,
     *,
@@ -134,6 +142,7 @@ def _log(
     fields: dict[str, str],
     now: dt.datetime,
 ) -> None:
+    """Call under `desk_language()`, with the summary and fields built there too."""
     logbook.append_entry(
         logbook=ticket_logbook(ticket, now=now),
         kind=kind,
@@ -241,15 +250,16 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
         fields["warning"] = str(AUXILIARY_WARNING)
     if data.support_kind == SupportKind.REMOTE_ACCESS:
         fields["remote"] = f"{ticket.remote_tool} · {ticket.remote_session_id}"
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=actor if actor.is_desk_staff else _desk_author(now),
-        summary=_("Ticket %(folio)s abierto: %(subject)s")
-        % {"folio": ticket.folio, "subject": ticket.subject},
-        fields=fields,
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=actor if actor.is_desk_staff else _desk_author(now),
+            summary=_("Ticket %(folio)s abierto: %(subject)s")
+            % {"folio": ticket.folio, "subject": ticket.subject},
+            fields=fields,
+            now=now,
+        )
     mail.notify_ticket_opened(ticket)
     return ticket
 
@@ -319,15 +329,20 @@ def change_status(
         comment=comment[:300],
     )
     sla.refresh(ticket, now=now)
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=actor,
-        summary=_("Ticket %(folio)s: %(from)s → %(to)s")
-        % {"folio": ticket.folio, "from": Status(previous).label, "to": Status(to_status).label},
-        fields={"comment": comment} if comment else {},
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=actor,
+            summary=_("Ticket %(folio)s: %(from)s → %(to)s")
+            % {
+                "folio": ticket.folio,
+                "from": Status(previous).label,
+                "to": Status(to_status).label,
+            },
+            fields={"comment": comment} if comment else {},
+            now=now,
+        )
     mail.notify_status_changed(ticket, previous=previous)
     return ticket
 
@@ -448,23 +463,24 @@ def escalate_ticket(
         comment=_("Escalamiento a nivel %(level)d") % {"level": to_level},
     )
     sla.refresh(ticket, now=now)
-    _log(
-        ticket,
-        kind=EntryKind.ESCALATION,
-        author=actor,
-        summary=_("Ticket %(folio)s escalado de nivel %(from)d a %(to)d")
-        % {"folio": ticket.folio, "from": escalation.from_level, "to": to_level},
-        fields={
-            "customer_name": escalation.customer_name,
-            "reason": escalation.reason,
-            "tried": escalation.tried,
-            "to_agent": str(target)
-            if target
-            else _("cola del nivel %(level)d") % {"level": to_level},
-            "to_area": str(to_area) if to_area else "",
-        },
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.ESCALATION,
+            author=actor,
+            summary=_("Ticket %(folio)s escalado de nivel %(from)d a %(to)d")
+            % {"folio": ticket.folio, "from": escalation.from_level, "to": to_level},
+            fields={
+                "customer_name": escalation.customer_name,
+                "reason": escalation.reason,
+                "tried": escalation.tried,
+                "to_agent": str(target)
+                if target
+                else _("cola del nivel %(level)d") % {"level": to_level},
+                "to_area": str(to_area) if to_area else "",
+            },
+            now=now,
+        )
     mail.notify_ticket_escalated(escalation)
     return escalation
 
@@ -496,15 +512,16 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
         ticket.status = Status.ASSIGNED
     ticket.save()
     sla.refresh(ticket, now=now)
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=actor,
-        summary=_("Ticket %(folio)s asignado a %(agent)s")
-        % {"folio": ticket.folio, "agent": agent.name},
-        fields={},
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=actor,
+            summary=_("Ticket %(folio)s asignado a %(agent)s")
+            % {"folio": ticket.folio, "agent": agent.name},
+            fields={},
+            now=now,
+        )
     return ticket
 
 
@@ -528,19 +545,20 @@ def set_priority(
     ticket.updated_at = now
     ticket.save(update_fields=["priority", "updated_at"])
     sla.refresh(ticket, now=now)
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=actor,
-        summary=_("Ticket %(folio)s: prioridad %(from)s → %(to)s")
-        % {
-            "folio": ticket.folio,
-            "from": Priority(previous).label,
-            "to": Priority(priority).label,
-        },
-        fields={"reason": reason.strip()[:300]} if reason.strip() else {},
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=actor,
+            summary=_("Ticket %(folio)s: prioridad %(from)s → %(to)s")
+            % {
+                "folio": ticket.folio,
+                "from": Priority(previous).label,
+                "to": Priority(priority).label,
+            },
+            fields={"reason": reason.strip()[:300]} if reason.strip() else {},
+            now=now,
+        )
     return ticket
 
 
@@ -587,20 +605,23 @@ def add_note(
     )
     sla.refresh(ticket, now=now)
     if log:
-        logbook.append_entry(
-            logbook=logbook.desk_logbook(now=now) if internal else ticket_logbook(ticket, now=now),
-            kind=EntryKind.NOTE,
-            author=author,
-            summary=(
-                _("Nota interna en %(folio)s: %(text)s")
+        with desk_language():
+            logbook.append_entry(
+                logbook=logbook.desk_logbook(now=now)
                 if internal
-                else _("Nota en %(folio)s: %(text)s")
+                else ticket_logbook(ticket, now=now),
+                kind=EntryKind.NOTE,
+                author=author,
+                summary=(
+                    _("Nota interna en %(folio)s: %(text)s")
+                    if internal
+                    else _("Nota en %(folio)s: %(text)s")
+                )
+                % {"folio": ticket.folio, "text": note.body[:200]},
+                fields={"body": note.body[:4000]},
+                subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
+                now=now,
             )
-            % {"folio": ticket.folio, "text": note.body[:200]},
-            fields={"body": note.body[:4000]},
-            subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
-            now=now,
-        )
     mail.notify_note_added(note)
     return note
 
@@ -631,19 +652,20 @@ def attach_files(
         )
         for file in files
     ]
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=actor,
-        summary=_("Archivos adjuntos a %(folio)s: %(names)s")
-        % {"folio": ticket.folio, "names": ", ".join(a.original_name for a in stored)[:200]},
-        fields={
-            "files": "\n".join(
-                f"{a.original_name} · {a.size} B · SHA-256 {a.sha256}" for a in stored
-            )
-        },
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=actor,
+            summary=_("Archivos adjuntos a %(folio)s: %(names)s")
+            % {"folio": ticket.folio, "names": ", ".join(a.original_name for a in stored)[:200]},
+            fields={
+                "files": "\n".join(
+                    f"{a.original_name} · {a.size} B · SHA-256 {a.sha256}" for a in stored
+                )
+            },
+            now=now,
+        )
     return stored
 
 
@@ -806,19 +828,20 @@ def decide_approval(
     ticket.approval = Approval.APPROVED if approve else Approval.REJECTED
     ticket.updated_at = now
     ticket.save(update_fields=["approval", "updated_at"])
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=_desk_author(now),
-        summary=(
-            _("Trabajo con costo aprobado por %(name)s")
-            if approve
-            else _("Trabajo con costo rechazado por %(name)s")
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=_desk_author(now),
+            summary=(
+                _("Trabajo con costo aprobado por %(name)s")
+                if approve
+                else _("Trabajo con costo rechazado por %(name)s")
+            )
+            % {"name": person.full_name},
+            fields={"comment": comment} if comment else {},
+            now=now,
         )
-        % {"name": person.full_name},
-        fields={"comment": comment} if comment else {},
-        now=now,
-    )
     return ticket
 
 
@@ -854,13 +877,18 @@ def answer_survey(
         answered_by=actor,
         answered_at=now,
     )
-    _log(
-        ticket,
-        kind=EntryKind.NOTE,
-        author=actor,
-        summary=_("Encuesta de %(folio)s: satisfacción %(n)d de 5; ¿se resolvió? %(resolved)s")
-        % {"folio": ticket.folio, "n": satisfaction, "resolved": _("sí") if resolved else _("no")},
-        fields={"comment": survey.comment},
-        now=now,
-    )
+    with desk_language():
+        _log(
+            ticket,
+            kind=EntryKind.NOTE,
+            author=actor,
+            summary=_("Encuesta de %(folio)s: satisfacción %(n)d de 5; ¿se resolvió? %(resolved)s")
+            % {
+                "folio": ticket.folio,
+                "n": satisfaction,
+                "resolved": _("sí") if resolved else _("no"),
+            },
+            fields={"comment": survey.comment},
+            now=now,
+        )
     return survey

@@ -446,8 +446,12 @@ def _queue_context(
         )
         values = result.rows
         if result.next_cursor:
-            next_url = "?" + urlencode(state["kept"] | {"despues": result.next_cursor})
-    tabs = _tabs(get_language())
+            next_url = (
+                jinja.url("tickets:queue")
+                + "?"
+                + urlencode(state["kept"] | {"despues": result.next_cursor})
+            )
+    tabs = _tabs(get_language(), jinja.url("tickets:queue"))
     rows = _rows(values, now, selected)
     bulk_errors: list[str] = []
     if bulk_form is not None and bulk_form.errors:
@@ -466,7 +470,8 @@ def _queue_context(
         if state["q"]
         else "",
         "next_url": next_url,
-        "first_url": "?" + state["query"] if state["cursor"] else None,
+        # Full addresses: the page is also shown at the bulk-assign address after a refusal.
+        "first_url": jinja.url("tickets:queue") + "?" + state["query"] if state["cursor"] else None,
         "tabs": tabs,
         "filter_panel": _filter_panel(
             get_language(),
@@ -484,10 +489,10 @@ def _queue_context(
 
 
 @functools.lru_cache(maxsize=16)
-def _tabs(language: str | None) -> list[tuple[str, str, str]]:
+def _tabs(language: str | None, queue_url: str) -> list[tuple[str, str, str]]:
     """The queue tabs (slug, label, address) in `language`, the active one."""
     return [
-        (slug, str(queues.QUEUES[name]), "?" + urlencode({"cola": slug}))
+        (slug, str(queues.QUEUES[name]), queue_url + "?" + urlencode({"cola": slug}))
         for slug, name in QUEUE_SLUGS.items()
     ]
 
@@ -621,10 +626,13 @@ def _render_detail(
     user = _user(request)
     me = agent_of(user)
     clocks = _clocks(ticket, now)
+    # Only the moves that can succeed: a ticket nobody holds is assigned (or taken) first.
     transitions = [
         (value, STATUS_ACTIONS[value])
         for value in Status.values
-        if value in TRANSITIONS.get(ticket.status, frozenset()) and value in STATUS_ACTIONS
+        if value in TRANSITIONS.get(ticket.status, frozenset())
+        and value in STATUS_ACTIONS
+        and not (value in services.NEEDS_ASSIGNEE and ticket.assignee_id is None)
     ]
     handoff = reads.handoff(ticket)
     escalate_initial = {
@@ -650,7 +658,10 @@ def _render_detail(
         "files": files,
         "transitions": transitions,
         "me": me,
-        "can_take": me is not None and ticket.is_open and ticket.assignee_id != me.pk,
+        "can_take": me is not None
+        and ticket.is_open
+        and ticket.assignee_id != me.pk
+        and me.level >= ticket.level,
         "survey": reads.survey(ticket),
         "timeline": logbook.timeline(
             actor=user, subject_type="ticket", subject_id=ticket.folio, details=False

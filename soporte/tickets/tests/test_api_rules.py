@@ -219,7 +219,7 @@ def test_the_desk_sets_the_priority_and_the_sla_follows_it(personas, ticket, now
 def test_the_ticket_page_changes_the_priority_and_keeps_a_bad_choice_on_screen(personas, ticket):
     client = personas.client("agent")
     page = client.get(f"/tickets/{ticket.number}/").content.decode()
-    assert f'action="/tickets/{ticket.number}/prioridad/"' in page
+    assert f'action="/tickets/{ticket.number}/prioridad/#acciones"' in page
     assert '<option value="normal" selected>' in page
     wrong = client.post(
         f"/tickets/{ticket.number}/prioridad/",

@@ -62,3 +62,29 @@ def test_a_customer_reply_and_the_survey_are_logged(personas, ticket, now):
     summaries = list(_entries(ticket).order_by("number").values_list("summary", flat=True))
     assert any("Sigue igual." in s for s in summaries)
     assert any("satisfacción 4 de 5" in s for s in summaries)
+
+
+def test_the_bitacora_is_written_in_the_desks_language_whoever_reads_english(
+    personas, ticket, settings
+):
+    """Entries are signed and kept for good: an agent reading English still writes Spanish
+    entries (and reads English messages)."""
+    from soporte.logbook.models import Entry
+
+    client = personas.client("agent")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    priority = client.post(
+        f"/tickets/{ticket.number}/prioridad/",
+        {"priority": "high", "priority_reason": ""},
+        follow=True,
+    )
+    assert "now has priority High" in priority.content.decode()
+    client.post(f"/tickets/{ticket.number}/estado/", {"to_status": "cancelled", "comment": ""})
+    summaries = list(
+        Entry.objects.filter(subject_id=ticket.folio)
+        .order_by("id")
+        .values_list("summary", flat=True)
+    )
+    assert any("prioridad Normal → Alta" in s for s in summaries), summaries
+    assert any("Nuevo → Cancelado" in s for s in summaries), summaries
+    assert not any("priority" in s or "Cancelled" in s for s in summaries), summaries

@@ -361,12 +361,26 @@ def test_next_page_follows_the_cursor_without_repeating(personas, now):
     assert len(first_page) == 25
     assert first_page[0] == tickets[-1].folio  # newest activity first
     assert "Siguiente página" in html
-    next_url = re.search(r'href="(\?[^"]*despues=[^"]*)"', html).group(1).replace("&amp;", "&")
+    next_url = re.search(r'href="(/tickets/\?[^"]*despues=[^"]*)"', html).group(1)
 
-    second = client.get("/tickets/" + next_url).content.decode()
+    second = client.get(next_url.replace("&amp;", "&")).content.decode()
     second_page = re.findall(r'<tr data-ticket="([^"]+)"', second)
     assert second_page == [tickets[1].folio, tickets[0].folio]
     assert "Siguiente página" not in second
+
+
+def test_after_a_refused_bulk_assignment_the_queue_links_still_lead_to_the_queue(personas, ticket):
+    """The refusal is shown at the bulk-assign address (POST only): every tab and "back"
+    link must point at the queue itself, not at a relative "?cola=…" of that address."""
+    client = personas.client("agent")
+    refused = client.post("/tickets/asignar/?cola=sin-asignar", {"agent": ""})
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    links = re.findall(r'href="([^"]*cola=[^"]*)"', html)
+    assert links
+    assert all(link.startswith("/tickets/?") for link in links), links
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
 
 
 def test_filters_come_from_the_allow_list(personas, now):
@@ -816,3 +830,39 @@ def test_the_portal_search_ignores_accents_and_other_organisations(personas, now
     html = page.content.decode()
     assert mine.folio in html
     assert theirs.folio not in html
+
+
+def test_the_ticket_page_offers_only_actions_that_can_succeed(personas, ticket):
+    """A new ticket nobody holds: no "mark assigned" or "work on it" button (they need an
+    assignee); a level-1 agent is not offered to take a level-2 ticket."""
+    client = personas.client("agent")
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert 'name="to_status" value="assigned"' not in page
+    assert 'name="to_status" value="cancelled"' in page
+    assert "Tomarlo yo" in page
+    Ticket.objects.filter(pk=ticket.pk).update(level=2)
+    page = client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "Tomarlo yo" not in page
+
+
+def test_a_refused_form_sends_the_reader_to_its_message(personas, ticket):
+    page = personas.client("agent").get(f"/tickets/{ticket.number}/").content.decode()
+    assert f'action="/tickets/{ticket.number}/notas/#nueva-nota"' in page
+    assert f'action="/tickets/{ticket.number}/escalar/#acciones"' in page
+    assert 'id="nueva-nota"' in page
+    assert 'id="acciones"' in page
+
+
+def test_switching_language_on_a_refused_form_returns_to_the_ticket(personas, ticket):
+    client = personas.client("agent")
+    page_url = f"http://testserver/tickets/{ticket.number}/"
+    refused = client.post(
+        f"/tickets/{ticket.number}/escalar/",
+        {"to_level": "2", "customer_name": "", "reason": "", "tried": ""},
+        HTTP_REFERER=page_url,
+    )
+    assert refused.status_code == 200
+    assert f'name="next" type="hidden" value="{page_url}"' in refused.content.decode()
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": page_url})
+    assert switched.status_code == 302
+    assert client.get(switched["Location"]).status_code == 200
