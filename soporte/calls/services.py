@@ -1554,7 +1554,9 @@ def record_call(*, call: Call, now: dt.datetime) -> Call:
     from soporte.logbook.models import EntryKind, Logbook, LogbookKind
     from soporte.tickets import services as tickets
 
-    with transaction.atomic():
+    # The note, the signed entry and the QA evidence are kept for good: in the desk's
+    # language, whoever's request (the console's hang-up button, in English) finished the call.
+    with transaction.atomic(), tickets.desk_language():
         call = (
             Call.objects.select_for_update(of=("self",))
             .select_related(

@@ -103,6 +103,20 @@ def test_an_abandoned_call_without_ticket_is_logged_in_the_desk_logbook(pbx, per
     assert "Abandonada" in entry.summary
 
 
+def test_a_call_recorded_while_english_is_active_is_kept_in_spanish(pbx, personas, now):
+    """The console's hang-up can finish a call from an English page: the signed entry and
+    the QA evidence are still the desk's Spanish."""
+    from django.utils import translation
+
+    pbx.post(event="newCall", **{"from": "5255500000"}, to="1", direction="in", callId="en", at=now)
+    pbx.post(event="hangup", direction="in", callId="en", cause="cancel", at=now + 20 * S)
+    with translation.override("en"):
+        assert services.record_finished_calls(now=now + 21 * S) == 1
+    entry = Entry.objects.get(kind=EntryKind.CALL)
+    assert "Abandonada" in entry.summary
+    assert "Abandoned" not in entry.summary
+
+
 def test_transfer_needs_a_ticket_the_callers_name_and_the_announcement(personas, now):
     blanca = personas.agent
     call = services.register_ringing(actor=blanca, number="1", now=now)
