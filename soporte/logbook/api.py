@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from soporte.directory.api import ErrorOut
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, NotFound
+from soporte.lib.params import parse_id
 from soporte.logbook import export, services
 from soporte.logbook.models import Entry, EntryKind, Logbook, SignatureMethod
 
@@ -179,6 +180,26 @@ def get_entry(request: HttpRequest, logbook_id: int, number: int) -> EntryOut:
     return entry_out(_entry(request, logbook_id, number), now=clock.now())
 
 
+def _check_ticket_subject(request: HttpRequest, logbook: Logbook, folio: str) -> None:
+    """An entry about a ticket shows on that ticket's page: the ticket must be one the
+    writer sees, of the logbook's organisation (or any, in the desk's own logbook)."""
+    from soporte.tickets.models import Ticket
+
+    number = parse_id(folio.removeprefix("SOP-"))
+    ticket = (
+        Ticket.objects.visible_to(request.user).filter(number=number).first()
+        if number is not None
+        else None
+    )
+    if ticket is None or (
+        logbook.organisation_id is not None and ticket.organisation_id != logbook.organisation_id
+    ):
+        raise DomainError(
+            _("Ese ticket no existe o no es de la organización de esta bitácora."),
+            code="invalid_subject",
+        )
+
+
 @router.post(
     "logbooks/{logbook_id}/entries",
     response={201: EntryOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
@@ -191,6 +212,8 @@ def create_entry(request: HttpRequest, logbook_id: int, payload: EntryIn) -> Sta
             _("Las notas de apertura, cierre y anulación tienen su propio procedimiento."),
             code="invalid_kind",
         )
+    if payload.subject_type == "ticket":
+        _check_ticket_subject(request, logbook, payload.subject_id)
     references = None
     if payload.references is not None:
         references = Entry.objects.filter(logbook=logbook, number=payload.references).first()

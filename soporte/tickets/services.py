@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -571,10 +572,13 @@ def add_note(
     now: dt.datetime,
     internal: bool = False,
     log: bool = True,
+    files: Iterable[FileIn] = (),
 ) -> Note:
     """A reply or an internal note, with its bitácora entry: a public note goes to the
     customer's logbook, an internal one to the desk's (the customer never reads it).
-    `log=False` is for callers that write their own, richer entry (a call's record)."""
+    `files` are stored with the note and named in its entry with their size and SHA-256
+    (checked with `attachments.check_upload` before the call). `log=False` is for callers
+    that write their own, richer entry (a call's record)."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if not body.strip():
         raise TicketError(_("La nota está vacía."), code="empty_note")
@@ -604,6 +608,18 @@ def add_note(
         update_fields=["updated_at", "last_update_at", "first_response_at", "status", "resolved_at"]
     )
     sla.refresh(ticket, now=now)
+    stored = [
+        attachments.store(
+            ticket=ticket,
+            uploaded_by=author,
+            name=file.name,
+            data=file.data,
+            content_type=file.content_type,
+            now=now,
+            note=note,
+        )
+        for file in files
+    ]
     if log:
         with desk_language():
             logbook.append_entry(
@@ -618,7 +634,8 @@ def add_note(
                     else _("Nota en %(folio)s: %(text)s")
                 )
                 % {"folio": ticket.folio, "text": note.body[:200]},
-                fields={"body": note.body[:4000]},
+                fields={"body": note.body[:4000]}
+                | ({"files": _files_field(stored)} if stored else {}),
                 subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
                 now=now,
             )
@@ -659,14 +676,15 @@ def attach_files(
             author=actor,
             summary=_("Archivos adjuntos a %(folio)s: %(names)s")
             % {"folio": ticket.folio, "names": ", ".join(a.original_name for a in stored)[:200]},
-            fields={
-                "files": "\n".join(
-                    f"{a.original_name} · {a.size} B · SHA-256 {a.sha256}" for a in stored
-                )
-            },
+            fields={"files": _files_field(stored)},
             now=now,
         )
     return stored
+
+
+def _files_field(stored: list[Attachment]) -> str:
+    """Each file as the bitácora names it: its name, size and SHA-256."""
+    return "\n".join(f"{a.original_name} · {a.size} B · SHA-256 {a.sha256}" for a in stored)
 
 
 def handoff_for(ticket: Ticket) -> Escalation | None:
@@ -793,8 +811,11 @@ def _sweep_ticket(
 def _what_was_tried(ticket: Ticket) -> str:
     """The hand-off's "what was already tried" for an automatic escalation (rule X2): the
     desk's latest notes on the ticket, newest first, or what the customer reported."""
+    # The hand-off is written in the customer's logbook: public notes only, never internal.
     notes = list(
-        ticket.notes.filter(author__role__in=STAFF_ROLES).order_by("-created_at", "-id")[:3]
+        ticket.notes.filter(author__role__in=STAFF_ROLES, internal=False).order_by(
+            "-created_at", "-id"
+        )[:3]
     )
     if not notes:
         return _("Aún sin notas de la mesa. El cliente reportó: %(text)s") % {
@@ -832,7 +853,8 @@ def decide_approval(
         _log(
             ticket,
             kind=EntryKind.NOTE,
-            author=_desk_author(now),
+            # Signed by the decision-maker who decided, as the survey by who answered it.
+            author=actor,
             summary=(
                 _("Trabajo con costo aprobado por %(name)s")
                 if approve

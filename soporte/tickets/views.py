@@ -827,22 +827,14 @@ def _add_note(
 ) -> Note:
     """The note and its files are one change: a file that fails leaves no note behind."""
     attachments.check_upload(ticket, [(f.name, f.data) for f in files])
-    now = clock.now()
-    with transaction.atomic():
-        note = services.add_note(
-            ticket=ticket, author=author, body=body, internal=internal, now=now
-        )
-        for upload in files:
-            attachments.store(
-                ticket=ticket,
-                uploaded_by=author,
-                name=upload.name,
-                data=upload.data,
-                content_type=upload.content_type,
-                now=now,
-                note=note,
-            )
-    return note
+    return services.add_note(
+        ticket=ticket,
+        author=author,
+        body=body,
+        internal=internal,
+        now=clock.now(),
+        files=[services.FileIn(f.name, f.data, f.content_type) for f in files],
+    )
 
 
 @require_POST

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import make_agent
 from soporte.directory.models import ContactRole, Person
 from soporte.logbook.models import Entry
+from soporte.tickets import services
 from soporte.tickets.models import Note, SlaPolicy, Status, Ticket
 
 
@@ -236,3 +237,30 @@ def test_the_ticket_page_changes_the_priority_and_keeps_a_bad_choice_on_screen(p
     ticket.refresh_from_db()
     assert ticket.priority == "high"
     assert "ahora tiene prioridad Alta" in client.get(done["Location"]).content.decode()
+
+
+def test_an_entry_about_a_ticket_must_be_about_one_of_the_logbooks_tickets(
+    personas, ticket, contract_logbook, now
+):
+    """Customer A's contract logbook cannot carry an entry that would show on organisation B's
+    ticket page; about A's own ticket it can."""
+    ticket_b = services.open_ticket(
+        actor=personas.agent,
+        data=services.NewTicket(
+            organisation=personas.org_b,
+            requester=personas.person_b,
+            subject="Recetas",
+            description="No imprime",
+            channel="email",
+        ),
+        now=now,
+    )
+    client = personas.client("customer_a")
+    address = f"/api/v1/logbooks/{contract_logbook.pk}/entries"
+    entry = {"kind": "note", "summary": "Nota del cliente", "subject_type": "ticket"}
+    forged = post(client, address, entry | {"subject_id": ticket_b.folio})
+    assert forged.status_code == 422
+    assert error_of(forged)["code"] == "invalid_subject"
+    assert not Entry.objects.filter(subject_id=ticket_b.folio, summary="Nota del cliente").exists()
+    own = post(client, address, entry | {"subject_id": ticket.folio})
+    assert own.status_code == 201, own.json()

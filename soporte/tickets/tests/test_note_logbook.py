@@ -88,3 +88,22 @@ def test_the_bitacora_is_written_in_the_desks_language_whoever_reads_english(
     assert any("prioridad Normal → Alta" in s for s in summaries), summaries
     assert any("Nuevo → Cancelado" in s for s in summaries), summaries
     assert not any("priority" in s or "Cancelled" in s for s in summaries), summaries
+
+
+def test_a_note_names_its_files_in_the_bitacora(personas, ticket, settings, tmp_path):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from soporte.logbook.models import Entry
+
+    settings.MEDIA_ROOT = tmp_path
+    response = personas.client("agent").post(
+        f"/tickets/{ticket.number}/notas/",
+        {"body": "Adjunto el registro", "uploads": [SimpleUploadedFile("registro.log", b"E49")]},
+    )
+    assert response.status_code == 302
+    entry = Entry.objects.filter(subject_id=ticket.folio).order_by("id").last()
+    assert entry.fields["body"] == "Adjunto el registro"
+    assert "registro.log" in entry.fields["files"]
+    assert hashlib.sha256(b"E49").hexdigest() in entry.fields["files"]

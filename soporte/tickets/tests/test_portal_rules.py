@@ -8,6 +8,7 @@ from django.test import Client
 from conftest import make_customer
 from soporte.directory.models import Agent, ContactRole
 from soporte.lib.errors import Forbidden
+from soporte.logbook.models import Entry
 from soporte.tickets import services
 from soporte.tickets.models import Channel, Status, Ticket
 from soporte.tickets.services import TicketError
@@ -36,10 +37,13 @@ def chargeable(personas, now):
     )
 
 
-def test_the_decision_maker_approves(chargeable, now):
+def test_the_decision_maker_approves_and_signs_the_entry(chargeable, now):
     ticket, decider, _requester = chargeable
     services.decide_approval(ticket=ticket, actor=decider, approve=True, now=now)
     assert Ticket.objects.get(pk=ticket.pk).approval == "approved"
+    entry = Entry.objects.filter(subject_id=ticket.folio).order_by("id").last()
+    assert "aprobado por" in entry.summary
+    assert entry.author == decider
 
 
 def test_the_requester_cannot_approve_indirect_work(chargeable, now):

@@ -380,19 +380,29 @@ def test_a_warning_on_a_ticket_nobody_holds_goes_to_the_supervisors(
 
 
 def test_an_automatic_hand_off_says_what_the_desk_already_tried(personas, ticket, policy):
+    """From the desk's public notes only: the hand-off is written in the customer's logbook."""
     make_agent("diego.castillo", level=2)
     Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9))
     services.add_note(
         ticket=ticket,
         author=personas.agent,
         body="Se cambió el tóner y se limpió el rodillo.",
-        internal=True,
         now=at(23, 9, 20),
+    )
+    services.add_note(
+        ticket=ticket,
+        author=personas.agent,
+        body="Contraseña del router: SECRETO-INTERNO",
+        internal=True,
+        now=at(23, 9, 25),
     )
     services.sweep_sla(now=at(23, 19))
     handoff = ticket.escalations.get()
     assert handoff.automatic
     assert "Se cambió el tóner y se limpió el rodillo." in handoff.tried
+    assert "SECRETO-INTERNO" not in handoff.tried
+    customer_view = personas.client("customer_a").get(f"/api/v1/tickets/{ticket.number}")
+    assert "SECRETO-INTERNO" not in customer_view.content.decode()
 
 
 def test_one_ticket_that_fails_does_not_hold_back_the_others(personas, ticket, policy, monkeypatch):
