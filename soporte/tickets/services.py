@@ -713,17 +713,23 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
     calendar = sla.desk_calendar(dj_settings.TIME_ZONE)
     counts = {"warnings": 0, "breaches": 0, "escalations": 0, "failed": 0}
     supervisors = list(User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("id"))
-    due = (
-        Ticket.objects.open()
-        .filter(sla_check_at__lte=now)
-        .select_related("assignee__user", "requester")
-        .order_by("sla_check_at", "id")
-    )
     # One short transaction per ticket: a sweep over thousands of open tickets must not hold
     # SQLite's write lock for its whole run (bench/RESULTS.md, "Tickets").
-    for ticket in due.iterator(chunk_size=500):
+    for pk in _due_ticket_ids(now):
         try:
             with transaction.atomic():
+                # Read again under the row's lock: an agent may have changed the ticket
+                # (its priority, its status) since the list was read, and the clocks and
+                # snapshot must be those of the ticket as it is now.
+                ticket = (
+                    Ticket.objects.open()
+                    .select_for_update(of=("self",))
+                    .select_related("assignee__user", "requester")
+                    .filter(pk=pk, sla_check_at__lte=now)
+                    .first()
+                )
+                if ticket is None:
+                    continue
                 escalated = _sweep_ticket(
                     ticket, calendar=calendar, supervisors=supervisors, counts=counts, now=now
                 )
@@ -734,9 +740,19 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
         except Exception:
             # One ticket that cannot be announced (its row or a rule) must not keep every
             # other ticket's alerts waiting: it is logged and retried on the next sweep.
-            log.exception("SLA sweep failed for ticket %s", ticket.folio)
+            log.exception("SLA sweep failed for ticket id %s", pk)
             counts["failed"] += 1
     return counts
+
+
+def _due_ticket_ids(now: dt.datetime) -> list[int]:
+    """The open tickets whose next threshold has come, oldest threshold first."""
+    return list(
+        Ticket.objects.open()
+        .filter(sla_check_at__lte=now)
+        .order_by("sla_check_at", "id")
+        .values_list("id", flat=True)
+    )
 
 
 def _sweep_ticket(

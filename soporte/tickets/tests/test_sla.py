@@ -431,3 +431,33 @@ def test_one_ticket_that_fails_does_not_hold_back_the_others(personas, ticket, p
     counts = services.sweep_sla(now=at(23, 9, 50))
     assert counts["failed"] == 1
     assert SlaAlert.objects.filter(ticket=other, kind="warning").exists()
+
+
+def test_the_sweep_reads_a_ticket_again_if_an_agent_changed_it_meanwhile(
+    personas, ticket, policy, monkeypatch
+):
+    """The sweep has listed the ticket when an agent raises it to urgent: the ticket is
+    announced and its countdown stored under the urgent policy, not the old one."""
+    SlaPolicy.objects.create(
+        level=1,
+        priority="urgent",
+        first_response_minutes=15,
+        next_update_minutes=60,
+        resolution_minutes=120,
+        escalate_on_breach=False,
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), sla_check_at=at(23, 9))
+    listed = services._due_ticket_ids
+
+    def listed_then_changed(now):
+        ids = listed(now)
+        services.set_priority(ticket=ticket, actor=personas.agent, priority="urgent", now=now)
+        Ticket.objects.filter(pk=ticket.pk).update(sla_check_at=at(23, 9))
+        return ids
+
+    monkeypatch.setattr(services, "_due_ticket_ids", listed_then_changed)
+    counts = services.sweep_sla(now=at(23, 9, 20))
+    assert counts["breaches"] == 1  # 20 minutes against the urgent policy's 15
+    ticket.refresh_from_db()
+    assert ticket.priority == "urgent"
+    assert ticket.sla_due_at == at(23, 9, 15)  # the urgent first response (normal: 10:00)
