@@ -637,7 +637,11 @@ def _reply(
     text = strip_quoted_reply(parsed.body).strip() or _("(Respuesta sin texto)")
     with _receiving(parsed):
         note = services.add_note(
-            ticket=ticket, author=actor, body=_with_byline(person, actor, text), now=now
+            ticket=ticket,
+            author=actor,
+            body=_with_byline(person, actor, text),
+            now=now,
+            from_customer=True,
         )
     refused = _store_files(parsed, ticket=ticket, author=actor, note=note, now=now)
     return _record(

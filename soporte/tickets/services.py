@@ -573,13 +573,17 @@ def add_note(
     internal: bool = False,
     log: bool = True,
     files: Iterable[FileIn] = (),
+    from_customer: bool = False,
 ) -> Note:
     """A reply or an internal note, with its bitácora entry: a public note goes to the
     customer's logbook, an internal one to the desk's (the customer never reads it).
     `files` are stored with the note and named in its entry with their size and SHA-256
     (checked with `attachments.check_upload` before the call). `log=False` is for callers
-    that write their own, richer entry (a call's record)."""
+    that write their own, richer entry (a call's record). `from_customer`: the words are a
+    customer's though the author is the desk's (an e-mail from a contact without a portal
+    account): they answer nothing of the desk's targets and bring the ticket back."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    customer = author.is_customer or from_customer
     if not body.strip():
         raise TicketError(_("La nota está vacía."), code="empty_note")
     if author.is_customer and internal:
@@ -588,7 +592,7 @@ def add_note(
     note = Note.objects.create(
         ticket=ticket, author=author, body=body.strip(), internal=internal, created_at=now
     )
-    if author.is_customer and ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
+    if customer and ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
         # The customer answered (or came back): the clock runs again and the desk sees it.
         StatusChange.objects.create(
             ticket=ticket,
@@ -601,7 +605,7 @@ def add_note(
         ticket.status = Status.IN_PROGRESS
         ticket.resolved_at = None
     ticket.updated_at = now
-    if author.is_desk_staff and not internal:
+    if author.is_desk_staff and not customer and not internal:
         ticket.last_update_at = now
         ticket.first_response_at = ticket.first_response_at or now
     ticket.save(

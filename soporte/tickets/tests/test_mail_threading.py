@@ -78,6 +78,26 @@ def test_a_reference_found_only_in_references_threads_too(ticket, now):
     assert (result.outcome, result.ticket) == ("reply", ticket)
 
 
+@pytest.mark.parametrize("waiting", [Status.NEW, Status.WAITING_CUSTOMER])
+def test_a_reply_from_a_contact_without_an_account_is_the_customers_not_the_desks(
+    personas, ticket, now, waiting
+):
+    """Iván has no portal account, so the desk signs his words; they still answer nothing
+    of the desk's (no first response) and bring a waiting ticket back to work."""
+    Person.objects.create(
+        organisation=personas.org_a, full_name="Iván Ortega", email="ivan.ortega@example.mx"
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(status=waiting)
+    mail.ingest(
+        reply(mail.make_message_id(ticket.number), sender="ivan.ortega@example.mx"), now=later(now)
+    )
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is None
+    assert ticket.last_update_at is None
+    expected = Status.IN_PROGRESS if waiting == Status.WAITING_CUSTOMER else Status.NEW
+    assert ticket.status == expected
+
+
 def test_a_reference_with_an_altered_number_opens_a_new_ticket(personas, ticket, now):
     """The number in our Message-ID is guessable; the MAC is what makes it ours."""
     other = services.open_ticket(
