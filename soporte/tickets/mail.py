@@ -561,28 +561,16 @@ def _record(
     return IngestResult(outcome=outcome, reason=reason, record=record, ticket=ticket)
 
 
-def _store_files(
-    parsed: Parsed, *, ticket: Ticket, author: User, note: Note | None, now: dt.datetime
-) -> str:
-    """Store the attachments within the limits; returns a reason when they were refused."""
+def _files_within_limits(parsed: Parsed, ticket: Ticket) -> tuple[list[services.FileIn], str]:
+    """The message's attachments if they are within the limits, else none and the reason."""
     if not parsed.files:
-        return ""
+        return [], ""
     try:
         attachments.check_upload(ticket, [(f.name, f.data) for f in parsed.files])
     except attachments.AttachmentError as error:
         logger.info("attachments refused for %s: %s", ticket.folio, error)
-        return f"attachments_rejected: {error}"
-    for file in parsed.files:
-        attachments.store(
-            ticket=ticket,
-            uploaded_by=author,
-            name=file.name,
-            data=file.data,
-            content_type=file.content_type,
-            now=now,
-            note=note,
-        )
-    return ""
+        return [], f"attachments_rejected: {error}"
+    return [services.FileIn(f.name, f.data, f.content_type) for f in parsed.files], ""
 
 
 def _actor_for(person: Person, now: dt.datetime) -> User:
@@ -623,7 +611,10 @@ def _open(
             ),
             now=now,
         )
-    refused = _store_files(parsed, ticket=ticket, author=actor, note=None, now=now)
+    files, refused = _files_within_limits(parsed, ticket)
+    if files:
+        # Stored and named in the bitácora with their size and SHA-256.
+        services.attach_files(ticket=ticket, actor=actor, files=files, now=now)
     reason = "; ".join(r for r in (reason, refused) if r)
     return _record(
         parsed, outcome=Outcome.NEW_TICKET, reason=reason, raw_path=raw_path, now=now, ticket=ticket
@@ -635,15 +626,16 @@ def _reply(
 ) -> IngestResult:
     actor = _actor_for(person, now)
     text = strip_quoted_reply(parsed.body).strip() or _("(Respuesta sin texto)")
+    files, refused = _files_within_limits(parsed, ticket)
     with _receiving(parsed):
-        note = services.add_note(
+        services.add_note(
             ticket=ticket,
             author=actor,
             body=_with_byline(person, actor, text),
             now=now,
             from_customer=True,
+            files=files,
         )
-    refused = _store_files(parsed, ticket=ticket, author=actor, note=note, now=now)
     return _record(
         parsed, outcome=Outcome.REPLY, reason=refused, raw_path=raw_path, now=now, ticket=ticket
     )

@@ -612,18 +612,7 @@ def add_note(
         update_fields=["updated_at", "last_update_at", "first_response_at", "status", "resolved_at"]
     )
     sla.refresh(ticket, now=now)
-    stored = [
-        attachments.store(
-            ticket=ticket,
-            uploaded_by=author,
-            name=file.name,
-            data=file.data,
-            content_type=file.content_type,
-            now=now,
-            note=note,
-        )
-        for file in files
-    ]
+    stored = _store(ticket, author, files, now=now, note=note)
     if log:
         with desk_language():
             logbook.append_entry(
@@ -662,17 +651,7 @@ def attach_files(
     size and SHA-256; checked with `attachments.check_upload` before the call."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _refuse_customer_on_finished(ticket, actor)
-    stored = [
-        attachments.store(
-            ticket=ticket,
-            uploaded_by=actor,
-            name=file.name,
-            data=file.data,
-            content_type=file.content_type,
-            now=now,
-        )
-        for file in files
-    ]
+    stored = _store(ticket, actor, files, now=now)
     with desk_language():
         _log(
             ticket,
@@ -684,6 +663,28 @@ def attach_files(
             now=now,
         )
     return stored
+
+
+def _store(
+    ticket: Ticket,
+    author: User,
+    files: Iterable[FileIn],
+    *,
+    now: dt.datetime,
+    note: Note | None = None,
+) -> list[Attachment]:
+    return [
+        attachments.store(
+            ticket=ticket,
+            uploaded_by=author,
+            name=file.name,
+            data=file.data,
+            content_type=file.content_type,
+            now=now,
+            note=note,
+        )
+        for file in files
+    ]
 
 
 def _files_field(stored: list[Attachment]) -> str:

@@ -220,6 +220,14 @@ def test_attachments_are_stored_outside_the_web_root(personas, now, media):
         assert path.is_relative_to(media / "attachments")
         assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert not (media / "etc").exists()
+    # Named in the bitácora with their size and SHA-256.
+    from soporte.logbook.models import Entry
+
+    named = "\n".join(
+        e.fields.get("files", "") for e in Entry.objects.filter(subject_id=result.ticket.folio)
+    )
+    assert "foto.jpg · 103 B · SHA-256 " in named
+    assert "passwd · 10 B" in named
 
 
 def test_too_many_attachments_are_refused_but_the_ticket_is_opened(personas, now):
