@@ -986,13 +986,12 @@ def _open_from_portal(user: User, data: services.NewTicket, form: PortalTicketFo
     with transaction.atomic():
         ticket = services.open_ticket(actor=user, data=data, now=now)
         attachments.check_upload(ticket, [(f.name, f.data) for f in files])
-        for upload in files:
-            attachments.store(
+        if files:
+            # Stored and named in the bitácora with their size and SHA-256.
+            services.attach_files(
                 ticket=ticket,
-                uploaded_by=user,
-                name=upload.name,
-                data=upload.data,
-                content_type=upload.content_type,
+                actor=user,
+                files=[services.FileIn(f.name, f.data, f.content_type) for f in files],
                 now=now,
             )
     return ticket

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from conftest import make_agent, make_customer
 from soporte.directory.models import Agent, ContactRole
 from soporte.lib import clock
+from soporte.logbook.models import Entry
 from soporte.tickets import attachments, services
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
@@ -685,6 +686,10 @@ def test_customer_opens_a_request_with_an_attachment(personas):
         personas.org_a,
     )
     assert ticket.attachments.get().original_name == "error.png"
+    assert any(
+        "error.png · 9 B · SHA-256 " in e.fields.get("files", "")
+        for e in Entry.objects.filter(subject_id=ticket.folio)
+    )
     page = personas.client("customer_a").get(response["Location"]).content.decode()
     assert "Outlook no abre" in page
     assert "error.png" in page
