@@ -129,6 +129,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    from soporte.middleware import is_database_busy
+
+    if is_database_busy(exc):
+        busy = error_response(
+            request,
+            503,
+            "database_busy",
+            _("La base de datos está ocupada: el cambio no se guardó; envíelo de nuevo."),
+        )
+        busy["Retry-After"] = "5"
+        return busy
     if settings.DEBUG:
         raise exc
     log.exception("API error on %s", request.path)

@@ -58,3 +58,30 @@ class ApiJsonErrorsMiddleware:
             answer["Allow"] = allowed
             return answer
         return response
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's answer when another writer held the database past the busy timeout."""
+    from django.db import OperationalError
+
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+
+
+class DatabaseBusyMiddleware:
+    """A write that waited past SQLite's busy timeout is a 503 that says the change was not
+    saved and can be sent again, not the generic 500 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_busy(exception):
+            return None
+        from django.template.loader import render_to_string
+
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response

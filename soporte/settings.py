@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soporte.middleware.ApiJsonErrorsMiddleware",
+    "soporte.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "soporte.urls"

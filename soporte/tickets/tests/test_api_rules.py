@@ -264,3 +264,24 @@ def test_an_entry_about_a_ticket_must_be_about_one_of_the_logbooks_tickets(
     assert not Entry.objects.filter(subject_id=ticket_b.folio, summary="Nota del cliente").exists()
     own = post(client, address, entry | {"subject_id": ticket.folio})
     assert own.status_code == 201, own.json()
+
+
+def test_a_database_held_past_the_busy_timeout_is_a_clear_503(personas, ticket, monkeypatch):
+    """SQLite answers "database is locked" when another writer held it too long: the page
+    and the API say the change was not saved and can be sent again."""
+    from django.db import OperationalError
+
+    def locked(**_kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "add_note", locked)
+    page = personas.client("agent").post(
+        f"/tickets/{ticket.number}/notas/", {"body": "Revisé el cable."}
+    )
+    assert page.status_code == 503
+    assert page["Retry-After"] == "5"
+    assert "Su cambio no se guardó" in page.content.decode()
+    api = post(personas.client("agent"), f"/api/v1/tickets/{ticket.number}/notes", {"body": "Hola"})
+    assert api.status_code == 503
+    assert error_of(api)["code"] == "database_busy"
+    assert not Note.objects.exists()
