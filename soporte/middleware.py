@@ -29,9 +29,12 @@ class DeskLanguageMiddleware:
         return response
 
 
-class ApiJsonErrorsMiddleware:
-    """An unknown address under /api/ (404) or a method its address does not take (405) gets
-    the API's error shape, like every other API error (soporte/api.py), not an HTML page."""
+class ErrorAnswersMiddleware:
+    """Errors answered as the client can use them. An unknown address under /api/ (404) or a
+    method its address does not take (405) gets the API's error shape, like every other API
+    error (soporte/api.py), not an HTML page. A write that waited past SQLite's busy timeout
+    is a 503 that says the change was not saved and can be sent again, not the generic 500
+    page (the API's own handler answers it for the API)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -59,24 +62,6 @@ class ApiJsonErrorsMiddleware:
             return answer
         return response
 
-
-def is_database_busy(exc: BaseException) -> bool:
-    """SQLite's answer when another writer held the database past the busy timeout."""
-    from django.db import OperationalError
-
-    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
-
-
-class DatabaseBusyMiddleware:
-    """A write that waited past SQLite's busy timeout is a 503 that says the change was not
-    saved and can be sent again, not the generic 500 page."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_busy(exception):
             return None
@@ -85,3 +70,10 @@ class DatabaseBusyMiddleware:
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's answer when another writer held the database past the busy timeout."""
+    from django.db import OperationalError
+
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()

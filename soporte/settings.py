@@ -94,8 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "soporte.middleware.ApiJsonErrorsMiddleware",
-    "soporte.middleware.DatabaseBusyMiddleware",
+    "soporte.middleware.ErrorAnswersMiddleware",
 ]
 
 ROOT_URLCONF = "soporte.urls"

@@ -16,7 +16,6 @@ from ninja import Field, Router, Schema, Status
 from soporte.directory.api import ErrorOut
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, NotFound
-from soporte.lib.params import parse_id
 from soporte.logbook import export, services
 from soporte.logbook.models import Entry, EntryKind, Logbook, SignatureMethod
 
@@ -183,9 +182,9 @@ def get_entry(request: HttpRequest, logbook_id: int, number: int) -> EntryOut:
 def _check_ticket_subject(request: HttpRequest, logbook: Logbook, folio: str) -> None:
     """An entry about a ticket shows on that ticket's page: the ticket must be one the
     writer sees, of the logbook's organisation (or any, in the desk's own logbook)."""
-    from soporte.tickets.models import Ticket
+    from soporte.tickets.models import Ticket, parse_folio
 
-    number = parse_id(folio.removeprefix("SOP-"))
+    number = parse_folio(folio)
     ticket = (
         Ticket.objects.visible_to(request.user).filter(number=number).first()
         if number is not None

@@ -241,8 +241,20 @@ class Ticket(models.Model):
         return self.decision_maker_id is not None and self.decision_maker_id != self.requester_id
 
 
+FOLIO_PREFIX = "SOP-"
+
+
 def format_folio(number: int) -> str:
-    return f"SOP-{number:06d}"
+    return f"{FOLIO_PREFIX}{number:06d}"
+
+
+def parse_folio(folio: str) -> int | None:
+    """The ticket number of a folio `format_folio` wrote ("SOP-000123" → 123), or None."""
+    from soporte.lib.params import parse_id
+
+    if not folio.startswith(FOLIO_PREFIX):
+        return None
+    return parse_id(folio.removeprefix(FOLIO_PREFIX))
 
 
 class StatusChange(models.Model):

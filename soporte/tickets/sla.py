@@ -316,9 +316,10 @@ def refresh(ticket: Ticket, *, now: dt.datetime, after: dt.datetime | None = Non
 def _record_late(ticket: Ticket, clocks_: Sequence[Clock], *, now: dt.datetime) -> None:
     """A target met after its deadline that no sweep announced (the worker was down, or the
     answer came in the same minute) is still a breach: the "Vencidos" queue and the reports
-    count it. Nothing is escalated; the target is met."""
+    count it. Nothing is escalated; the target is met. Looked at only by the change that met
+    the target (`met_at == now`), so later refreshes of the ticket cost no query."""
     for clock in clocks_:
-        if clock.met_at is not None and clock.elapsed_seconds > clock.budget_seconds:
+        if clock.met_at == now and clock.elapsed_seconds > clock.budget_seconds:
             SlaAlert.objects.get_or_create(
                 ticket=ticket,
                 target=clock.target,
