@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint types migrations-check pytest pytest-postgres install install-dev messages clean
+.PHONY: run test lint types migrations-check pytest pytest-postgres pytest-clock-ahead install install-dev messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,7 +55,12 @@ pytest-postgres: install-dev
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL is required in CI and did not answer" >&2; exit 1; \
 	else echo "SKIPPED: PostgreSQL suite (no server at $${TEST_POSTGRES_URL:-127.0.0.1:5432})"; fi
 
-test: lint types migrations-check pytest pytest-postgres
+# The suite again with the clock a year ahead: a test that mixes a fixed `now` with the real
+# clock passes today and fails next week; here it fails the day it is written.
+pytest-clock-ahead: install-dev
+	$(BIN)/pytest -n 2 -m "not browser and not slow" --clock-ahead 365 $(PYTEST_ARGS)
+
+test: lint types migrations-check pytest pytest-postgres pytest-clock-ahead
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -13,6 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.test import Client
 
 from soporte.directory.models import (
@@ -30,6 +31,28 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise"
 PASSWORD = "correcto-caballo-bateria"  # noqa: S105
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--clock-ahead",
+        type=float,
+        default=float(os.environ.get("SOPORTE_CLOCK_AHEAD_DAYS") or 0),
+        metavar="DAYS",
+        help="run every test with the real clock moved DAYS days ahead (CI runs the suite a "
+        "second time a year ahead, so a test that mixes a fixed `now` with the real clock "
+        "fails the day it is written, not a week later)",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clock_ahead(request):
+    days = request.config.getoption("clock_ahead")
+    if not days:
+        yield
+        return
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True):
+        yield
 
 
 def pytest_configure(config) -> None:
@@ -175,9 +198,17 @@ def personas(db) -> Personas:
 
 
 @pytest.fixture
-def now() -> dt.datetime:
-    """A fixed instant at the desk: Monday 2026-11-23 10:30 in Mexico City (16:30 UTC)."""
-    return dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC)
+def now():
+    """A fixed instant at the desk: Monday 2026-11-23 10:30 in Mexico City (16:30 UTC).
+
+    The process's clock is moved there too (and keeps ticking), so a test that passes `now`
+    to a service and then goes through a view, which reads the clock, sees one timeline
+    instead of a fixed past and today's date. Not for tests that drive Chromium: the browser
+    keeps the real clock and would see the server's cookies as expired.
+    """
+    moment = dt.datetime(2026, 11, 23, 16, 30, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 @pytest.fixture
