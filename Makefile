@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint types migrations-check pytest pytest-postgres pytest-clock-ahead install install-dev messages clean
+.PHONY: run test lint types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode install install-dev messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,22 +45,27 @@ migrations-check: install-dev
 	$(BIN)/soporte makemigrations --check --dry-run
 
 pytest: install-dev
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not multinode" $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL; skipped with a message when no server answers,
 # except in CI (CI=true), where PostgreSQL is required.
 pytest-postgres: install-dev
 	@if $(BIN)/python -m soporte.lib.pgcheck "$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}"; then \
-		DATABASE_URL="$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}" $(BIN)/pytest -n 2 -m "not browser and not slow" $(PYTEST_ARGS); \
+		DATABASE_URL="$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}" $(BIN)/pytest -n 2 -m "not browser and not slow and not multinode" $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL is required in CI and did not answer" >&2; exit 1; \
 	else echo "SKIPPED: PostgreSQL suite (no server at $${TEST_POSTGRES_URL:-127.0.0.1:5432})"; fi
 
 # The suite again with the clock a year ahead: a test that mixes a fixed `now` with the real
 # clock passes today and fails next week; here it fails the day it is written.
 pytest-clock-ahead: install-dev
-	$(BIN)/pytest -n 2 -m "not browser and not slow" --clock-ahead 365 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not browser and not slow and not multinode" --clock-ahead 365 $(PYTEST_ARGS)
 
-test: lint types migrations-check pytest pytest-postgres pytest-clock-ahead
+# Two web nodes and two workers on loopback against one PostgreSQL and one Redis
+# (tests/multinode): skipped with a message when they do not answer, except in CI.
+pytest-multinode: install-dev
+	$(BIN)/pytest -p no:xdist -m multinode tests/multinode $(PYTEST_ARGS)
+
+test: lint types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode
 
 clean:
 	rm -rf $(VENV) var staticfiles

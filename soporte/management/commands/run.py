@@ -6,22 +6,43 @@ Redis), the HTTP+websocket server (granian, ASGI, several workers) and the backg
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from soporte import demo
 from soporte.lib import clock
 from soporte.lib.relay import start_relay_thread
 from soporte.management.commands.demo import print_logins
+
+# pg_advisory_lock key of `soporte run`'s migrations and demo load ("soporte" in ASCII).
+SETUP_LOCK_KEY = 0x736F706F727465
+
+
+@contextlib.contextmanager
+def setup_lock() -> Iterator[None]:
+    """A session lock on PostgreSQL for the start-up steps; SQLite serves one machine."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [SETUP_LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SETUP_LOCK_KEY])
 
 
 class Command(BaseCommand):
@@ -32,14 +53,22 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
         parser.add_argument("--no-demo", action="store_true", help="Do not load demo data.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve only; the background jobs run in `soporte worker` processes elsewhere.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
-        call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("Base de datos al día.")
+        with setup_lock():
+            # Several nodes starting together on one PostgreSQL: one migrates (and loads the
+            # demo into an empty database) while the others wait, then find nothing to do.
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write("Base de datos al día.")
+            if not options["no_demo"] and demo.database_is_empty():
+                print_logins(self.stdout.write, demo.load_demo(now=clock.now()))
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not options["no_demo"] and demo.database_is_empty():
-            print_logins(self.stdout.write, demo.load_demo(now=clock.now()))
 
         env = dict(os.environ)
         env.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
@@ -78,10 +107,9 @@ class Command(BaseCommand):
             time.sleep(0.05)
         # Every web worker hands its CTI events to that one writer (calls/writer.py).
         env["SOPORTE_CTI_WRITER_SOCKET"] = writer_path
-        children += [
-            subprocess.Popen(server_cmd, env=env),  # noqa: S603
-            subprocess.Popen(worker_cmd, env=env),  # noqa: S603
-        ]
+        children.append(subprocess.Popen(server_cmd, env=env))  # noqa: S603
+        if not options["no_worker"]:
+            children.append(subprocess.Popen(worker_cmd, env=env))  # noqa: S603
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"Soporte atiende en {url}  (Ctrl+C para detener)")
 
