@@ -577,7 +577,7 @@ def _actor_for(person: Person, now: dt.datetime) -> User:
     """The customer's portal account, or the desk's own author for contacts without one."""
     if person.user is not None:
         return person.user
-    return services._desk_author(now)
+    return services.desk_author(now)
 
 
 def _with_byline(person: Person, actor: User, text: str) -> str:

@@ -115,15 +115,23 @@ def _next_number(name: str) -> int:
 
 def ticket_logbook(ticket: Ticket, *, now: dt.datetime) -> Logbook:
     """The customer's open contract logbook, or the desk's internal one."""
+    return organisation_logbook(ticket.organisation_id, now=now)
+
+
+def organisation_logbook(organisation_id: int | None, *, now: dt.datetime) -> Logbook:
+    """Where the desk's work for an organisation is logged (a ticket's, a call's): its open
+    contract logbook, or the desk's internal one (also for a caller nobody knows)."""
     book = (
         Logbook.objects.filter(
             kind=LogbookKind.CUSTOMER,
-            organisation_id=ticket.organisation_id,
+            organisation_id=organisation_id,
             closed_at__isnull=True,
             head_number__gte=1,
         )
         .order_by("id")
         .first()
+        if organisation_id
+        else None
     )
     return book or logbook.desk_logbook(now=now)
 
@@ -255,7 +263,7 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
         _log(
             ticket,
             kind=EntryKind.NOTE,
-            author=actor if actor.is_desk_staff else _desk_author(now),
+            author=actor if actor.is_desk_staff else desk_author(now),
             summary=_("Ticket %(folio)s abierto: %(subject)s")
             % {"folio": ticket.folio, "subject": ticket.subject},
             fields=fields,
@@ -265,7 +273,7 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
     return ticket
 
 
-def _desk_author(now: dt.datetime) -> User:
+def desk_author(now: dt.datetime) -> User:
     """Portal and e-mail tickets are logged by the desk's own logbook author."""
     book = logbook.desk_logbook(now=now)
     return book.entries.get(number=1).author
