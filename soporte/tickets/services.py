@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -27,7 +27,9 @@ from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
-from soporte.tickets import attachments, mail, reads, sla
+from soporte.tickets import attachments, reads, sla
+from soporte.tickets.mail import notifications as mail
+from soporte.tickets.mail.threads import ViaMail
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
     OPEN_STATUSES,
@@ -168,8 +170,19 @@ LIVE_CHANNELS = (Channel.PHONE, Channel.IN_PERSON, Channel.REMOTE, Channel.PROAC
 
 
 @transaction.atomic
-def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
-    """Open a ticket from any channel; records both people when attention is indirect."""
+def open_ticket(
+    *,
+    actor: User,
+    data: NewTicket,
+    now: dt.datetime,
+    files: Collection[FileIn] = (),
+    via_mail: ViaMail | None = None,
+) -> Ticket:
+    """Open a ticket from any channel; records both people when attention is indirect.
+
+    `files` arrive with it (the portal's form, an e-mail's attachments): checked against the
+    limits (`attachments.check_upload`; a refused file opens no ticket), stored and named in
+    the bitácora with their size and SHA-256. `via_mail`: opened from a customer's e-mail."""
     if actor.is_customer and actor.organisation_id != data.organisation.pk:
         raise Forbidden(_("Solo puede abrir tickets de su organización."))
     if actor.is_customer:
@@ -269,7 +282,9 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
             fields=fields,
             now=now,
         )
-    mail.notify_ticket_opened(ticket)
+    if files:
+        attach_files(ticket=ticket, actor=actor, files=files, now=now)
+    mail.notify_ticket_opened(ticket, via_mail=via_mail)
     return ticket
 
 
@@ -580,16 +595,20 @@ def add_note(
     now: dt.datetime,
     internal: bool = False,
     log: bool = True,
-    files: Iterable[FileIn] = (),
+    files: Collection[FileIn] = (),
     from_customer: bool = False,
+    via_mail: ViaMail | None = None,
 ) -> Note:
     """A reply or an internal note, with its bitácora entry: a public note goes to the
     customer's logbook, an internal one to the desk's (the customer never reads it).
-    `files` are stored with the note and named in its entry with their size and SHA-256
-    (checked with `attachments.check_upload` before the call). `log=False` is for callers
+    `files` are checked against the limits, stored with the note and named in its entry
+    with their size and SHA-256 (a refused file leaves no note). `log=False` is for callers
     that write their own, richer entry (a call's record). `from_customer`: the words are a
     customer's though the author is the desk's (an e-mail from a contact without a portal
-    account): they answer nothing of the desk's targets and bring the ticket back."""
+    account): they answer nothing of the desk's targets and bring the ticket back.
+    `via_mail`: the note is a customer's e-mail (its notification threads under it)."""
+    if files:
+        attachments.check_upload(ticket, [(f.name, f.data) for f in files])
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     customer = author.is_customer or from_customer
     if not body.strip():
@@ -640,7 +659,7 @@ def add_note(
                 subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
                 now=now,
             )
-    mail.notify_note_added(note)
+    mail.notify_note_added(note, via_mail=via_mail)
     return note
 
 
@@ -653,10 +672,11 @@ class FileIn:
 
 @transaction.atomic
 def attach_files(
-    *, ticket: Ticket, actor: User, files: list[FileIn], now: dt.datetime
+    *, ticket: Ticket, actor: User, files: Collection[FileIn], now: dt.datetime
 ) -> list[Attachment]:
-    """Files added to the ticket itself (not to a note), each named in the bitácora with its
-    size and SHA-256; checked with `attachments.check_upload` before the call."""
+    """Files added to the ticket itself (not to a note), checked against the limits
+    (`attachments.check_upload`), each named in the bitácora with its size and SHA-256."""
+    attachments.check_upload(ticket, [(f.name, f.data) for f in files])
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _refuse_customer_on_finished(ticket, actor)
     stored = _store(ticket, actor, files, now=now)
