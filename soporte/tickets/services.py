@@ -9,12 +9,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import (
+    MANAGER_ROLES,
     STAFF_ROLES,
     Agent,
     Area,
@@ -42,6 +44,7 @@ from soporte.tickets.models import (
     Note,
     Priority,
     Sequence,
+    SlaAlert,
     Status,
     StatusChange,
     SupportKind,
@@ -550,6 +553,22 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
 
 
 @transaction.atomic
+def assign_tickets(
+    *, tickets: Iterable[Ticket], actor: User, agent: Agent, now: dt.datetime
+) -> list[Ticket]:
+    """Bulk assignment: every ticket to one agent, all of them or none (one transaction).
+    A refusal names the ticket it stopped at in its details (`folio`)."""
+    done = []
+    for ticket in tickets:
+        try:
+            done.append(assign_ticket(ticket=ticket, actor=actor, agent=agent, now=now))
+        except DomainError as exc:
+            exc.details.setdefault("folio", ticket.folio)
+            raise
+    return done
+
+
+@transaction.atomic
 def set_priority(
     *, ticket: Ticket, actor: User, priority: str, now: dt.datetime, reason: str = ""
 ) -> Ticket:
@@ -727,8 +746,6 @@ def handoff_for(ticket: Ticket) -> Escalation | None:
 
 
 def _notify(recipients: list[str], subject: str, body: str) -> None:
-    from django.core.mail import send_mail
-
     addresses = [r for r in recipients if r]
     if addresses:
         transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
@@ -739,11 +756,7 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
 
     Only tickets whose next threshold has come are read (`sla_check_at`, indexed): a desk
     with 200,000 open tickets sweeps the few that need it, not all of them every minute."""
-    from django.conf import settings as dj_settings
-
-    from soporte.directory.models import MANAGER_ROLES
-
-    calendar = sla.desk_calendar(dj_settings.TIME_ZONE)
+    calendar = sla.desk_calendar(settings.TIME_ZONE)
     counts = {"warnings": 0, "breaches": 0, "escalations": 0, "failed": 0}
     supervisors = list(User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("id"))
     # One short transaction per ticket: a sweep over thousands of open tickets must not hold
@@ -799,8 +812,6 @@ def _sweep_ticket(
     """Announce the ticket's thresholds that have come; True when it was escalated. Every
     breached target is announced before the ticket escalates, once: two targets breached
     together (a worker that was down) move it one level, not two."""
-    from soporte.tickets.models import SlaAlert
-
     breached: list[str] = []
     for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
         state = clock.state
