@@ -136,7 +136,7 @@ def write_backup(
         db_member = _dump_database(dump)
         files = _media_files(media_root)
         progress(f"Calculando la huella de {len(files)} archivo(s)…")
-        entries = []
+        entries: list[dict[str, Any]] = []
         for path in files:
             member = str(PurePosixPath("media") / path.relative_to(media_root).as_posix())
             size = path.stat().st_size
