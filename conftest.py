@@ -222,3 +222,16 @@ def contract_logbook(personas, now):
         },
         now=now,
     )
+
+
+@pytest.fixture
+def run_jobs():
+    """Runs every queued job now, with the real worker loop, as `soporte worker` would (mail,
+    call records): returns how many ran. Periodic jobs are not scheduled."""
+    from soporte.jobs.worker import Worker
+
+    def run() -> int:
+        worker = Worker(worker_id="pruebas", schedule=False)
+        return worker.run_until_idle()
+
+    return run

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
@@ -31,6 +31,7 @@ from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
 from soporte.tickets import attachments, reads, sla
 from soporte.tickets.mail import notifications as mail
+from soporte.tickets.mail import outbox
 from soporte.tickets.mail.threads import ViaMail
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
@@ -748,7 +749,10 @@ def handoff_for(ticket: Ticket) -> Escalation | None:
 def _notify(recipients: list[str], subject: str, body: str) -> None:
     addresses = [r for r in recipients if r]
     if addresses:
-        transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
+        # Through the job queue, in this transaction: sent by a worker once it commits.
+        outbox.queue(
+            [EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)]
+        )
 
 
 def sweep_sla(*, now: dt.datetime) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Notifications by SMTP (T8c–T8f), called by the use cases in `services`.
 
-Each builds one message per recipient (text and HTML, in Spanish) and sends them after the
-transaction commits. The recipients come from the directory, never from a message's headers,
+Each builds one message per recipient (text and HTML, in Spanish) and hands them to the job
+queue in the same transaction (`outbox`): a worker sends them once it commits. The recipients come from the directory, never from a message's headers,
 and only from the ticket's own organisation (portal isolation). A use case run for a
 customer's e-mail passes `via_mail`: the words are the customer's (no echo back to them) and
 the answer threads under their message.
@@ -12,18 +12,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import Person, Role, User
+from soporte.tickets.mail import outbox
 from soporte.tickets.mail.parsing import mailbox, one_line
 from soporte.tickets.mail.threads import (
     REPLY_MARKER,
@@ -139,18 +138,9 @@ def _build(
     return message
 
 
-def _deliver(messages: list[EmailMultiAlternatives]) -> None:
-    try:
-        with get_connection() as connection:
-            connection.send_messages(messages)
-    except Exception:
-        # The change is committed; a lost notification must not turn it into an error page.
-        logger.exception("could not send %d notification(s)", len(messages))
-
-
 def _queue(messages: list[EmailMultiAlternatives]) -> None:
-    if messages:
-        transaction.on_commit(partial(_deliver, messages))
+    # Through the job queue: sent once the change commits, retried while SMTP is down.
+    outbox.queue(messages)
 
 
 def _acknowledged_recently(ticket: Ticket, address: str) -> bool:

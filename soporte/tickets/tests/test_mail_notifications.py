@@ -3,19 +3,23 @@ HTML, signed Message-IDs, and never a message for organisation A's ticket to org
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import inspect
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.db import transaction
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from conftest import make_agent
 from soporte.directory.models import Person
@@ -107,9 +111,19 @@ def wired(monkeypatch) -> None:
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks) -> Callable[[], Any]:
-    """Runs the block's on-commit callbacks, as a real commit would (the SMTP send)."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+def committed(django_capture_on_commit_callbacks, run_jobs) -> Callable[[], Any]:
+    """Runs the block's on-commit callbacks, as a real commit would, then the queued jobs, as
+    a worker would (the SMTP send)."""
+
+    @contextlib.contextmanager
+    def block() -> Iterator[None]:
+        # What the test's set-up queued outside the block never committed: not its mail.
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY).delete()
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        run_jobs()
+
+    return block
 
 
 def open_for_a(personas, now, **extra) -> Ticket:
@@ -407,3 +421,24 @@ def test_accented_addresses_get_their_notification(
     assert Ticket.objects.filter(pk=ticket.pk).exists()
     [message] = smtp.to(delivered_to)
     assert ticket.folio in subject_of(message)
+
+
+def test_a_notification_waits_in_the_queue_while_smtp_is_down(
+    personas, now, smtp, settings, wired, committed, run_jobs
+):
+    up = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    with committed():
+        ticket = open_for_a(personas, now)
+    [job] = DBTaskResult.objects.filter(task_path__endswith="outbox.send_email")
+    assert job.status == TaskResultStatus.READY  # to be tried again, with its error kept
+    assert "ConnectionRefusedError" in job.exception_class_path
+    assert smtp.delivered == []
+
+    settings.EMAIL_PORT = up
+    with time_machine.travel(job.run_after + dt.timedelta(seconds=1), tick=True):
+        run_jobs()
+    [message] = smtp.to(ROBERTO)
+    assert subject_of(message).startswith(f"[{ticket.folio}] Recibimos su solicitud")
+    job.refresh_from_db()
+    assert (job.status, len(job.worker_ids)) == (TaskResultStatus.SUCCESSFUL, 2)

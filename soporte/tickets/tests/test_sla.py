@@ -148,13 +148,14 @@ def test_the_sweep_warns_the_assignee_once(personas, ticket, policy):
 
 
 def test_a_breach_tells_the_supervisor_and_escalates(
-    personas, ticket, policy, django_capture_on_commit_callbacks
+    personas, ticket, policy, django_capture_on_commit_callbacks, run_jobs
 ):
     make_agent("diego.castillo", level=2)
     Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), status=Status.NEW)
 
     with django_capture_on_commit_callbacks(execute=True):
         counts = services.sweep_sla(now=at(23, 10, 5))
+    run_jobs()  # the mail goes out through the job queue
 
     assert counts["breaches"] == 1
     assert counts["escalations"] == 1
@@ -370,11 +371,12 @@ def test_a_target_met_late_between_sweeps_is_still_a_breach(personas, ticket, po
 
 
 def test_a_warning_on_a_ticket_nobody_holds_goes_to_the_supervisors(
-    personas, ticket, policy, django_capture_on_commit_callbacks
+    personas, ticket, policy, django_capture_on_commit_callbacks, run_jobs
 ):
     Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), status=Status.NEW)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.sweep_sla(now=at(23, 9, 50))["warnings"] == 1
+    run_jobs()
     warning = next(m for m in mail.outbox if "SLA al 75" in m.subject)
     assert personas.supervisor.email in warning.to
 
