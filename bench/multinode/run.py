@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.calls.run import parse_ms  # noqa: E402
 from tests.integration.test_real_server import Browser  # noqa: E402
 from tests.multinode import cluster as mn  # noqa: E402
-from tests.multinode.desk import AGENT, PASSWORD  # noqa: E402
+from tests.multinode.cluster import AGENT, PASSWORD  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -90,6 +90,7 @@ def wrk(base: str, target: str, seconds: int, connections: int, env: dict, out: 
     result = subprocess.run(
         [*cmd, base], env={**os.environ, **env}, capture_output=True, text=True, check=True
     ).stdout
+    first_error = re.search(r"first error: (.*)", result)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", result)
     bad = re.search(r"non200 (\d+)", result)
     out.append(
@@ -98,6 +99,7 @@ def wrk(base: str, target: str, seconds: int, connections: int, env: dict, out: 
             "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", result).group(1)),
             "p99_ms": parse_ms(dict(re.findall(r"^\s+(50|99)%\s+(\S+)", result, re.M))["99"]),
             "errors": (int(non2xx.group(1)) if non2xx else 0) + (int(bad.group(1)) if bad else 0),
+            "first_error": first_error.group(1)[:200] if first_error else "",
         }
     )
 
@@ -134,6 +136,7 @@ def measure(c: mn.Cluster, target: str, nodes: list[mn.Node], seconds: int, env:
         "rps": round(sum(r["rps"] for r in results)),
         "p99_ms": max(r["p99_ms"] for r in results),
         "errors": sum(r["errors"] for r in results),
+        "first_error": next((r["first_error"] for r in results if r["first_error"]), ""),
         "node_cpu_ms_per_req": round(1000 * node_cpu / requests, 2),
         "pg_cpu_ms_per_req": round(1000 * pg_cpu / requests, 2),
     }

@@ -14,7 +14,7 @@ django.setup()
 from soporte.directory.models import Organisation, Person, User  # noqa: E402
 from soporte.lib import clock  # noqa: E402
 from soporte.tickets import services  # noqa: E402
-from tests.multinode.desk import AGENT  # noqa: E402
+from tests.multinode.cluster import AGENT  # noqa: E402
 
 
 def main(count: int) -> None:

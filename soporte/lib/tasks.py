@@ -175,6 +175,30 @@ def enqueue(
     return str(job_id)
 
 
+def enqueue_many(
+    job: Task[P, T],
+    /,
+    items: list[tuple[str, dict[str, Any]]],
+    *,
+    run_after: dt.datetime | None = None,
+) -> int:
+    """Queue one job per (key, kwargs) in one INSERT: a burst's worth of hand-offs (the calls
+    a CTI batch ended) costs one statement. Keys already queued or done are skipped."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not items:
+        return 0
+    job.get_backend().validate_task(job)
+    now = timezone.now()
+    rows: list[DBTaskResult] = [
+        DBTaskResult(
+            id=key_id(job, key), enqueued_at=now, **_row_fields(job, kwargs, run_after=run_after)
+        )
+        for key, kwargs in items
+    ]
+    return len(DBTaskResult.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def _row_fields(
     job: Task[Any, Any], kwargs: dict[str, Any], *, run_after: dt.datetime | None
 ) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "multi-nodo-conmutador"
+PASSWORD = "multi-nodo-2026"  # noqa: S105
+AGENT = ("ana.perez", "Ana", "Pérez")  # username, first and last name
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/soporte"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -84,6 +86,7 @@ class Cluster:
     def env(self, name: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOPORTE_")}
         env.update(
+            DJANGO_SETTINGS_MODULE="soporte.settings",
             DATABASE_URL=self.database_url,
             REDIS_URL=redis_url(),
             SOPORTE_REDIS_PREFIX=f"mn{os.getpid()}",

@@ -28,9 +28,7 @@ from soporte.directory.models import (  # noqa: E402
 )
 from soporte.directory.services import create_api_token  # noqa: E402
 from soporte.lib import clock  # noqa: E402
-
-PASSWORD = "multi-nodo-2026"
-AGENT = ("ana.perez", "Ana", "Pérez")
+from tests.multinode.cluster import AGENT, PASSWORD  # noqa: E402
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from websockets.sync.client import connect
 
 from tests.integration.test_real_server import Browser
 from tests.multinode import cluster as mn
-from tests.multinode.desk import AGENT, PASSWORD
+from tests.multinode.cluster import AGENT, PASSWORD
 
 pytestmark = pytest.mark.multinode
 

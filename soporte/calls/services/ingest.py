@@ -38,7 +38,7 @@ from soporte.calls.services.common import WALLBOARD_GROUP, console_group, snapsh
 from soporte.calls.services.lookups import Agents, people_by_phone
 from soporte.calls.services.states import hold_refused
 from soporte.directory.models import Agent, Person, Presence
-from soporte.lib import live, rawsql
+from soporte.lib import live, rawsql, tasks
 from soporte.lib.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -137,6 +137,7 @@ class _Batch:
         self.new_calls: list[Call] = []
         self.dirty: dict[int, Call] = {}
         self.ended: list[int] = []
+        self.finished: list[Call] = []  # calls this batch ended: their records are queued
 
     def load_calls(self, submissions: list[Submission]) -> None:
         by_line: dict[int, set[str]] = {}
@@ -398,6 +399,7 @@ class _Batch:
             self.presence[call.agent_id] = Presence.AVAILABLE
         if call.pk is not None:
             self.ended.append(call.pk)
+        self.finished.append(call)
         self.touch(call)
         return Outcome_(call=call)
 
@@ -413,6 +415,19 @@ class _Batch:
         if self.ended:
             # A consultation still open when the call ends never completed.
             sql.cancel_consultations(self.ended)
+        if self.finished:
+            # Each ended call's note, bitácora entry and scorecard: a job committed with the
+            # hang-up (one INSERT for the batch), run by a worker (calls/tasks.py). It waits a
+            # few seconds: under `soporte run` the CTI writer records calls in its lulls
+            # (calls/writer.py) without sharing SQLite's lock, and the job then finds the call
+            # recorded; through a long burst, or when the writer died, the worker does it.
+            from soporte.calls.tasks import RECORD_DELAY, record_call
+
+            tasks.enqueue_many(
+                record_call,
+                [(f"call:{c.pk}", {"call_id": c.pk}) for c in self.finished],
+                run_after=self.now + RECORD_DELAY,
+            )
         outgoing: list[tuple[str, dict[str, Any]]] = []
         by_presence: dict[str, list[int]] = {}
         for agent_id, presence in self.presence.items():

@@ -173,3 +173,55 @@ def test_callback_chosen_on_hold_lands_in_that_agents_list(personas, now):
     assert [c.phone for c in mine] == ["5255507777"]
     assert mine[0].due_at == now + dt.timedelta(hours=2)
     assert list(services.pending_callbacks(agent=personas.supervisor.agent)) == []
+
+
+def test_a_hang_up_queues_the_calls_record_and_a_worker_writes_it(pbx, personas, now, run_jobs):
+    import time_machine
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from soporte.calls.tasks import RECORD_DELAY
+
+    _open_demo_logbook(personas, now)
+    pbx.post(event="newCall", **{"from": "5255500000"}, to="1", direction="in", callId="q1", at=now)
+    pbx.post(event="hangup", direction="in", callId="q1", cause="cancel", at=now + 20 * S)
+    pbx.post(event="hangup", direction="in", callId="q1", cause="cancel", at=now + 21 * S)
+
+    [job] = DBTaskResult.objects.filter(task_path="soporte.calls.tasks.record_call")
+    assert job.args_kwargs["kwargs"] == {"call_id": Call.objects.get(call_id="q1").pk}
+    assert run_jobs() == 0  # it waits: the CTI writer may record the call in a lull first
+    with time_machine.travel(job.run_after + S, tick=True):
+        assert run_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == TaskResultStatus.SUCCESSFUL
+    assert Call.objects.get(call_id="q1").recorded_at is not None
+    assert Entry.objects.filter(kind=EntryKind.CALL, subject_id="q1").count() == 1
+    assert job.run_after - job.enqueued_at >= RECORD_DELAY - S
+
+
+def test_the_catch_up_queues_only_calls_without_their_record(pbx, personas, now, run_jobs):
+    from django_tasks_db.models import DBTaskResult
+
+    from soporte.calls import tasks as call_jobs
+
+    _open_demo_logbook(personas, now)
+    for n in range(3):
+        pbx.post(
+            event="newCall",
+            **{"from": "5255500000"},
+            to="1",
+            direction="in",
+            callId=f"c{n}",
+            at=now,
+        )
+        pbx.post(event="hangup", direction="in", callId=f"c{n}", cause="cancel", at=now + S)
+    DBTaskResult.objects.all().delete()  # as if their jobs were pruned
+    services.record_call(call=Call.objects.get(call_id="c0"), now=now + 2 * S)
+
+    call_jobs.record_finished_calls.call()
+    call_jobs.record_finished_calls.call()  # twice: still one job per call
+    assert sorted(r.args_kwargs["kwargs"]["call_id"] for r in DBTaskResult.objects.all()) == sorted(
+        Call.objects.filter(call_id__in=["c1", "c2"]).values_list("pk", flat=True)
+    )
+    assert run_jobs() == 2
+    assert Call.objects.filter(recorded_at__isnull=True).count() == 0
