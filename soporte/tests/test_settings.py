@@ -75,3 +75,26 @@ def test_time_zone_comes_from_the_environment():
         timeout=60,
     )
     assert result.stdout.strip() == "Europe/Madrid"
+
+
+def test_with_redis_every_node_shares_the_cache_and_the_channel_layer():
+    code = (
+        "import json, soporte.settings as s; "
+        "print(json.dumps([s.CACHES['default'], s.CHANNEL_LAYERS['default'], str(s.MEDIA_ROOT)]))"
+    )
+    environ = dict(
+        os.environ,
+        REDIS_URL="redis://10.0.0.5:6379/2",
+        SOPORTE_REDIS_PREFIX="mesa-norte",
+        MEDIA_ROOT="/mnt/compartido",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, timeout=60
+    )
+    import json
+
+    cache, layer, media = json.loads(result.stdout)
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert (cache["LOCATION"], cache["KEY_PREFIX"]) == ("redis://10.0.0.5:6379/2", "mesa-norte")
+    assert layer["CONFIG"] == {"hosts": ["redis://10.0.0.5:6379/2"], "prefix": "mesa-norte"}
+    assert media == "/mnt/compartido"
