@@ -15,7 +15,8 @@ at the same time:
 Printed per measure: requests/s, p99, and CPU per request of the web nodes (every process of
 their sessions, from /proc) and of PostgreSQL (every `postgres` process: other databases' work
 on a shared machine counts too). The scaling factor is two nodes' requests/s over one node's.
-Then 5,000 no-op jobs are enqueued in one transaction and the two workers' drain rate printed.
+Then, once the workers have written the records of the calls the CTI runs ended, 5,000 no-op
+jobs are enqueued in one transaction and the two workers' drain rate printed.
 Results: bench/RESULTS.md, "Several nodes".
 """
 
@@ -142,6 +143,26 @@ def measure(c: mn.Cluster, target: str, nodes: list[mn.Node], seconds: int, env:
     }
 
 
+def backlog(c: mn.Cluster) -> int:
+    import psycopg
+
+    with psycopg.connect(c.database_url) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+            "WHERE status IN ('READY', 'RUNNING')"
+        ).fetchone()
+    return int(count)
+
+
+def wait_idle(c: mn.Cluster) -> tuple[int, float]:
+    """Let the workers finish what the HTTP runs queued (every ended call's record): how many
+    jobs and how long they took (records wait RECORD_DELAY before they are due)."""
+    began, waiting = time.monotonic(), backlog(c)
+    while backlog(c) and time.monotonic() - began < 900:
+        time.sleep(1)
+    return waiting, time.monotonic() - began
+
+
 def job_drain(c: mn.Cluster, jobs: int) -> float:
     out = Path(c.extra_env["BENCH_OUT"])
     out.unlink(missing_ok=True)
@@ -210,6 +231,8 @@ def main() -> None:
             one = [r["rps"] for r in rows if r["target"] == target and r["nodes"] == 1]
             two = [r["rps"] for r in rows if r["target"] == target and r["nodes"] == 2]
             print(f"{target}: scaling factor {sum(two) / sum(one):.2f} (two nodes / one)")
+        waiting, took = wait_idle(c)
+        print(f"backlog after the HTTP runs: {waiting} jobs (call records), done in {took:.0f} s")
         print(f"job queue: {job_drain(c, args.jobs):.0f} jobs/s drained by two workers")
         print(f"load after {os.getloadavg()}")
     finally:
