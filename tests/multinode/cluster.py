@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "multi-nodo-conmutador"
-PASSWORD = "multi-nodo-2026"  # noqa: S105
+PASSWORD = "multi-nodo-2026"
 AGENT = ("ana.perez", "Ana", "Pérez")  # username, first and last name
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/soporte"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
