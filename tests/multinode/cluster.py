@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.calls.common import stop_server
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "multi-nodo-conmutador"
 PASSWORD = "multi-nodo-2026"
@@ -125,7 +127,7 @@ class Cluster:
     def _spawn(self, name: str, cmd: list[str]) -> subprocess.Popen[bytes]:
         (self.root / name).mkdir(parents=True, exist_ok=True)
         log = open(self.root / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             cmd,
             env=self.env(name),
             cwd=ROOT,
@@ -133,6 +135,8 @@ class Cluster:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a node is a process group: killpg ends all of it
         )
+        proc.log_file = log  # type: ignore[attr-defined]  # closed by stop_server
+        return proc
 
     def start_node(self, name: str) -> Node:
         port = free_port()
@@ -173,15 +177,8 @@ class Cluster:
                 time.sleep(0.3)
 
     def kill(self, proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        """Signal a node's or a worker's whole process group, and sweep what outlives it."""
+        stop_server(proc, sig)
 
     def stop(self) -> None:
         for proc in [*(n.proc for n in self.nodes), *self.workers.values()]:
