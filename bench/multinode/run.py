@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--tickets", type=int, default=300)
+    parser.add_argument("--jobs-only", action="store_true", help="skip the HTTP measures")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-multinode-"))
     c = mn.Cluster(
@@ -214,7 +215,7 @@ def main() -> None:
         for target in ("cti", "queue"):  # warm both nodes
             measure(c, target, [a, b], 2, {**env, "RUN_ID": f"w{target}"})
         rows = []
-        for rnd in range(args.rounds):
+        for rnd in range(0 if args.jobs_only else args.rounds):
             for target in ("cti", "queue"):
                 for nodes in ([a], [a, b]):
                     row = measure(
@@ -227,7 +228,7 @@ def main() -> None:
                     row["round"] = rnd + 1
                     print(json.dumps(row), flush=True)
                     rows.append(row)
-        for target in ("cti", "queue"):
+        for target in ("cti", "queue") if rows else ():
             one = [r["rps"] for r in rows if r["target"] == target and r["nodes"] == 1]
             two = [r["rps"] for r in rows if r["target"] == target and r["nodes"] == 2]
             print(f"{target}: scaling factor {sum(two) / sum(one):.2f} (two nodes / one)")

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks.base import TaskResultStatus
@@ -46,10 +47,13 @@ def queue_state(*, now: dt.datetime) -> dict[str, Any]:
     lease = dt.timedelta(seconds=settings.SOPORTE_JOB_LEASE_S)
     workers = WorkerBeat.objects.filter(seen_at__gte=now - lease).count()
     ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    # A job is due since it was enqueued, or since its run_after (a retry, a delayed job).
+    # A job is due since it was enqueued, or since its run_after (a retry, a delayed job)
+    # when that came later: a job queued with a run_after already past waits from its enqueue.
     due_since = [
         ready.filter(run_after=get_date_max()).aggregate(t=Min("enqueued_at"))["t"],
-        ready.filter(run_after__lte=now).aggregate(t=Min("run_after"))["t"],
+        ready.filter(run_after__lte=now).aggregate(t=Min(Greatest("run_after", "enqueued_at")))[
+            "t"
+        ],
     ]
     since = min((t for t in due_since if t is not None), default=None)
     waited = max(0.0, (now - since).total_seconds()) if since else 0.0

@@ -49,3 +49,12 @@ def test_readyz_fails_when_redis_does_not_answer(client):
         views._redis.cache_clear()
     assert response.status_code == 503
     assert response.json()["redis"] == "ConnectionError"
+
+
+@pytest.mark.django_db
+def test_a_job_queued_with_a_past_run_after_waits_from_its_enqueue(client, tmp_path):
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
+    tasks.enqueue(sample_jobs.fail_first, trace_dir=str(tmp_path), failures=0, run_after=past)
+    body = client.get("/readyz").json()
+    assert body["queue"]["status"] == "ok"
+    assert body["queue"]["oldest_wait_s"] < 60
