@@ -23,7 +23,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from conftest import IN_CI
-from soporte.tickets.mail import intake, threads
+from soporte.tickets import intake
+from soporte.tickets.mail import threads
 from soporte.tickets.models import InboundMail, Note, Ticket
 from soporte.tickets.tests.test_mail_intake import compose
 

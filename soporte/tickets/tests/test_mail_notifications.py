@@ -19,8 +19,8 @@ from django.db import transaction
 
 from conftest import make_agent
 from soporte.directory.models import Person
-from soporte.tickets import services
-from soporte.tickets.mail import intake, notifications, threads
+from soporte.tickets import intake, services
+from soporte.tickets.mail import notifications, threads
 from soporte.tickets.models import Channel, Status, Ticket
 from soporte.tickets.tests.test_mail_intake import ROBERTO, compose
 
