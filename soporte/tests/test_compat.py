@@ -71,7 +71,9 @@ def test_the_utc_converter_parses_sqlite_text_with_its_zone():
     if connection.vendor != "sqlite":
         pytest.skip("the converter is SQLite's")
     connection.ensure_connection()
-    row = compat.driver_connection(connection).execute(
-        f"SELECT '2026-11-23 16:30:00.250000' AS \"x [{rawsql.UTC_CONVERTER}]\""
-    ).fetchone()
+    row = (
+        compat.driver_connection(connection)
+        .execute(f"SELECT '2026-11-23 16:30:00.250000' AS \"x [{rawsql.UTC_CONVERTER}]\"")
+        .fetchone()
+    )
     assert row[0] == dt.datetime(2026, 11, 23, 16, 30, 0, 250000, tzinfo=dt.UTC)
