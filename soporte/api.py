@@ -20,9 +20,13 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 from ninja.types import DictStrAny
 
+from soporte.calls.api import router as calls_router
+from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
+from soporte.logbook.api import router as logbook_router
+from soporte.tickets.api import router as tickets_router
 
 log = logging.getLogger(__name__)
 
@@ -140,11 +144,6 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from soporte.calls.api import router as calls_router
-    from soporte.directory.api import router as directory_router
-    from soporte.logbook.api import router as logbook_router
-    from soporte.tickets.api import router as tickets_router
-
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", logbook_router)
     api.add_router("/v1/", tickets_router)
