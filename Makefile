@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode install install-dev messages clean
+.PHONY: run test lint imports types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode install install-dev messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The import contract (pyproject.toml, [tool.importlinter]): apps layered one way, no circles.
+imports: install-dev
+	$(BIN)/lint-imports --no-cache
+
 types: install-dev
 	$(BIN)/mypy soporte
 
@@ -65,7 +69,7 @@ pytest-clock-ahead: install-dev
 pytest-multinode: install-dev
 	$(BIN)/pytest -p no:xdist -m multinode tests/multinode $(PYTEST_ARGS)
 
-test: lint types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode
+test: lint imports types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -36,9 +36,10 @@ from soporte.calls.models import (
 )
 from soporte.calls.services.common import WALLBOARD_GROUP, console_group, snapshot
 from soporte.calls.services.lookups import Agents, people_by_phone
+from soporte.calls.services.records import queue_records
 from soporte.calls.services.states import hold_refused
 from soporte.directory.models import Agent, Person, Presence
-from soporte.lib import live, rawsql, tasks
+from soporte.lib import live, rawsql
 from soporte.lib.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -417,17 +418,8 @@ class _Batch:
             sql.cancel_consultations(self.ended)
         if self.finished:
             # Each ended call's note, bitácora entry and scorecard: a job committed with the
-            # hang-up (one INSERT for the batch), run by a worker (calls/tasks.py). It waits a
-            # few seconds: under `soporte run` the CTI writer records calls in its lulls
-            # (calls/writer.py) without sharing SQLite's lock, and the job then finds the call
-            # recorded; through a long burst, or when the writer died, the worker does it.
-            from soporte.calls.tasks import RECORD_DELAY, record_call
-
-            tasks.enqueue_many(
-                record_call,
-                [(f"call:{c.pk}", {"call_id": c.pk}) for c in self.finished],
-                run_after=self.now + RECORD_DELAY,
-            )
+            # hang-up, one INSERT for the batch (records.record_ended_call).
+            queue_records(self.finished, now=self.now)
         outgoing: list[tuple[str, dict[str, Any]]] = []
         by_presence: dict[str, list[int]] = {}
         for agent_id, presence in self.presence.items():

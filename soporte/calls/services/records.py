@@ -10,12 +10,13 @@ import time
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from soporte.calls import qa
 from soporte.calls.models import Call, CallState, Outcome, Party, Transfer, TransferKind
 from soporte.calls.services.common import WALLBOARD_GROUP, CallError, agent_of
 from soporte.directory.models import Area, Person, User
-from soporte.lib import live
+from soporte.lib import clock, live, tasks
 from soporte.lib.errors import DomainError, NotFound
 from soporte.lib.writelock import writers_take_turns
 from soporte.logbook import services as logbook
@@ -168,6 +169,35 @@ def record_call(*, call: Call, now: dt.datetime) -> Call:
         call.save(update_fields=["recorded_at"])
         live.broadcast_on_commit(WALLBOARD_GROUP, {"type": "call.recorded", "id": call.pk})
     return call
+
+
+# A hang-up queues the call's record (`ingest`), a few seconds later: under `soporte run` the
+# CTI writer records calls in its lulls (calls/writer.py) without sharing SQLite's lock, and the
+# job then finds the call recorded; through a long burst, or when the writer died, a worker
+# does it.
+RECORD_DELAY = dt.timedelta(seconds=5)
+
+
+@tasks.job(title=gettext_lazy("Registrar una llamada terminada"), attempts=6, backoff_s=30)
+def record_ended_call(*, call_id: int) -> None:
+    """The job: an ended call's ticket note, bitácora entry and QA scorecard (item 10).
+
+    Idempotent: `record_call` reads the call under its row lock and does nothing once it is
+    recorded. Raises (and so is retried, then shown to administrators) when the record cannot
+    be written, e.g. before the desk has a supervisor."""
+    # On SQLite, queue with the CTI writers on their file lock rather than SQLite's busy
+    # handler, which would let a stream of records starve them.
+    with writers_take_turns():
+        record_call(call=Call(pk=call_id), now=clock.now())
+
+
+def queue_records(calls: list[Call], *, now: dt.datetime) -> int:
+    """One job per ended call, in one INSERT; calls already queued are skipped."""
+    return tasks.enqueue_many(
+        record_ended_call,
+        [(f"call:{c.pk}", {"call_id": c.pk}) for c in calls],
+        run_after=now + RECORD_DELAY,
+    )
 
 
 def record_finished_calls(*, now: dt.datetime, limit: int = 500) -> int:

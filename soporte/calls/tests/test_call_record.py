@@ -180,14 +180,16 @@ def test_a_hang_up_queues_the_calls_record_and_a_worker_writes_it(pbx, personas,
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    from soporte.calls.tasks import RECORD_DELAY
+    from soporte.calls.services.records import RECORD_DELAY
 
     _open_demo_logbook(personas, now)
     pbx.post(event="newCall", **{"from": "5255500000"}, to="1", direction="in", callId="q1", at=now)
     pbx.post(event="hangup", direction="in", callId="q1", cause="cancel", at=now + 20 * S)
     pbx.post(event="hangup", direction="in", callId="q1", cause="cancel", at=now + 21 * S)
 
-    [job] = DBTaskResult.objects.filter(task_path="soporte.calls.tasks.record_call")
+    [job] = DBTaskResult.objects.filter(
+        task_path="soporte.calls.services.records.record_ended_call"
+    )
     assert job.args_kwargs["kwargs"] == {"call_id": Call.objects.get(call_id="q1").pk}
     assert run_jobs() == 0  # it waits: the CTI writer may record the call in a lull first
     with time_machine.travel(job.run_after + S, tick=True):
