@@ -96,9 +96,37 @@ CHECKPOINT_ELEMENT_NAMES = {
 }
 
 
+# The content fields' names as the entry's page shows them (the verifier runs without Django,
+# so in Spanish only); a field not listed is named by its key.
+FIELD_NAMES = {
+    "user_name": "Nombre del usuario",
+    "evaluated_date": "Fecha de evaluación del reporte",
+    "addressee_name": "Nombre del destinatario",
+    "damage_at": "Fecha y hora del daño o la pérdida",
+    "description": "Descripción",
+    "device_data": "Datos del dispositivo o periférico",
+    "general_data": "Datos generales",
+    "diagnosis": "Diagnóstico",
+    "observations": "Observaciones",
+    "responsible_name": "Nombre del responsable",
+    "reporting_name": "Nombre de quien reporta",
+    "date": "Fecha",
+    "time": "Hora",
+    "process": "Proceso",
+    "desk_party": "Datos de la mesa de ayuda",
+    "customer_party": "Datos del cliente",
+    "contract": "Datos del contrato",
+    "scope": "Alcance del servicio",
+    "reason": "Motivo",
+    "detail": "Detalle",
+    "body": "Texto",
+}
+
+
 def _element_name(path: str, names: dict[str, str]) -> str:
     if path.startswith("fields."):
-        return f"el dato «{path[len('fields.') :]}»"
+        key = path[len("fields.") :]
+        return f"el dato «{FIELD_NAMES.get(key, key)}»"
     return names.get(path, path)
 
 
@@ -237,6 +265,8 @@ def _attestation_problem(number: int, record: dict[str, Any], who: str) -> Probl
     if changed:
         names = ", ".join(_element_name(p, SIGNATURE_ELEMENT_NAMES) for p in changed)
         return Problem(number, f"{names} de {who} no coincide")
+    if changed is None:
+        return Problem(number, f"se agregó o quitó un dato de la firma de {who}")
     return Problem(number, f"la firma de {who} no es válida (falsificada o alterada)")
 
 
@@ -593,7 +623,11 @@ def _build_trust(
         for key_item in content["trust"].get("keys", []):
             fp = key_item["key"]
             if fp not in keys:
-                return trust, Problem(number, f"certifica la llave {fp[:16]}… que no está en el archivo")
+                return trust, Problem(
+                    number,
+                    f"la llave de {key_item['owner']['name']} que certifica no está en el archivo "
+                    "(llave sustituida)",
+                )
             if fp in trust.owner and trust.owner[fp] != key_item["owner"]["id"]:
                 return trust, Problem(number, f"certifica de nuevo la llave {fp[:16]}… para otra persona")
             trust.owner[fp] = key_item["owner"]["id"]
@@ -682,7 +716,7 @@ def _checkpoint_problem(
             changed = changed_elements(cp)
             if changed:
                 names = ", ".join(_element_name(p, CHECKPOINT_ELEMENT_NAMES) for p in changed)
-                return Problem(None, f"{names} de {where} no coincide")
+                return Problem(None, f"{where}: {names} no coincide")
             return Problem(None, f"firma inválida en {where}")
         return None
     key = keys.get(cp.get("key") or cp.get("key_id"))
