@@ -233,9 +233,12 @@ def _key_item(key: SigningKey, owner: User, *, system: bool = False) -> dict[str
 
 def _record_certified(logbook: Logbook, entry: Entry) -> None:
     """LogbookKey rows for the keys an entry certifies (what `_is_certified` reads)."""
-    by_fp = {k.fingerprint: k for k in SigningKey.objects.filter(
-        key_id__in=[item["key"] for item in entry.trust.get("keys", [])]
-    )}
+    wanted = [item["key"] for item in entry.trust.get("keys", [])]
+    # Keys made before format 2 have the fingerprint's first 16 digits as their id.
+    by_fp = {
+        k.fingerprint: k
+        for k in SigningKey.objects.filter(key_id__in=wanted + [fp[:16] for fp in wanted])
+    }
     for item in entry.trust.get("keys", []):
         key = by_fp[item["key"]]
         LogbookKey.objects.create(logbook=logbook, key=key, entry=entry, side=item["side"])
