@@ -270,7 +270,7 @@ def test_export_downloads_the_verifiable_file(personas, logbook, maintenance):
     assert "attachment" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).splitlines()
     header = json.loads(lines[0])
-    assert header["checkpoint"]["number"] == maintenance.number
+    assert header["checkpoint"]["entries"] == maintenance.number
     assert json.loads(lines[-1])["hash"] == maintenance.entry_hash
 
 
