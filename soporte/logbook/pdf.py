@@ -157,7 +157,11 @@ def references_of(entry: Entry) -> list[Reference]:
 
 def field_label(key: str) -> Any:
     """The label a person reads for a stored field key (never the raw key when it is known)."""
-    for known, label in (*services.ELEVEN_ELEMENTS, *services.MANUAL_ELEMENTS, *services.OPENING_ELEMENTS):
+    for known, label in (
+        *services.ELEVEN_ELEMENTS,
+        *services.MANUAL_ELEMENTS,
+        *services.OPENING_ELEMENTS,
+    ):
         if known == key:
             return label
     return EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
@@ -403,7 +407,8 @@ def _entry_flowables(
             _fields_table(
                 [
                     (
-                        f"{k.owner} · {k.side}" + (f" · {_('firma del sistema')}" if k.system else ""),
+                        f"{k.owner} · {k.side}"
+                        + (f" · {_('firma del sistema')}" if k.system else ""),
                         k.fingerprint,
                     )
                     for k in keys

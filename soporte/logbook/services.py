@@ -172,7 +172,11 @@ def entry_content(entry: Entry, signed_by: SignedBy | None = None) -> dict[str, 
             raise LogbookError(_("La nota no tiene la firma de su autor."), code="unsigned")
         signed_by = SignedBy(creation.key.fingerprint, creation.role, creation.method)
     content["v"] = 2
-    content["signed_by"] = {"key": signed_by.key, "role": signed_by.role, "method": signed_by.method}
+    content["signed_by"] = {
+        "key": signed_by.key,
+        "role": signed_by.role,
+        "method": signed_by.method,
+    }
     content["countersign"] = entry.countersign
     if entry.trust:
         content["trust"] = entry.trust
@@ -192,6 +196,15 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, str]:
         text = value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
         cleaned[str(key)[:64]] = text.strip()[:5000]
     return cleaned
+
+
+def system_signer() -> User:
+    """The desk's named system signer (see `keys`): signs what no person did."""
+    return keys.system_signer()
+
+
+def is_system_signer(user: User) -> bool:
+    return keys.is_system_signer(user)
 
 
 # --- keys in a logbook -----------------------------------------------------------------------
@@ -382,8 +395,12 @@ def _append(
         # Dated in order, even if a clock stepped back: never earlier than the previous note.
         created_at = last
     key = keys.key_for_user(author, now=now)
-    role = SignatureRole.DESK_REPRESENTATIVE if kind == EntryKind.OPENING else (
-        SignatureRole.REPORTING if author.role == Role.CUSTOMER else SignatureRole.RESPONSIBLE
+    role = (
+        SignatureRole.DESK_REPRESENTATIVE
+        if kind == EntryKind.OPENING
+        else (
+            SignatureRole.REPORTING if author.role == Role.CUSTOMER else SignatureRole.RESPONSIBLE
+        )
     )
     entry = Entry(
         logbook=logbook,
@@ -750,9 +767,7 @@ def countersign_entry(
 
 
 @transaction.atomic
-def countersign_entries(
-    *, entries: list[Entry], signer: User, now: dt.datetime
-) -> list[Signature]:
+def countersign_entries(*, entries: list[Entry], signer: User, now: dt.datetime) -> list[Signature]:
     """The customer signs several entries after reviewing them (the portal's review list):
     all of them, or none if any can no longer be signed."""
     return [

@@ -55,7 +55,9 @@ class StampError(Exception):
     pass
 
 
-def request_token(message: bytes, *, url: str, ca_der: bytes, timeout: float) -> tuple[bytes, dt.datetime]:
+def request_token(
+    message: bytes, *, url: str, ca_der: bytes, timeout: float
+) -> tuple[bytes, dt.datetime]:
     """Ask the TSA to stamp `message`; return its response (DER) once it checks out."""
     from rfc3161_client import (
         HashAlgorithm,

@@ -289,7 +289,9 @@ def check_entry(record: dict[str, Any], result: ChunkResult) -> None:
     if result.first_v2 is None:
         result.first_v2 = number
     if set(record) != ENTRY_FIELDS:
-        result.problems.append(Problem(number, "el registro de la nota tiene datos de más o de menos"))
+        result.problems.append(
+            Problem(number, "el registro de la nota tiene datos de más o de menos")
+        )
         return
     data = canonical(content)
     entry_hash = record["hash"]
@@ -302,7 +304,9 @@ def check_entry(record: dict[str, Any], result: ChunkResult) -> None:
     signed_by = content["signed_by"]
     key_fp = signed_by["key"]
     if key_fp not in _Context.keys:
-        result.problems.append(Problem(number, f"la firma de {author['name']} usa una llave que no está en el archivo"))
+        result.problems.append(
+            Problem(number, f"la firma de {author['name']} usa una llave que no está en el archivo")
+        )
         return
     if not signature_valid(_public(key_fp), record["signature"] or "", entry_message(entry_hash)):
         result.problems.append(
@@ -315,9 +319,7 @@ def check_entry(record: dict[str, Any], result: ChunkResult) -> None:
     result.signatures += 1
     _use(result, key_fp).see(author["id"], "creation", number, None)
     if content.get("trust"):
-        result.trust.append(
-            {"number": number, "content": content, "countersigned": None}
-        )
+        result.trust.append({"number": number, "content": content, "countersigned": None})
     _check_attestations(record, content, result)
 
 
@@ -333,9 +335,7 @@ def _check_attestations(
             result.problems.append(Problem(number, "registro de firma de tipo desconocido"))
             return
         if att.get("entry") != number or att.get("entry_hash") != record["hash"]:
-            result.problems.append(
-                Problem(number, f"la firma de {who} es de otra nota (movida)")
-            )
+            result.problems.append(Problem(number, f"la firma de {who} es de otra nota (movida)"))
             return
         if kind == "countersignature":
             drawing = _decode(att.get("drawing"))
@@ -349,7 +349,9 @@ def _check_attestations(
                 return
         key_fp = att.get("key")
         if key_fp not in _Context.keys:
-            result.problems.append(Problem(number, f"la firma de {who} usa una llave que no está en el archivo"))
+            result.problems.append(
+                Problem(number, f"la firma de {who} usa una llave que no está en el archivo")
+            )
             return
         signed = statement_bytes(att)
         if not signature_valid(_public(key_fp), att.get("signature") or "", signed):
@@ -386,7 +388,9 @@ def _check_legacy_entry(record: dict[str, Any], result: ChunkResult) -> None:
         result.problems.append(Problem(number, "nota en formato 1 después de notas en formato 2"))
         return
     if set(record) != LEGACY_ENTRY_FIELDS | {"attestations"} and set(record) != LEGACY_ENTRY_FIELDS:
-        result.problems.append(Problem(number, "el registro de la nota tiene datos de más o de menos"))
+        result.problems.append(
+            Problem(number, "el registro de la nota tiene datos de más o de menos")
+        )
         return
     data = canonical(content)
     if chain_hash(record["prev_hash"], data) != record["hash"]:
@@ -403,17 +407,23 @@ def _check_legacy_entry(record: dict[str, Any], result: ChunkResult) -> None:
             result.problems.append(Problem(number, f"firma con una llave desconocida {key_fp}"))
             return
         if "owner_id" in key and key.get("owner_id") != sig["signer"]["id"]:
-            result.problems.append(Problem(number, f"la firma de {who} usa la llave de otra persona"))
+            result.problems.append(
+                Problem(number, f"la firma de {who} usa la llave de otra persona")
+            )
             return
         drawing = _decode(sig.get("drawing") or sig.get("drawn_png"))
         if "drawing_sha256" in sig and (
             (drawing is None) != (sig["drawing_sha256"] is None)
             or (drawing is not None and sha256_hex(drawing) != sig["drawing_sha256"])
         ):
-            result.problems.append(Problem(number, f"la imagen de la firma dibujada de {who} no coincide"))
+            result.problems.append(
+                Problem(number, f"la imagen de la firma dibujada de {who} no coincide")
+            )
             return
         if not signature_valid(_public(key_fp), sig["signature"], data):
-            result.problems.append(Problem(number, f"firma inválida de {who} (falsificada o movida)"))
+            result.problems.append(
+                Problem(number, f"firma inválida de {who} (falsificada o movida)")
+            )
             return
         result.signatures += 1
         # Format 1 says nothing about when a key came in: only who holds it is checked.
@@ -478,7 +488,11 @@ def check_chunk(path: str, start: int, end: int) -> ChunkResult:
                 return result
             check_entry(record, result)
         except (KeyError, TypeError, AttributeError) as exc:
-            where = record.get("content", {}).get("number") if isinstance(record.get("content"), dict) else None
+            where = (
+                record.get("content", {}).get("number")
+                if isinstance(record.get("content"), dict)
+                else None
+            )
             result.problems.append(Problem(where, f"falta o sobra un dato del registro ({exc})"))
             return result
         if result.problems:
@@ -629,7 +643,9 @@ def _build_trust(
                     "(llave sustituida)",
                 )
             if fp in trust.owner and trust.owner[fp] != key_item["owner"]["id"]:
-                return trust, Problem(number, f"certifica de nuevo la llave {fp[:16]}… para otra persona")
+                return trust, Problem(
+                    number, f"certifica de nuevo la llave {fp[:16]}… para otra persona"
+                )
             trust.owner[fp] = key_item["owner"]["id"]
             trust.side[fp] = key_item["side"]
             trust.names[fp] = key_item["owner"]["name"]
@@ -660,7 +676,9 @@ def _check_uses(trust: Trust, uses: dict[str, KeyUse]) -> Problem | None:
             if "legacy" in use.kinds and trust.desk_key is None:
                 continue  # a format-1 file: its keys are whatever its records say
             who = ", ".join(str(o) for o in sorted(use.owners))
-            return Problem(where, f"firma con una llave no certificada en la bitácora (persona {who})")
+            return Problem(
+                where, f"firma con una llave no certificada en la bitácora (persona {who})"
+            )
         if use.owners - {owner}:
             return Problem(
                 where, f"la firma usa la llave de {trust.names[fp]} a nombre de otra persona"
@@ -669,13 +687,17 @@ def _check_uses(trust: Trust, uses: dict[str, KeyUse]) -> Problem | None:
         if firsts:
             first = min(firsts)
             if first < since or (first == since and not trust.root.get(fp)):
-                return Problem(first, f"la llave de {trust.names[fp]} firma antes de ser certificada")
+                return Problem(
+                    first, f"la llave de {trust.names[fp]} firma antes de ser certificada"
+                )
             replaced = trust.replaced_at.get(fp)
             last = max(x for x in (use.last_entry, use.last_att) if x is not None)
             if replaced is not None and last > replaced:
                 return Problem(last, f"la llave reemplazada de {trust.names[fp]} sigue firmando")
         if "countersignature" in use.kinds and trust.side.get(fp) != "customer":
-            return Problem(where or use.first_att, "una firma del cliente hecha con una llave de la mesa")
+            return Problem(
+                where or use.first_att, "una firma del cliente hecha con una llave de la mesa"
+            )
         if "tacit" in use.kinds and fp != trust.desk_key:
             return Problem(where or use.first_att, "una aceptación tácita no firmada por la mesa")
     return None
@@ -720,8 +742,10 @@ def _checkpoint_problem(
             return Problem(None, f"firma inválida en {where}")
         return None
     key = keys.get(cp.get("key") or cp.get("key_id"))
-    if key is None or (desk_key is not None and key.get("key") != desk_key) or (
-        desk_key is None and not key.get("desk", True)
+    if (
+        key is None
+        or (desk_key is not None and key.get("key") != desk_key)
+        or (desk_key is None and not key.get("desk", True))
     ):
         return Problem(None, f"{where} está firmado con una llave que no es la de la mesa")
     message = checkpoint_message(uid, cp["number"], cp["head_hash"], cp["created_at"])
@@ -756,15 +780,15 @@ def check_timestamp(cp: dict[str, Any], where: str, tsa_ca: bytes | None) -> Pro
     stamp = cp["timestamp"]
     ca_der = _decode(stamp.get("ca")) or b""
     if not cp.get("tsa_ca") or sha256_hex(ca_der) != cp["tsa_ca"]:
-        return Problem(None, f"el certificado de la autoridad de sellado de {where} no es el que nombra")
+        return Problem(
+            None, f"el certificado de la autoridad de sellado de {where} no es el que nombra"
+        )
     if tsa_ca is not None and sha256_hex(tsa_ca) != cp["tsa_ca"]:
         return Problem(None, f"el sello de tiempo de {where} es de otra autoridad de sellado")
     try:
         ca = x509.load_der_x509_certificate(ca_der)
         response = decode_timestamp_response(_decode(stamp.get("response")) or b"")
-        VerifierBuilder().add_root_certificate(ca).build().verify_message(
-            response, tsa_message(cp)
-        )
+        VerifierBuilder().add_root_certificate(ca).build().verify_message(response, tsa_message(cp))
     except (VerificationError, ValueError) as exc:
         return Problem(None, f"el sello de tiempo de {where} no es válido ({exc})")
     gen_time = response.tst_info.gen_time
@@ -804,9 +828,17 @@ def verify_file(
     all_cps = [*head.checkpoints, export_cp]
     for fp, key in keys.items():
         if not legacy_file and fingerprint(key["public_key"]) != fp:
-            return Report(False, 0, 0, None, Problem(None, f"la llave {fp[:16]}… no corresponde a su huella"))
+            return Report(
+                False, 0, 0, None, Problem(None, f"la llave {fp[:16]}… no corresponde a su huella")
+            )
         if not legacy_file and set(key) != {"type", "key", "public_key"}:
-            return Report(False, 0, 0, None, Problem(None, f"el registro de la llave {fp[:16]}… tiene datos de más"))
+            return Report(
+                False,
+                0,
+                0,
+                None,
+                Problem(None, f"el registro de la llave {fp[:16]}… tiene datos de más"),
+            )
     held = [(p, read_checkpoint_file(p)) for p in checkpoints or []]
     checkpoint_numbers = {_cp_entries(cp) for cp in all_cps} | {
         _cp_entries(data["checkpoint"]) for _p, data in held
@@ -888,7 +920,9 @@ def verify_file(
         if found != pinned:
             shown = grouped(found) if found else "ninguna"
             return fail(
-                Problem(1, f"la llave de la mesa del archivo ({shown}) no es la indicada con --desk-key"),
+                Problem(
+                    1, f"la llave de la mesa del archivo ({shown}) no es la indicada con --desk-key"
+                ),
                 entries,
                 signatures,
             )
@@ -951,7 +985,11 @@ def verify_file(
                 return fail(problem, entries, signatures)
             stamps += 1
         elif tsa_ca is not None and cp is not export_cp and cp.get("v") == 2:
-            return fail(Problem(None, f"el punto de control del {cp['created_at']} no tiene sello de tiempo"))
+            return fail(
+                Problem(
+                    None, f"el punto de control del {cp['created_at']} no tiene sello de tiempo"
+                )
+            )
 
     export_entries = _cp_entries(export_cp)
     if prev_number < export_entries:
@@ -972,7 +1010,10 @@ def verify_file(
         )
     if export_cp.get("v") == 2 and int(export_cp["attestations"]) != att_total:
         return fail(
-            Problem(None, "el número de firmas posteriores no coincide con el punto de control de la exportación"),
+            Problem(
+                None,
+                "el número de firmas posteriores no coincide con el punto de control de la exportación",
+            ),
             entries,
             signatures,
         )
@@ -986,7 +1027,9 @@ def verify_file(
             )
         if cp.get("v") == 2 and att_hashes.get(int(cp["attestations"])) != cp["attestation_head"]:
             return fail(
-                Problem(None, f"las firmas no coinciden con el punto de control del {cp['created_at']}"),
+                Problem(
+                    None, f"las firmas no coinciden con el punto de control del {cp['created_at']}"
+                ),
                 entries,
                 signatures,
             )
@@ -1025,7 +1068,9 @@ def _held_problem(
     cp = data["checkpoint"]
     where = f"el punto de control del cliente del {cp.get('created_at')}"
     desk = data.get("desk_key", {})
-    if fingerprint(desk.get("public_key", "00")) != desk.get("key") or cp.get("key") != desk.get("key"):
+    if fingerprint(desk.get("public_key", "00")) != desk.get("key") or cp.get("key") != desk.get(
+        "key"
+    ):
         return Problem(None, f"{where} no trae la llave que lo firmó")
     if trust.desk_key is not None and desk["key"] != trust.desk_key:
         return Problem(

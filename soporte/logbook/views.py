@@ -133,9 +133,7 @@ def _pending_counts(logbooks: QuerySet[Logbook], now: dt.datetime) -> QuerySet[L
     rule = Q(entries__version__gte=2, entries__countersign=True) | Q(
         entries__version=1, entries__kind__in=COUNTERSIGNED_KINDS
     )
-    pending = (
-        Q(kind=LogbookKind.CUSTOMER) & Q(entries__acceptance__isnull=True) & rule & windows
-    )
+    pending = Q(kind=LogbookKind.CUSTOMER) & Q(entries__acceptance__isnull=True) & rule & windows
     return logbooks.annotate(pending_count=Count("entries", filter=pending))
 
 

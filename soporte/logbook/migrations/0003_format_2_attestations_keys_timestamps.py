@@ -14,197 +14,292 @@ def install_guard(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('logbook', '0002_immutable_triggers'),
+        ("logbook", "0002_immutable_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LogbookKey',
+            name="LogbookKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(max_length=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("side", models.CharField(max_length=16)),
             ],
         ),
         migrations.CreateModel(
-            name='Timestamp',
+            name="Timestamp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('response', models.BinaryField()),
-                ('ca_certificate', models.BinaryField()),
-                ('gen_time', models.DateTimeField()),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("response", models.BinaryField()),
+                ("ca_certificate", models.BinaryField()),
+                ("gen_time", models.DateTimeField()),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.RemoveConstraint(
-            model_name='entry',
-            name='logbook_entry_kind_valid',
+            model_name="entry",
+            name="logbook_entry_kind_valid",
         ),
         migrations.RemoveConstraint(
-            model_name='signingkey',
-            name='logbook_signingkey_one_per_user',
+            model_name="signingkey",
+            name="logbook_signingkey_one_per_user",
         ),
         migrations.AddField(
-            model_name='acceptance',
-            name='entries',
+            model_name="acceptance",
+            name="entries",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='acceptance',
-            name='key',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logbook.signingkey'),
+            model_name="acceptance",
+            name="key",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="logbook.signingkey",
+            ),
         ),
         migrations.AddField(
-            model_name='acceptance',
-            name='prev_hash',
+            model_name="acceptance",
+            name="prev_hash",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='acceptance',
-            name='seq',
+            model_name="acceptance",
+            name="seq",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='acceptance',
-            name='signature',
+            model_name="acceptance",
+            name="signature",
             field=models.CharField(blank=True, max_length=128),
         ),
         migrations.AddField(
-            model_name='acceptance',
-            name='signer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="acceptance",
+            name="signer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='checkpoint',
-            name='att_hash',
-            field=models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64),
+            model_name="checkpoint",
+            name="att_hash",
+            field=models.CharField(
+                default="0000000000000000000000000000000000000000000000000000000000000000",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='checkpoint',
-            name='att_number',
+            model_name="checkpoint",
+            name="att_number",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='checkpoint',
-            name='daily',
+            model_name="checkpoint",
+            name="daily",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='checkpoint',
-            name='tsa_ca',
+            model_name="checkpoint",
+            name="tsa_ca",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='checkpoint',
-            name='version',
+            model_name="checkpoint",
+            name="version",
             # Rows that exist already were written under format 1.
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='entry',
-            name='countersign',
-            field=models.BooleanField(default=False, verbose_name='espera la firma del cliente'),
+            model_name="entry",
+            name="countersign",
+            field=models.BooleanField(default=False, verbose_name="espera la firma del cliente"),
         ),
         migrations.AddField(
-            model_name='entry',
-            name='trust',
+            model_name="entry",
+            name="trust",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='entry',
-            name='version',
+            model_name="entry",
+            name="version",
             # Rows that exist already were written under format 1.
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='logbook',
-            name='att_hash',
-            field=models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64),
+            model_name="logbook",
+            name="att_hash",
+            field=models.CharField(
+                default="0000000000000000000000000000000000000000000000000000000000000000",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='logbook',
-            name='att_number',
+            model_name="logbook",
+            name="att_number",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='logbook',
-            name='format',
+            model_name="logbook",
+            name="format",
             # Rows that exist already were written under format 1.
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='signature',
-            name='entries',
+            model_name="signature",
+            name="entries",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='signature',
-            name='prev_hash',
+            model_name="signature",
+            name="prev_hash",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='signature',
-            name='seq',
+            model_name="signature",
+            name="seq",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='signingkey',
-            name='replaces',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='replaced_by', to='logbook.signingkey'),
+            model_name="signingkey",
+            name="replaces",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="replaced_by",
+                to="logbook.signingkey",
+            ),
         ),
         migrations.AlterField(
-            model_name='entry',
-            name='kind',
-            field=models.CharField(choices=[('opening', 'Apertura'), ('preventive', 'Mantenimiento preventivo'), ('corrective', 'Mantenimiento correctivo'), ('manual', 'Registro manual'), ('call', 'Llamada'), ('escalation', 'Escalamiento'), ('note', 'Nota'), ('annulment', 'Anulación'), ('closing', 'Cierre'), ('keys', 'Llaves de firma'), ('approval', 'Aprobación de trabajo con costo'), ('repair_intake', 'Recepción de equipo a reparación'), ('repair_delivery', 'Entrega de equipo reparado')], max_length=16, verbose_name='tipo'),
+            model_name="entry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("opening", "Apertura"),
+                    ("preventive", "Mantenimiento preventivo"),
+                    ("corrective", "Mantenimiento correctivo"),
+                    ("manual", "Registro manual"),
+                    ("call", "Llamada"),
+                    ("escalation", "Escalamiento"),
+                    ("note", "Nota"),
+                    ("annulment", "Anulación"),
+                    ("closing", "Cierre"),
+                    ("keys", "Llaves de firma"),
+                    ("approval", "Aprobación de trabajo con costo"),
+                    ("repair_intake", "Recepción de equipo a reparación"),
+                    ("repair_delivery", "Entrega de equipo reparado"),
+                ],
+                max_length=16,
+                verbose_name="tipo",
+            ),
         ),
         migrations.AlterField(
-            model_name='signingkey',
-            name='key_id',
+            model_name="signingkey",
+            name="key_id",
             field=models.CharField(max_length=64),
         ),
         migrations.AddConstraint(
-            model_name='entry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['opening', 'preventive', 'corrective', 'manual', 'call', 'escalation', 'note', 'annulment', 'closing', 'keys', 'approval', 'repair_intake', 'repair_delivery'])), name='logbook_entry_kind_valid'),
+            model_name="entry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "opening",
+                            "preventive",
+                            "corrective",
+                            "manual",
+                            "call",
+                            "escalation",
+                            "note",
+                            "annulment",
+                            "closing",
+                            "keys",
+                            "approval",
+                            "repair_intake",
+                            "repair_delivery",
+                        ],
+                    )
+                ),
+                name="logbook_entry_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='signingkey',
-            constraint=models.UniqueConstraint(condition=models.Q(('replaces__isnull', True), ('user__isnull', False)), fields=('user',), name='logbook_signingkey_one_first_per_user'),
+            model_name="signingkey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("replaces__isnull", True), ("user__isnull", False)),
+                fields=("user",),
+                name="logbook_signingkey_one_first_per_user",
+            ),
         ),
         migrations.AddField(
-            model_name='logbookkey',
-            name='entry',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logbook.entry'),
+            model_name="logbookkey",
+            name="entry",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="logbook.entry"
+            ),
         ),
         migrations.AddField(
-            model_name='logbookkey',
-            name='key',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logbook.signingkey'),
+            model_name="logbookkey",
+            name="key",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="logbook.signingkey",
+            ),
         ),
         migrations.AddField(
-            model_name='logbookkey',
-            name='logbook',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='keys', to='logbook.logbook'),
+            model_name="logbookkey",
+            name="logbook",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="keys",
+                to="logbook.logbook",
+            ),
         ),
         migrations.AddField(
-            model_name='timestamp',
-            name='checkpoint',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='timestamp', to='logbook.checkpoint'),
+            model_name="timestamp",
+            name="checkpoint",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="timestamp",
+                to="logbook.checkpoint",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='logbookkey',
-            constraint=models.UniqueConstraint(fields=('logbook', 'key'), name='logbook_logbookkey_unique'),
+            model_name="logbookkey",
+            constraint=models.UniqueConstraint(
+                fields=("logbook", "key"), name="logbook_logbookkey_unique"
+            ),
         ),
         # From now on new rows are format 2.
         migrations.AlterField(
-            model_name='checkpoint', name='version', field=models.PositiveSmallIntegerField(default=2)
+            model_name="checkpoint",
+            name="version",
+            field=models.PositiveSmallIntegerField(default=2),
         ),
         migrations.AlterField(
-            model_name='entry', name='version', field=models.PositiveSmallIntegerField(default=2)
+            model_name="entry", name="version", field=models.PositiveSmallIntegerField(default=2)
         ),
         migrations.AlterField(
-            model_name='logbook', name='format', field=models.PositiveSmallIntegerField(default=2)
+            model_name="logbook", name="format", field=models.PositiveSmallIntegerField(default=2)
         ),
         migrations.RunPython(install_guard, migrations.RunPython.noop),
     ]

@@ -57,7 +57,9 @@ def _build(folder: Path) -> dict:
             book = Logbook.objects.get(contract_reference="CS-2026-014")
             pending = [
                 e
-                for e in Entry.objects.filter(logbook=book, countersign=True).select_related("logbook")
+                for e in Entry.objects.filter(logbook=book, countersign=True).select_related(
+                    "logbook"
+                )
                 if services.status_of(e, now=T + dt.timedelta(hours=1)) == "pending"
             ]
             customer = book.signers.filter(side="customer").first().user
@@ -199,7 +201,9 @@ def _edit_author_role(records):
 def _edit_signed_at(records):
     record, att = countersigned(records)
     att["signed_at"] = "2026-11-24T09:00:00.000Z"
-    return record["content"]["number"], f"la fecha de la firma de {att['signer']['name']} no coincide"
+    return record["content"][
+        "number"
+    ], f"la fecha de la firma de {att['signer']['name']} no coincide"
 
 
 def _edit_role(records):
@@ -211,20 +215,26 @@ def _edit_role(records):
 def _edit_method(records):
     record, att = countersigned(records)
     att["method"] = "portal"
-    return record["content"]["number"], f"la forma de la firma de {att['signer']['name']} no coincide"
+    return record["content"][
+        "number"
+    ], f"la forma de la firma de {att['signer']['name']} no coincide"
 
 
 def _edit_signer_name(records):
     record, att = countersigned(records)
     name = att["signer"]["name"]
     att["signer"]["name"] = "Otra Persona"
-    return record["content"]["number"], "el nombre del firmante de la firma de Otra Persona no coincide" if name else ""
+    return record["content"][
+        "number"
+    ], "el nombre del firmante de la firma de Otra Persona no coincide" if name else ""
 
 
 def _edit_drawing(records):
     record, att = countersigned(records)
     att["drawing"] = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x03" * 60).decode()
-    return record["content"]["number"], f"la imagen de la firma dibujada de {att['signer']['name']} no coincide"
+    return record["content"][
+        "number"
+    ], f"la imagen de la firma dibujada de {att['signer']['name']} no coincide"
 
 
 def _edit_drawing_and_its_hash(records):
@@ -234,20 +244,28 @@ def _edit_drawing_and_its_hash(records):
     forged = b"\x89PNG\r\n\x1a\n" + b"\x04" * 60
     att["drawing"] = base64.b64encode(forged).decode()
     att["drawing_sha256"] = hashlib.sha256(forged).hexdigest()
-    return record["content"]["number"], f"la imagen de la firma dibujada de {att['signer']['name']} no coincide"
+    return record["content"][
+        "number"
+    ], f"la imagen de la firma dibujada de {att['signer']['name']} no coincide"
 
 
 def _tacit_date(records):
     record, att = tacit(records)
     att["at"] = "2026-11-24T00:00:00.000Z"
-    return record["content"]["number"], "la fecha de la aceptación tácita de Sistema de la mesa no coincide"
+    return record["content"][
+        "number"
+    ], "la fecha de la aceptación tácita de Sistema de la mesa no coincide"
 
 
 def _tacit_to_countersigned(records):
     record, att = tacit(records)
     att["type"] = "countersignature"
-    att.update(role="reporting", method="portal", signed_at=att["at"], drawing_sha256=None, drawing=None)
-    return record["content"]["number"], "se agregó o quitó un dato de la firma de Sistema de la mesa"
+    att.update(
+        role="reporting", method="portal", signed_at=att["at"], drawing_sha256=None, drawing=None
+    )
+    return record["content"][
+        "number"
+    ], "se agregó o quitó un dato de la firma de Sistema de la mesa"
 
 
 def _drop_countersignature(records):
@@ -258,7 +276,9 @@ def _drop_countersignature(records):
 
 def _move_signature(records):
     record, att = countersigned(records)
-    other = maintenance([r for r in entries(records) if r is not record and not r["attestations"]] + [record])
+    other = maintenance(
+        [r for r in entries(records) if r is not record and not r["attestations"]] + [record]
+    )
     if other is record:
         other = next(r for r in entries(records) if r is not record and not r["attestations"])
     record["attestations"].remove(att)
@@ -423,7 +443,9 @@ def test_a_history_cut_back_to_an_older_checkpoint_is_caught_by_the_customers_ch
     older = next(
         r
         for r in records
-        if r.get("type") == "checkpoint" and r.get("v") == 2 and r["created_at"] < held["created_at"]
+        if r.get("type") == "checkpoint"
+        and r.get("v") == 2
+        and r["created_at"] < held["created_at"]
     )
     write(copy_of, roll_back(records, older))
     alone = verdict(copy_of)

@@ -89,7 +89,11 @@ class Command(BaseCommand):
 
     def verify(self, options: dict[str, Any]) -> None:
         path = options["file"]
-        for name in [path, *options["checkpoint"], *([options["tsa_ca"]] if options["tsa_ca"] else [])]:
+        for name in [
+            path,
+            *options["checkpoint"],
+            *([options["tsa_ca"]] if options["tsa_ca"] else []),
+        ]:
             if not os.path.exists(name):
                 raise CommandError(f"No existe el archivo {name}.")
         size = os.path.getsize(path)
