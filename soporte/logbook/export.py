@@ -17,6 +17,7 @@ from typing import IO, Any
 from soporte.logbook import services
 from soporte.logbook.chain import FORMAT_2, iso_ms, sha256_hex
 from soporte.logbook.models import (
+    Acceptance,
     Checkpoint,
     Entry,
     Logbook,
@@ -166,16 +167,19 @@ def _entries(logbook: Logbook, up_to: int) -> Iterator[dict[str, Any]]:
 def keys_of(logbook: Logbook) -> list[SigningKey]:
     """Every key the file's records name: certified here, used by a signature or a
     checkpoint."""
-    key_ids = set(LogbookKey.objects.filter(logbook=logbook).values_list("key_id", flat=True))
+    key_ids: set[int] = set(
+        LogbookKey.objects.filter(logbook=logbook).values_list("key_id", flat=True)
+    )
     key_ids |= set(
         Signature.objects.filter(entry__logbook=logbook).values_list("key_id", flat=True)
     )
     key_ids |= set(logbook.checkpoints.values_list("key_id", flat=True))
-    key_ids |= set(
-        logbook.entries.filter(acceptance__key__isnull=False).values_list(
-            "acceptance__key_id", flat=True
+    key_ids |= {
+        int(pk)
+        for pk in Acceptance.objects.filter(entry__logbook=logbook, key__isnull=False).values_list(
+            "key_id", flat=True
         )
-    )
+    }
     return list(SigningKey.objects.filter(pk__in=key_ids).order_by("id"))
 
 

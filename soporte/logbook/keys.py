@@ -20,9 +20,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import IntegrityError, transaction
-
 from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import Role, User

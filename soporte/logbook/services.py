@@ -30,7 +30,6 @@ from soporte.lib import rawsql
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import keys
 from soporte.logbook.chain import (
-    GENESIS_HASH,
     canonical,
     canonical_bytes,
     chain_hash,
@@ -443,9 +442,7 @@ def _append(
         drawn_png=None,
         signed_at=created_at,
     )
-    if entry.trust.get("keys") and not upgrading:
-        _record_certified(logbook, entry)
-    elif upgrading:
+    if (entry.trust.get("keys") and not upgrading) or upgrading:
         _record_certified(logbook, entry)
     if entry.countersign and author.role == Role.CUSTOMER:
         # The customer wrote it (an approval): their own signature is their acceptance.

@@ -728,7 +728,7 @@ def _checkpoint_problem(
     if cp.get("v") == 2:
         if cp.get("type") != "checkpoint" or cp.get("logbook") != uid:
             return Problem(None, f"{where} es de otra bitácora")
-        key = cp.get("key")
+        key = str(cp.get("key"))
         if desk_key is not None and key != desk_key:
             return Problem(None, f"{where} está firmado con una llave que no es la de la mesa")
         public = keys.get(key, {}).get("public_key")
@@ -741,15 +741,15 @@ def _checkpoint_problem(
                 return Problem(None, f"{where}: {names} no coincide")
             return Problem(None, f"firma inválida en {where}")
         return None
-    key = keys.get(cp.get("key") or cp.get("key_id"))
+    legacy_key = keys.get(str(cp.get("key") or cp.get("key_id")))
     if (
-        key is None
-        or (desk_key is not None and key.get("key") != desk_key)
-        or (desk_key is None and not key.get("desk", True))
+        legacy_key is None
+        or (desk_key is not None and legacy_key.get("key") != desk_key)
+        or (desk_key is None and not legacy_key.get("desk", True))
     ):
         return Problem(None, f"{where} está firmado con una llave que no es la de la mesa")
     message = checkpoint_message(uid, cp["number"], cp["head_hash"], cp["created_at"])
-    if not signature_valid(load_public_key(key["public_key"]), cp["signature"], message):
+    if not signature_valid(load_public_key(legacy_key["public_key"]), cp["signature"], message):
         return Problem(None, f"firma inválida en {where}")
     return None
 
@@ -1034,7 +1034,7 @@ def verify_file(
                 signatures,
             )
 
-    for path_cp, data in held:
+    for _path_cp, data in held:
         problem = _held_problem(uid, data, trust, keys, hashes, att_hashes, prev_number, att_total)
         if problem:
             return fail(problem, entries, signatures)

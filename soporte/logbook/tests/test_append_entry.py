@@ -13,9 +13,9 @@ from soporte.logbook.chain import (
     GENESIS_HASH,
     canonical_bytes,
     chain_hash,
-    load_public_key,
     entry_message,
     fingerprint,
+    load_public_key,
     signature_valid,
 )
 from soporte.logbook.models import Entry, EntryKind, Signature, SigningKey
