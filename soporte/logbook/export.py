@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from soporte.logbook import services
-from soporte.logbook.chain import FORMAT_2, iso_ms, sha256_hex
+from soporte.logbook.chain import FORMAT_2, canonical, iso_ms, sha256_hex
 from soporte.logbook.models import (
     Acceptance,
     Checkpoint,
@@ -29,6 +29,20 @@ from soporte.logbook.models import (
 
 def _line(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def entry_line(record: dict[str, Any]) -> bytes:
+    """An entry's line, its content last and already canonical: the verifier hashes those
+    bytes as they are instead of serialising the content again (a tenth of its time)."""
+    content = record["content"]
+    if content.get("v") != 2:
+        return _line(record)
+    rest = json.dumps(
+        {k: v for k, v in record.items() if k != "content"},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    return rest[:-1] + b',"content":' + canonical(content) + b"}\n"
 
 
 def _b64(data: bytes | memoryview | None) -> str | None:
@@ -132,7 +146,7 @@ def write_records(
         handle.write(_line(record))
     count = 0
     for record in entries:
-        handle.write(_line(record))
+        handle.write(entry_line(record))
         count += 1
         if progress and count % 1000 == 0:
             progress(1000)

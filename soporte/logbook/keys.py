@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import Role, User
@@ -112,7 +113,8 @@ def system_signer() -> User:
     if user is not None:
         return user
     try:
-        with transaction.atomic():
+        # Its name is signed into entries for good: in the desk's language.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             return User.objects.create(
                 username=SYSTEM_USERNAME,
                 first_name=_("Sistema de la mesa"),
