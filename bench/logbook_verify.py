@@ -40,7 +40,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +124,18 @@ def trust_keys() -> list[dict[str, Any]]:
     ]
     for owner_id, name in [SUPERVISOR, *AGENTS]:
         items.append(
-            {"key": fingerprint_of(owner_id), "owner": {"id": owner_id, "name": name}, "side": "desk"}
+            {
+                "key": fingerprint_of(owner_id),
+                "owner": {"id": owner_id, "name": name},
+                "side": "desk",
+            }
         )
     items.append(
-        {"key": fingerprint_of(CUSTOMER[0]), "owner": {"id": CUSTOMER[0], "name": CUSTOMER[1]},
-         "side": "customer"}
+        {
+            "key": fingerprint_of(CUSTOMER[0]),
+            "owner": {"id": CUSTOMER[0], "name": CUSTOMER[1]},
+            "side": "customer",
+        }
     )
     return items
 
@@ -153,9 +159,16 @@ def entry_content(number: int) -> dict[str, Any]:
         fields = {**MAINTENANCE, "responsible_name": author_name}
         countersign = True
     elif number % 11 == 0:
-        kind, summary = "call", "Llamada del 2026-01-05 14:02 de Roberto Sánchez. Resultado: resuelta."
-        fields = {"when": "2026-01-05 14:02", "who": "Roberto Sánchez", "agent": author_name,
-                  "outcome": "Resuelta"}
+        kind, summary = (
+            "call",
+            "Llamada del 2026-01-05 14:02 de Roberto Sánchez. Resultado: resuelta.",
+        )
+        fields = {
+            "when": "2026-01-05 14:02",
+            "who": "Roberto Sánchez",
+            "agent": author_name,
+            "outcome": "Resuelta",
+        }
         subject = {"type": "call", "id": str(number), "label": "+52 55 5555 0142"}
     elif number % 10_007 == 0:
         kind, summary, references = "annulment", f"Se anula la nota {number - 1}", number - 1
@@ -304,16 +317,27 @@ def check_shape_against_models(logbook: Any, keys: dict[int | None, Any], entrie
             continue
         if att["type"] == "countersignature":
             sig = Signature(
-                entry=entry, signer=keys[CUSTOMER[0]].user, signer_name=CUSTOMER[1],
-                role=att["role"], method="portal", key=keys[CUSTOMER[0]], drawn_png=None,
-                signed_at=created_at(number) + dt.timedelta(hours=1), seq=5, prev_hash="cd" * 32,
+                entry=entry,
+                signer=keys[CUSTOMER[0]].user,
+                signer_name=CUSTOMER[1],
+                role=att["role"],
+                method="portal",
+                key=keys[CUSTOMER[0]],
+                drawn_png=None,
+                signed_at=created_at(number) + dt.timedelta(hours=1),
+                seq=5,
+                prev_hash="cd" * 32,
                 entries=number,
             )
             real = services.countersignature_record(sig, entry)
         else:
             acceptance = Acceptance(
-                entry=entry, kind="tacit", accepted_at=created_at(number) + dt.timedelta(days=2),
-                seq=5, prev_hash="cd" * 32, entries=number,
+                entry=entry,
+                kind="tacit",
+                accepted_at=created_at(number) + dt.timedelta(days=2),
+                seq=5,
+                prev_hash="cd" * 32,
+                entries=number,
                 signer=User(pk=SYSTEM[0], first_name=SYSTEM[1], last_name=""),
                 key=keys[None],
             )
@@ -322,7 +346,9 @@ def check_shape_against_models(logbook: Any, keys: dict[int | None, Any], entrie
         assert real == ours, (number, real, ours)
 
 
-def _finish_attestation(att: dict[str, Any], seq: int, prev: str, entry_hash: str) -> dict[str, Any]:
+def _finish_attestation(
+    att: dict[str, Any], seq: int, prev: str, entry_hash: str
+) -> dict[str, Any]:
     from soporte.logbook.chain import hints_for
 
     record = {**att, "seq": seq, "prev": prev, "entry_hash": entry_hash}
@@ -362,7 +388,9 @@ def build_export(path: Path, entries: int, workers: int) -> tuple[float, int]:
                 hashes[number] = chain_hash(hashes[number - 1], canonical)
                 att = attestation_for(number)
                 if att is not None:
-                    record = _finish_attestation(att, len(att_hashes), att_hashes[-1], hashes[number])
+                    record = _finish_attestation(
+                        att, len(att_hashes), att_hashes[-1], hashes[number]
+                    )
                     atts[number] = record
                     att_hashes.append(sha256_hex(statement_bytes(record)))
                 att_at[number] = len(att_hashes) - 1
