@@ -278,6 +278,11 @@ def _certify(logbook: Logbook, user: User, key: SigningKey, *, now: dt.datetime)
 def _ensure_certified(logbook: Logbook, user: User, *, now: dt.datetime) -> SigningKey:
     key = keys.key_for_user(user, now=now)
     if not _is_certified(logbook, key):
+        if logbook.closed_at is not None:  # nothing is added after the closing entry
+            raise LogbookError(
+                _("Su llave de firma no está registrada en esta bitácora, que ya está cerrada."),
+                code="key_not_certified",
+            )
         _certify(logbook, user, key, now=now)
     return key
 
@@ -721,39 +726,32 @@ def countersign_entry(
         if entry.kind == EntryKind.OPENING
         else SignatureRole.REPORTING
     )
-    if ensure_format_2(logbook, now=now):
-        key = _ensure_certified(logbook, signer, now=now)
-        seq, prev = _attest(logbook)
-        signature = Signature(
-            entry=entry,
-            signer=signer,
-            signer_name=str(signer),
-            role=role,
-            method=method,
-            key=key,
-            drawn_png=drawn_png,
-            signed_at=truncate_ms(now),
-            seq=seq,
-            prev_hash=prev,
-            entries=logbook.head_number,
-        )
+    format_2 = ensure_format_2(logbook, now=now)
+    key = (
+        _ensure_certified(logbook, signer, now=now)
+        if format_2
+        else keys.key_for_user(signer, now=now)
+    )
+    signature = Signature(
+        entry=entry,
+        signer=signer,
+        signer_name=str(signer),
+        role=role,
+        method=method,
+        key=key,
+        drawn_png=drawn_png,
+        signed_at=truncate_ms(now),
+    )
+    if format_2:
+        signature.seq, signature.prev_hash = _attest(logbook)
+        signature.entries = logbook.head_number
         record = countersignature_record(signature, entry)
         signature.signature = sign(keys.private_key(key), statement_bytes(record))
         signature.save(force_insert=True)
-        _move_attestation_head(logbook, seq, record)
-    else:
-        key = keys.key_for_user(signer, now=now)
-        signature = Signature.objects.create(
-            entry=entry,
-            signer=signer,
-            signer_name=str(signer),
-            role=role,
-            method=method,
-            key=key,
-            signature=sign(keys.private_key(key), entry_bytes(entry)),
-            drawn_png=drawn_png,
-            signed_at=truncate_ms(now),
-        )
+        _move_attestation_head(logbook, signature.seq, record)
+    else:  # a closed format-1 logbook: as format 1 signed, over the content only
+        signature.signature = sign(keys.private_key(key), entry_bytes(entry))
+        signature.save(force_insert=True)
     Acceptance.objects.create(
         entry=entry,
         kind=Acceptance.Kind.COUNTERSIGNED,

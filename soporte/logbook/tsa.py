@@ -16,7 +16,6 @@ import urllib.error
 import urllib.request
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
@@ -29,14 +28,9 @@ MAX_RESPONSE = 64 << 10
 
 @functools.cache
 def _ca(path: str) -> tuple[bytes, str]:
-    with open(path, "rb") as handle:
-        data = handle.read()
-    cert = (
-        x509.load_pem_x509_certificate(data)
-        if b"-----BEGIN" in data
-        else x509.load_der_x509_certificate(data)
-    )
-    der = cert.public_bytes(Encoding.DER)
+    from soporte.logbook.verify import tsa_ca_der
+
+    der = tsa_ca_der(path) or b""
     return der, sha256_hex(der)
 
 
