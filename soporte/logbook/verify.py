@@ -853,6 +853,10 @@ def verify_file(
     legacy_file = header["format"] == FORMAT_1
     uid = header["logbook"]["uid"] if legacy_file else header["logbook"]
     export_cp = header["checkpoint"]
+    if not legacy_file and set(header) != {"format", "logbook", "checkpoint"}:
+        return Report(
+            False, 0, 0, None, Problem(None, "la cabecera del archivo tiene datos de más")
+        )
     all_cps = [*head.checkpoints, export_cp]
     for fp, key in keys.items():
         if not legacy_file and fingerprint(key["public_key"]) != fp:

@@ -345,6 +345,11 @@ def _truncate(records):
     return last, "final truncado"
 
 
+def _header_data(records):
+    records[0]["titulo"] = "Otra bitácora"
+    return None, "la cabecera del archivo tiene datos de más"
+
+
 def _other_logbook(records):
     records[0]["logbook"] = "00000000-0000-0000-0000-000000000000"
     return None, "es de otra bitácora"
@@ -377,6 +382,7 @@ CHANGES = {
     "inserted entry": _insert,
     "truncated tail": _truncate,
     "header's logbook": _other_logbook,
+    "data added to the header": _header_data,
 }
 
 
