@@ -183,7 +183,7 @@ def test_customer_signs_on_their_own_phone(personas, entry, phone, password):
     assert page_overflow(page) == 0, "the entry page scrolls sideways on a phone"
 
 
-def test_customer_reviews_and_signs_several_entries_on_a_phone(personas, entry, phone):
+def test_customer_reviews_and_signs_several_entries_on_a_phone(personas, entry, phone, password):
     """The review list on a phone: read each entry, choose two, confirm, and both are signed
     with the customer's key; nothing is signed before the confirmation."""
     second = services.append_entry(
@@ -195,7 +195,7 @@ def test_customer_reviews_and_signs_several_entries_on_a_phone(personas, entry, 
         now=timezone.now(),
     )
     page = phone.new_page()
-    log_in(page, personas.customer_a.username)
+    log_in(page, personas.customer_a.username, password)
     page.get_by_role("link", name="Por firmar").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Notas por firmar")
     assert page_overflow(page) == 0, "the review list scrolls sideways on a phone"
