@@ -14,7 +14,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import make_agent, make_customer
 from soporte.logbook import export, handout, keys, services, verify
 from soporte.logbook.chain import sign, statement_bytes
 from soporte.logbook.models import Entry, EntryKind, LogbookKey
@@ -29,7 +28,7 @@ def export_to(logbook, path, now) -> None:
 
 
 def test_a_new_technician_is_certified_by_the_desk_before_their_first_entry(
-    logbook, personas, now, tmp_path
+    logbook, personas, now, tmp_path, make_agent
 ):
     newcomer = make_agent("nadia.nueva", level=1).user
     entry_ = add_note(logbook, newcomer, now + dt.timedelta(minutes=1))
@@ -46,7 +45,7 @@ def test_a_new_technician_is_certified_by_the_desk_before_their_first_entry(
 
 
 def test_a_customers_new_key_waits_for_the_customers_countersignature(
-    logbook, personas, now, tmp_path
+    logbook, personas, now, tmp_path, make_customer
 ):
     newcomer = make_customer("sofia.cliente", personas.org_a)
     services.append_entry(
