@@ -34,6 +34,7 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("directory:organisation_list", gettext_lazy("Organizaciones"), STAFF),
     ("directory:organisation_list", gettext_lazy("Mi organización"), CUSTOMER),
     ("logbook:list", gettext_lazy("Bitácoras"), SIGNED_IN),
+    ("logbook:review", gettext_lazy("Por firmar"), CUSTOMER),
     ("directory:tokens", gettext_lazy("Tokens de API"), SIGNED_IN),
     ("admin:index", gettext_lazy("Administración"), ADMIN),
 )

@@ -296,6 +296,11 @@ LOGGING = {
 # Signing keys of the bitácora are encrypted with a key derived from this (SECRET_KEY if
 # empty). Keep it stable: a new value makes the stored private keys unreadable.
 LOGBOOK_KEY_SECRET = env_str("LOGBOOK_KEY_SECRET")
+# RFC 3161 time-stamping of the bitácora's daily checkpoints (NOM-151 constancia): the TSA's
+# URL and the PEM file of the CA certificate its tokens must chain to. Off when unset.
+LOGBOOK_TSA_URL = env_str("LOGBOOK_TSA_URL")
+LOGBOOK_TSA_CA = env_str("LOGBOOK_TSA_CA")
+LOGBOOK_TSA_TIMEOUT_S = env_int("LOGBOOK_TSA_TIMEOUT_S", 10)
 
 # E-mail intake (IMAP polling is on when IMAP_HOST is set).
 IMAP_HOST = env_str("IMAP_HOST")

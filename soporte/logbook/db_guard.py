@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-GUARDED_TABLES = (
+FIRST_TABLES = (
     "logbook_entry",
     "logbook_signature",
     "logbook_acceptance",
     "logbook_checkpoint",
     "logbook_signingkey",
-)
+)  # what migration 0002 guards; 0003 adds the format-2 tables
+GUARDED_TABLES = (*FIRST_TABLES, "logbook_logbookkey", "logbook_timestamp")
 
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION logbook_refuse_change() RETURNS trigger AS $$
@@ -27,18 +28,18 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def install(connection: Any) -> None:
+def install(connection: Any, tables: tuple[str, ...] = GUARDED_TABLES) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(PG_FUNCTION)
-            for table in GUARDED_TABLES:
+            for table in tables:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_immutable ON {table}")
                 cursor.execute(
                     f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON {table} "
                     "FOR EACH ROW EXECUTE FUNCTION logbook_refuse_change()"
                 )
         elif connection.vendor == "sqlite":
-            for table in GUARDED_TABLES:
+            for table in tables:
                 for op in ("UPDATE", "DELETE"):
                     cursor.execute(
                         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} "

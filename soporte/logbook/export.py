@@ -1,7 +1,9 @@
 """Export a logbook to one self-contained file that `verify.py` checks offline.
 
-Order: header (with the checkpoint signed for this export), public keys, earlier checkpoints,
-then every entry up to the export checkpoint, each with its signatures and acceptance.
+Format 2 (README.md, "How the bitácora is built"): a header with the checkpoint signed for
+this export, the public keys, the earlier checkpoints (with their time-stamp tokens), then
+every entry up to the export checkpoint, each with its author's signature and the
+attestations made on it later (countersignatures, tacit acceptances).
 """
 
 from __future__ import annotations
@@ -13,61 +15,119 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from soporte.logbook import services
-from soporte.logbook.chain import iso_ms
-from soporte.logbook.models import Checkpoint, Entry, Logbook, Signature, SigningKey
-from soporte.logbook.verify import FORMAT
+from soporte.logbook.chain import FORMAT_2, canonical, iso_ms, sha256_hex
+from soporte.logbook.models import (
+    Acceptance,
+    Checkpoint,
+    Entry,
+    Logbook,
+    LogbookKey,
+    Signature,
+    SigningKey,
+)
 
 
 def _line(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
+def entry_line(record: dict[str, Any]) -> bytes:
+    """An entry's line, its content last and already canonical: the verifier hashes those
+    bytes as they are instead of serialising the content again (a tenth of its time)."""
+    content = record["content"]
+    if content.get("v") != 2:
+        return _line(record)
+    rest = json.dumps(
+        {k: v for k, v in record.items() if k != "content"},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    return rest[:-1] + b',"content":' + canonical(content) + b"}\n"
+
+
+def _b64(data: bytes | memoryview | None) -> str | None:
+    return base64.b64encode(bytes(data)).decode() if data else None
+
+
 def checkpoint_record(cp: Checkpoint) -> dict[str, Any]:
-    return {
-        "type": "checkpoint",
-        "number": cp.number,
-        "head_hash": cp.head_hash,
-        "created_at": iso_ms(cp.created_at),
-        "key_id": cp.key.key_id,
-        "signature": cp.signature,
-    }
+    if cp.version < 2:
+        return {
+            "type": "checkpoint",
+            "v": 1,
+            "number": cp.number,
+            "head_hash": cp.head_hash,
+            "created_at": iso_ms(cp.created_at),
+            "key": cp.key.fingerprint,
+            "signature": cp.signature,
+        }
+    record = services.checkpoint_record(cp, cp.logbook)
+    record["signature"] = cp.signature
+    stamp = getattr(cp, "timestamp", None)
+    if stamp is not None:
+        record["timestamp"] = {
+            "response": _b64(stamp.response),
+            "ca": _b64(stamp.ca_certificate),
+        }
+    return record
 
 
 def key_record(key: SigningKey) -> dict[str, Any]:
-    return {
-        "type": "key",
-        "key_id": key.key_id,
-        "public_key": key.public_key,
-        "owner_id": key.user_id,
-        "owner": str(key.user) if key.user_id else "Mesa de ayuda",
-        "desk": key.is_desk,
-    }
+    return {"type": "key", "key": key.fingerprint, "public_key": key.public_key}
 
 
-def signature_record(sig: Signature) -> dict[str, Any]:
+def legacy_signature_record(sig: Signature) -> dict[str, Any]:
+    """A format-1 signature (its signature covers the entry's content only)."""
     return {
-        "key_id": sig.key.key_id,
+        "key": sig.key.fingerprint,
         "signer": {"id": sig.signer_id, "name": sig.signer_name},
         "role": sig.role,
         "method": sig.method,
         "signed_at": iso_ms(sig.signed_at),
         "signature": sig.signature,
-        "drawn_png": base64.b64encode(bytes(sig.drawn_png)).decode() if sig.drawn_png else None,
+        "drawing_sha256": sha256_hex(bytes(sig.drawn_png)) if sig.drawn_png else None,
+        "drawing": _b64(sig.drawn_png),
     }
 
 
-def entry_record(entry: Entry) -> dict[str, Any]:
+def attestation_records(entry: Entry) -> list[dict[str, Any]]:
+    """Countersignatures and tacit acceptances made on the entry (format 2), by number."""
+    found: list[dict[str, Any]] = []
+    for sig in entry.signatures.all():
+        if sig.seq is not None:
+            record = services.countersignature_record(sig, entry)
+            record["signature"] = sig.signature
+            record["drawing"] = _b64(sig.drawn_png)
+            found.append(record)
     acceptance = getattr(entry, "acceptance", None)
-    return {
+    if acceptance is not None and acceptance.seq is not None and acceptance.kind == "tacit":
+        record = services.tacit_record(acceptance, entry)
+        record["signature"] = acceptance.signature
+        found.append(record)
+    return sorted(found, key=lambda r: r["seq"])
+
+
+def entry_record(entry: Entry) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "type": "entry",
         "content": services.entry_content(entry),
         "prev_hash": entry.prev_hash,
         "hash": entry.entry_hash,
-        "signatures": [signature_record(s) for s in entry.signatures.all()],
-        "acceptance": (
-            {"kind": acceptance.kind, "at": iso_ms(acceptance.accepted_at)} if acceptance else None
-        ),
     }
+    if entry.version >= 2:
+        creation = services.creation_signature(entry)
+        record["signature"] = creation.signature if creation else None
+    else:
+        acceptance = getattr(entry, "acceptance", None)
+        record["signatures"] = [
+            legacy_signature_record(s) for s in entry.signatures.all() if s.seq is None
+        ]
+        record["acceptance"] = (
+            {"kind": acceptance.kind, "at": iso_ms(acceptance.accepted_at)}
+            if acceptance is not None and acceptance.seq is None
+            else None
+        )
+    record["attestations"] = attestation_records(entry)
+    return record
 
 
 def write_records(
@@ -86,7 +146,7 @@ def write_records(
         handle.write(_line(record))
     count = 0
     for record in entries:
-        handle.write(_line(record))
+        handle.write(entry_line(record))
         count += 1
         if progress and count % 1000 == 0:
             progress(1000)
@@ -95,15 +155,46 @@ def write_records(
     return count
 
 
+def related() -> list[Any]:
+    """What `entry_record` reads, fetched once per chunk of entries."""
+    from django.db.models import Prefetch
+
+    return [
+        Prefetch(
+            "signatures",
+            queryset=Signature.objects.select_related("key").order_by("id"),
+        ),
+    ]
+
+
 def _entries(logbook: Logbook, up_to: int) -> Iterator[dict[str, Any]]:
     queryset = (
         Entry.objects.filter(logbook=logbook, number__lte=up_to)
-        .select_related("logbook", "references", "acceptance")
-        .prefetch_related("signatures__key")
+        .select_related("logbook", "references", "acceptance__key", "acceptance__signer")
+        .prefetch_related(*related())
         .order_by("number")
     )
     for entry in queryset.iterator(chunk_size=2000):
         yield entry_record(entry)
+
+
+def keys_of(logbook: Logbook) -> list[SigningKey]:
+    """Every key the file's records name: certified here, used by a signature or a
+    checkpoint."""
+    key_ids: set[int] = set(
+        LogbookKey.objects.filter(logbook=logbook).values_list("key_id", flat=True)
+    )
+    key_ids |= set(
+        Signature.objects.filter(entry__logbook=logbook).values_list("key_id", flat=True)
+    )
+    key_ids |= set(logbook.checkpoints.values_list("key_id", flat=True))
+    key_ids |= {
+        int(pk)
+        for pk in Acceptance.objects.filter(entry__logbook=logbook, key__isnull=False).values_list(
+            "key_id", flat=True
+        )
+    }
+    return list(SigningKey.objects.filter(pk__in=key_ids).order_by("id"))
 
 
 def export_logbook(
@@ -117,32 +208,19 @@ def export_logbook(
     checkpoint = services.sign_checkpoint(logbook=logbook, now=now)
     logbook.refresh_from_db()
     header = {
-        "format": FORMAT,
-        "logbook": {
-            "uid": str(logbook.uid),
-            "title": logbook.title,
-            "kind": logbook.kind,
-            "organisation": str(logbook.organisation) if logbook.organisation_id else None,
-            "contract_reference": logbook.contract_reference,
-            "countersign_days": logbook.countersign_days,
-        },
-        "exported_at": iso_ms(now),
+        "format": FORMAT_2,
+        "logbook": str(logbook.uid),
         "checkpoint": checkpoint_record(checkpoint),
     }
-    key_ids = set(
-        Signature.objects.filter(entry__logbook=logbook).values_list("key_id", flat=True)
-    ) | {checkpoint.key_id}
-    key_ids |= set(logbook.checkpoints.values_list("key_id", flat=True))
-    keys = SigningKey.objects.filter(pk__in=key_ids).select_related("user").order_by("id")
     earlier = (
         logbook.checkpoints.exclude(pk=checkpoint.pk)
-        .select_related("key")
+        .select_related("key", "logbook", "timestamp")
         .order_by("created_at", "id")
     )
     return write_records(
         handle,
         header=header,
-        keys=[key_record(k) for k in keys],
+        keys=[key_record(k) for k in keys_of(logbook)],
         checkpoints=[checkpoint_record(cp) for cp in earlier],
         entries=_entries(logbook, checkpoint.number),
         progress=progress,

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import scoped_to_organisation
+from soporte.logbook.chain import fingerprint
 
 
 class LogbookKind(models.TextChoices):
@@ -56,6 +57,11 @@ class Logbook(models.Model):
     closed_at = models.DateTimeField(_("cerrada"), null=True, blank=True)
     head_number = models.PositiveIntegerField(default=0)
     head_hash = models.CharField(max_length=64, default="0" * 64)
+    # Format 2's attestation chain (countersignatures, tacit acceptances): its length and head.
+    att_number = models.PositiveIntegerField(default=0)
+    att_hash = models.CharField(max_length=64, default="0" * 64)
+    # 1: opened before format 2 (entries up to the upgrade entry follow format 1's rules).
+    format = models.PositiveSmallIntegerField(default=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LogbookQuerySet.as_manager()
@@ -119,9 +125,26 @@ class EntryKind(models.TextChoices):
     NOTE = "note", _("Nota")
     ANNULMENT = "annulment", _("Anulación")
     CLOSING = "closing", _("Cierre")
+    KEYS = "keys", _("Llaves de firma")
+    APPROVAL = "approval", _("Aprobación de trabajo con costo")
+    REPAIR_INTAKE = "repair_intake", _("Recepción de equipo a reparación")
+    REPAIR_DELIVERY = "repair_delivery", _("Entrega de equipo reparado")
 
 
 MAINTENANCE_KINDS = (EntryKind.PREVENTIVE, EntryKind.CORRECTIVE)
+
+# The rule the desk and the customer both see: these kinds wait for the customer's signature
+# (or, past the deadline, are tacitly accepted); every other note is a record the customer
+# reads, not one they sign. A `keys` entry that brings in a customer's key waits too.
+COUNTERSIGNED_KINDS = (
+    EntryKind.OPENING,
+    EntryKind.PREVENTIVE,
+    EntryKind.CORRECTIVE,
+    EntryKind.APPROVAL,
+    EntryKind.REPAIR_INTAKE,
+    EntryKind.REPAIR_DELIVERY,
+    EntryKind.CLOSING,
+)
 
 
 class EntryQuerySet(models.QuerySet["Entry"]):
@@ -160,6 +183,15 @@ class Entry(models.Model):
     subject_label = models.CharField(max_length=200, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
+    # 2 for entries written under format 2 (their hash covers the signature details and the
+    # countersignature rule too); 1 for entries written before.
+    version = models.PositiveSmallIntegerField(default=2)
+    # Whether it waits for the customer's signature: the rule (COUNTERSIGNED_KINDS) as it
+    # stood when the entry was written, hashed with it.
+    countersign = models.BooleanField(_("espera la firma del cliente"), default=False)
+    # Keys certified by this entry (opening, `keys` entries) and, for the upgrade entry of a
+    # format-1 logbook, the digest of its earlier signature records.
+    trust = models.JSONField(default=dict, blank=True)
 
     objects = EntryQuerySet.as_manager()
 
@@ -194,7 +226,9 @@ class Entry(models.Model):
 
 
 class SigningKey(models.Model):
-    """A person's Ed25519 key (or the desk's, with no user). The private half is encrypted."""
+    """A person's Ed25519 key (or the desk's, with no user). The private half is encrypted.
+
+    A rotated key is a new row that `replaces` the old one; a person signs with the newest."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -204,18 +238,24 @@ class SigningKey(models.Model):
         related_name="signing_keys",
     )
     is_desk = models.BooleanField(default=False)
-    key_id = models.CharField(max_length=16)
+    # The fingerprint (SHA-256 of the public key, 64 hex digits); 16 digits for keys made
+    # before format 2 (`fingerprint` is the full one for every key).
+    key_id = models.CharField(max_length=64)
     public_key = models.CharField(max_length=64)
     encrypted_private_key = models.BinaryField()
     created_at = models.DateTimeField()
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["key_id"], name="logbook_signingkey_key_id_unique"),
+            # One first key per person; later ones each replace exactly one (no two at once).
             models.UniqueConstraint(
                 fields=["user"],
-                condition=Q(user__isnull=False),
-                name="logbook_signingkey_one_per_user",
+                condition=Q(user__isnull=False, replaces__isnull=True),
+                name="logbook_signingkey_one_first_per_user",
             ),
             models.UniqueConstraint(
                 fields=["is_desk"], condition=Q(is_desk=True), name="logbook_signingkey_one_desk"
@@ -223,7 +263,28 @@ class SigningKey(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.key_id
+        return self.fingerprint[:16]
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_key)
+
+
+class LogbookKey(models.Model):
+    """A key certified in one logbook: by its opening, or by a later `keys` entry."""
+
+    logbook = models.ForeignKey(Logbook, on_delete=models.PROTECT, related_name="keys")
+    key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["logbook", "key"], name="logbook_logbookkey_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.logbook_id}:{self.key_id}"
 
 
 class SignatureRole(models.TextChoices):
@@ -250,6 +311,12 @@ class Signature(models.Model):
     signature = models.CharField(max_length=128)
     drawn_png = models.BinaryField(null=True, blank=True)
     signed_at = models.DateTimeField()
+    # Format 2: a signature made after the entry (a countersignature) is the `seq`-th record of
+    # the logbook's attestation chain, after the record whose hash is `prev_hash`. Empty for
+    # the author's signature (it is part of the entry) and for format-1 signatures.
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entries = models.PositiveIntegerField(null=True, blank=True)  # the logbook's length then
 
     class Meta:
         constraints = [
@@ -277,6 +344,18 @@ class Acceptance(models.Model):
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="acceptance")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     accepted_at = models.DateTimeField()
+    # Format 2: a tacit acceptance is an attestation signed by the desk's system signer (a
+    # countersigned one is the customer's signature record, whose `seq` it repeats).
+    seq = models.PositiveIntegerField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    entries = models.PositiveIntegerField(null=True, blank=True)  # the logbook's length then
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    key = models.ForeignKey(
+        SigningKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signature = models.CharField(max_length=128, blank=True)
 
     class Meta:
         constraints = [
@@ -291,7 +370,8 @@ class Acceptance(models.Model):
 
 
 class Checkpoint(models.Model):
-    """The desk's signed statement: this logbook had `number` entries ending in `head_hash`."""
+    """The desk's signed statement: this logbook had `number` entries ending in `head_hash`
+    (and, from format 2 on, `att_number` attestations ending in `att_hash`)."""
 
     logbook = models.ForeignKey(Logbook, on_delete=models.PROTECT, related_name="checkpoints")
     number = models.PositiveIntegerField()
@@ -299,6 +379,13 @@ class Checkpoint(models.Model):
     created_at = models.DateTimeField()
     key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="+")
     signature = models.CharField(max_length=128)
+    version = models.PositiveSmallIntegerField(default=2)
+    att_number = models.PositiveIntegerField(default=0)
+    att_hash = models.CharField(max_length=64, default="0" * 64)
+    daily = models.BooleanField(default=False)
+    # SHA-256 of the time-stamping authority's CA certificate (DER) when one is configured: the
+    # token stamped afterwards must chain to that certificate.
+    tsa_ca = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [
@@ -307,3 +394,18 @@ class Checkpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.logbook_id}@{self.number}"
+
+
+class Timestamp(models.Model):
+    """An RFC 3161 time-stamp token over a daily checkpoint (NOM-151's constancia is one)."""
+
+    checkpoint = models.OneToOneField(
+        Checkpoint, on_delete=models.PROTECT, related_name="timestamp"
+    )
+    response = models.BinaryField()  # the TSA's TimeStampResp, DER
+    ca_certificate = models.BinaryField()  # the CA it chains to, DER
+    gen_time = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint} @ {self.gen_time}"

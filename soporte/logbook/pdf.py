@@ -53,6 +53,7 @@ from soporte.logbook.models import (
     EntryKind,
     Logbook,
     Signature,
+    SignerSide,
 )
 
 # --- how an entry reads -------------------------------------------------------------------
@@ -64,15 +65,40 @@ STATUS_LABELS: dict[str, Any] = {
     "not_required": gettext_lazy("No requiere firma"),
 }
 
-# Labels of fields that are not elements of a kind (opening data, annulment reason, notes).
+# Labels of the fields that are not elements of a kind: what the opening, annulments, notes,
+# tickets, escalations and calls write (an app that writes a new field adds its label here).
 EXTRA_LABELS: dict[str, Any] = {
     "reason": gettext_lazy("Motivo"),
     "deadline_days": gettext_lazy("Plazo para firmar (días)"),
     "signers": gettext_lazy("Firmantes autorizados"),
+    "title": gettext_lazy("Título"),
+    "contract_reference": gettext_lazy("Contrato"),
     DETAIL_KEY: DETAIL_LABEL,
+    "folio": gettext_lazy("Folio del ticket"),
+    "requester": gettext_lazy("Solicitante"),
+    "decision_maker": gettext_lazy("Decisor"),
+    "channel": gettext_lazy("Canal"),
+    "support_kind": gettext_lazy("Tipo de soporte"),
+    "level": gettext_lazy("Nivel"),
+    "description": gettext_lazy("Descripción"),
+    "warning": gettext_lazy("Advertencia"),
+    "remote": gettext_lazy("Herramienta y sesión remota"),
+    "comment": gettext_lazy("Comentario"),
+    "body": gettext_lazy("Texto de la nota"),
+    "files": gettext_lazy("Archivos"),
+    "customer_name": gettext_lazy("Cliente"),
+    "tried": gettext_lazy("Lo que ya se intentó"),
+    "to_agent": gettext_lazy("Pasa a"),
+    "to_area": gettext_lazy("Área"),
+    "when": gettext_lazy("Fecha y hora de la llamada"),
+    "who": gettext_lazy("Quién llamó"),
+    "agent": gettext_lazy("Atendió"),
+    "outcome": gettext_lazy("Resultado"),
+    "ticket": gettext_lazy("Ticket"),
 }
 DATE_KEYS = {"evaluated_date", "date"}
 DATETIME_KEYS = {"damage_at"}
+LEVEL_KEYS = {"level"}
 
 
 @dataclass(frozen=True)
@@ -129,9 +155,23 @@ def references_of(entry: Entry) -> list[Reference]:
     return chain
 
 
+def field_label(key: str) -> Any:
+    """The label a person reads for a stored field key (never the raw key when it is known)."""
+    for known, label in (
+        *services.ELEVEN_ELEMENTS,
+        *services.MANUAL_ELEMENTS,
+        *services.OPENING_ELEMENTS,
+    ):
+        if known == key:
+            return label
+    return EXTRA_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
 def display_value(key: str, value: Any) -> str:
     """Dates typed in a form are stored as ISO text; people read them in the desk's format."""
     text = str(value)
+    if key in LEVEL_KEYS and text.isdigit():
+        return _("Nivel %(level)s") % {"level": text}
     if key in DATETIME_KEYS:
         moment = parse_datetime(text)
         if moment is not None:
@@ -151,11 +191,42 @@ def field_rows(entry: Entry) -> tuple[list[tuple[Any, str]], list[tuple[Any, str
     known = {key for key, _label in elements}
     rows = [(label, display_value(key, entry.fields.get(key, ""))) for key, label in elements]
     extra = [
-        (EXTRA_LABELS.get(key, key), display_value(key, value))
+        (field_label(key), display_value(key, value))
         for key, value in entry.fields.items()
         if key not in known
     ]
     return rows, extra
+
+
+@dataclass(frozen=True)
+class CertifiedKey:
+    owner: str
+    side: str
+    fingerprint: str
+    system: bool
+
+
+def certified_keys(entry: Entry) -> list[CertifiedKey]:
+    """The keys an opening or a `keys` entry brings into the logbook, as people read them."""
+    from soporte.logbook.chain import grouped
+
+    return [
+        CertifiedKey(
+            owner=item["owner"]["name"],
+            side=str(SignerSide(item["side"]).label),
+            fingerprint=grouped(item["key"]),
+            system=bool(item.get("system")),
+        )
+        for item in entry.trust.get("keys", [])
+    ]
+
+
+def desk_key_fingerprint(now: dt.datetime) -> str:
+    """The desk's key, as printed on the contract's PDF and shown in the portal."""
+    from soporte.logbook import keys
+    from soporte.logbook.chain import grouped
+
+    return grouped(keys.desk_key(now=now).fingerprint)
 
 
 def local(moment: dt.datetime) -> str:
@@ -227,7 +298,7 @@ def _signatures_table(signatures: list[Signature], styles: dict[str, ParagraphSt
         who = Paragraph(
             f"<b>{_text(sig.signer_name)}</b> · {_text(sig.get_role_display())}<br/>"
             f"{_text(sig.get_method_display())} · {_text(local(sig.signed_at))}<br/>"
-            f"<font name='Courier' size='7'>{_text(_('Llave'))} {_text(sig.key.key_id)}</font>",
+            f"<font name='Courier' size='7'>{_text(_('Llave'))} {_text(sig.key.fingerprint[:16])}…</font>",
             styles["body"],
         )
         drawing = _drawing(bytes(sig.drawn_png)) if sig.drawn_png else None
@@ -247,17 +318,19 @@ def _signatures_table(signatures: list[Signature], styles: dict[str, ParagraphSt
     return table
 
 
-def _fields_table(rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
-    table = Table(
+def _fields_table(
+    rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], label: str = ""
+) -> Table:
+    data = [
         [
-            [
-                Paragraph(_text(label), styles["label"]),
-                Paragraph(_text(value) or "—", styles["body"]),
-            ]
-            for label, value in rows
-        ],
-        colWidths=[52 * mm, FRAME_WIDTH - 52 * mm],
-    )
+            Paragraph(_text(name), styles["label"]),
+            Paragraph(_text(value) or "—", styles["body"]),
+        ]
+        for name, value in rows
+    ]
+    if label:
+        data.insert(0, [Paragraph(_text(label), styles["label"]), ""])
+    table = Table(data, colWidths=[52 * mm, FRAME_WIDTH - 52 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -327,18 +400,36 @@ def _entry_flowables(
     parts = []
     if rows:
         parts += [Spacer(1, 1.5 * mm), _fields_table(rows, styles)]
+    keys = certified_keys(entry)
+    if keys:
+        parts += [
+            Spacer(1, 1.5 * mm),
+            _fields_table(
+                [
+                    (
+                        f"{k.owner} · {k.side}"
+                        + (f" · {_('firma del sistema')}" if k.system else ""),
+                        k.fingerprint,
+                    )
+                    for k in keys
+                ],
+                styles,
+                label=_("Llaves que certifica"),
+            ),
+        ]
     signatures = list(entry.signatures.all())
+    tail: list[Flowable] = []
     if signatures:
-        parts += [Spacer(1, 1.5 * mm), Paragraph(_text(_("Firmas")), styles["label"])]
-        parts.append(_signatures_table(signatures, styles))
-    parts += [
+        tail += [Spacer(1, 1.5 * mm), Paragraph(_text(_("Firmas")), styles["label"])]
+        tail.append(_signatures_table(signatures, styles))
+    tail += [
         Spacer(1, 1.5 * mm),
         Paragraph(f"{_text(_('Hash'))}: {entry.entry_hash}", styles["hash"]),
         Paragraph(f"{_text(_('Hash anterior'))}: {entry.prev_hash}", styles["hash"]),
-        Spacer(1, 5 * mm),
     ]
-    # The heading never sits alone at the foot of a page.
-    return [KeepTogether(head + parts[:2]), *parts[2:]]
+    # An entry and its signatures stay on one page when they fit on one (a signature is never
+    # printed apart from what it signs); a longer entry flows, its heading never alone.
+    return [KeepTogether(head + parts + tail), Spacer(1, 5 * mm)]
 
 
 def _checkpoint_paragraph(
@@ -425,6 +516,7 @@ def logbook_pdf(
         (_("Abierta"), local(logbook.opened_at) if logbook.opened_at else "—"),
         (_("Cerrada"), local(logbook.closed_at) if logbook.closed_at else _("Sigue abierta")),
         (_("Notas"), str(logbook.head_number)),
+        (_("Llave de la mesa (huella)"), desk_key_fingerprint(now)),
     ]
     story: list[Flowable] = [
         Paragraph(_text(title), styles["title"]),
@@ -436,6 +528,15 @@ def logbook_pdf(
         _fields_table(facts, styles),
         Spacer(1, 3 * mm),
         _checkpoint_paragraph(checkpoint, styles),
+        Paragraph(
+            _text(
+                _(
+                    "Compruebe una exportación con: soporte logbook verify ARCHIVO --desk-key "
+                    "«huella de la llave de la mesa»."
+                )
+            ),
+            styles["small"],
+        ),
         Spacer(1, 6 * mm),
     ]
     queryset = logbook.entries.order_by("number")

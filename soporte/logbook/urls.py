@@ -6,6 +6,8 @@ app_name = "logbook"
 
 urlpatterns = [
     path("", views.logbook_list, name="list"),
+    path("por-firmar/", views.review, name="review"),
+    path("<int:logbook_id>/punto-de-control/", views.checkpoint_download, name="checkpoint"),
     path("<int:logbook_id>/", views.logbook_detail, name="detail"),
     path("<int:logbook_id>/exportar/", views.logbook_export, name="export"),
     path("<int:logbook_id>/pdf/", views.logbook_pdf, name="pdf"),

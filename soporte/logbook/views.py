@@ -17,14 +17,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.directory.models import Role, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.lib.params import parse_id
-from soporte.logbook import export, pdf, services
+from soporte.logbook import export, handout, pdf, services
 from soporte.logbook.forms import (
     EQUIPMENT_SUBJECT,
     PAGE_KINDS,
@@ -34,7 +36,9 @@ from soporte.logbook.forms import (
     OnSiteForm,
 )
 from soporte.logbook.models import (
+    COUNTERSIGNED_KINDS,
     MAINTENANCE_KINDS,
+    Checkpoint,
     Entry,
     EntryKind,
     Logbook,
@@ -126,13 +130,10 @@ def _pending_counts(logbooks: QuerySet[Logbook], now: dt.datetime) -> QuerySet[L
     windows = Q()
     for days in logbooks.order_by().values_list("countersign_days", flat=True).distinct():
         windows |= Q(countersign_days=days, entries__created_at__gt=now - dt.timedelta(days=days))
-    countersigned_kinds = [k for k in EntryKind.values if k != EntryKind.ANNULMENT]
-    pending = (
-        Q(kind=LogbookKind.CUSTOMER)
-        & Q(entries__acceptance__isnull=True)
-        & Q(entries__kind__in=countersigned_kinds)
-        & windows
+    rule = Q(entries__version__gte=2, entries__countersign=True) | Q(
+        entries__version=1, entries__kind__in=COUNTERSIGNED_KINDS
     )
+    pending = Q(kind=LogbookKind.CUSTOMER) & Q(entries__acceptance__isnull=True) & rule & windows
     return logbooks.annotate(pending_count=Count("entries", filter=pending))
 
 
@@ -181,6 +182,14 @@ def logbook_detail(request: HttpRequest, logbook_id: int) -> HttpResponse:
         "next_before": rows[-1][0].number if has_more else None,
         "last_checkpoint": last_checkpoint,
         "can_write": _user(request).is_desk_staff and logbook.is_open,
+        "desk_key": pdf.desk_key_fingerprint(now),
+        "countersigned_kinds": [EntryKind(k).label for k in COUNTERSIGNED_KINDS],
+        "handout": _handout_checkpoint(logbook),
+        "pending_here": (
+            services.pending_for(_user(request), now=now).filter(logbook=logbook).count()
+            if _user(request).is_customer
+            else 0
+        ),
     }
     template = "logbook/logbook_detail.html"
     if getattr(request, "htmx", False):
@@ -310,6 +319,7 @@ def _render_entry(
         "extra_fields": extra,
         "numbered_elements": entry.kind in MAINTENANCE_KINDS,
         "signatures": signatures,
+        "certified_keys": pdf.certified_keys(entry),
         "is_equipment": entry.subject_type == EQUIPMENT_SUBJECT,
         "can_sign_portal": pending and services.can_countersign(entry, user),
         "can_sign_on_site": pending
@@ -413,18 +423,122 @@ def entry_annul(request: HttpRequest, logbook_id: int, number: int) -> HttpRespo
 @require_POST
 @login_required
 def entry_countersign(request: HttpRequest, logbook_id: int, number: int) -> HttpResponse:
-    """The customer signs in the portal with their own session."""
+    """Signing in the portal is a deliberate act: the entry goes to the review list, where the
+    customer reads it and confirms (no one-tap signature)."""
     entry = _entry(request, logbook_id, number)
-    try:
-        services.countersign_entry(
-            entry=entry, signer=_user(request), method=SignatureMethod.PORTAL, now=clock.now()
+    if not services.can_countersign(entry, _user(request)):
+        raise PermissionDenied
+    return redirect(f"{reverse('logbook:review')}?nota={entry.pk}")
+
+
+# --- the customer's review list -----------------------------------------------------------
+
+MAX_BATCH = 100
+
+
+def _customer(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_customer:
+        raise PermissionDenied
+    return user
+
+
+def _chosen(request: HttpRequest, user: User, now: dt.datetime) -> list[Entry]:
+    ids = [i for i in (parse_id(v) for v in request.POST.getlist("nota")[:MAX_BATCH]) if i]
+    return list(
+        services.pending_for(user, now=now)
+        .filter(pk__in=ids)
+        .select_related("references", "acceptance")
+        .prefetch_related(*pdf.related_entries())
+    )
+
+
+def _review_rows(entries: list[Entry], now: dt.datetime) -> list[dict[str, Any]]:
+    rows = []
+    for entry in entries:
+        elements, extra = pdf.field_rows(entry)
+        rows.append(
+            {
+                "entry": entry,
+                "state": _state(entry, now),
+                "elements": [(label, value) for label, value in elements if value] + extra,
+                "deadline": services.countersign_deadline(entry),
+            }
         )
-    except DomainError as exc:
-        _domain_error(exc)
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Nota %(number)d firmada.") % {"number": entry.number})
-    return redirect("logbook:entry_detail", entry.logbook_id, entry.number)
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """The entries waiting for this customer's signature, each readable in full. Signing is
+    two steps: choose one or several, then confirm on a page that lists exactly those."""
+    user = _customer(request)
+    now = clock.now()
+    if request.method == "POST":
+        chosen = _chosen(request, user, now)
+        if not chosen:
+            messages.error(request, _("Elija al menos una nota para firmar."))
+            return redirect("logbook:review")
+        if request.POST.get("confirmar") != "1":
+            return render(
+                request,
+                "logbook/review_confirm.html",
+                {"rows": _review_rows(chosen, now)},
+            )
+        try:
+            signed = services.countersign_entries(entries=chosen, signer=user, now=now)
+        except DomainError as exc:
+            _domain_error(exc)
+            messages.error(request, str(exc))
+            return redirect("logbook:review")
+        messages.success(
+            request,
+            ngettext("Firmó %(count)d nota.", "Firmó %(count)d notas.", len(signed))
+            % {"count": len(signed)},
+        )
+        return redirect("logbook:review")
+    pending = list(
+        services.pending_for(user, now=now)
+        .select_related("references", "acceptance")
+        .prefetch_related(*pdf.related_entries())[:MAX_BATCH]
+    )
+    preselected = parse_id(request.GET.get("nota", ""))
+    return render(
+        request,
+        "logbook/review.html",
+        {
+            "rows": _review_rows(pending, now),
+            "preselected": preselected,
+            "countersigned_kinds": [EntryKind(k).label for k in COUNTERSIGNED_KINDS],
+        },
+    )
+
+
+# --- checkpoints handed to the customer ----------------------------------------------------
+
+
+def _handout_checkpoint(logbook: Logbook) -> Checkpoint | None:
+    return (
+        logbook.checkpoints.filter(version__gte=2)
+        .select_related("key", "logbook")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+@require_GET
+@login_required
+def checkpoint_download(request: HttpRequest, logbook_id: int) -> HttpResponse:
+    """The latest signed checkpoint, as the small file the customer keeps (and receives by
+    e-mail each day): `verify EXPORT --checkpoint FILE` proves an export still holds it."""
+    logbook = _logbook(request, logbook_id)
+    checkpoint = _handout_checkpoint(logbook)
+    if checkpoint is None:
+        raise Http404
+    response = HttpResponse(handout.checkpoint_bytes(checkpoint), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{handout.filename(checkpoint)}"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -148,6 +148,15 @@ def desk_language() -> AbstractContextManager[None]:
     return translation.override(settings.LANGUAGE_CODE)
 
 
+def signer_in(book: Logbook, author: User, *, now: dt.datetime) -> User:
+    """Who signs an entry: its author, with their own key; a customer's action that lands in
+    the desk's internal logbook (an organisation with no contract logbook) is recorded there
+    by the desk's system signer, since only the contract's parties sign a contract logbook."""
+    if author.is_customer and book.kind != LogbookKind.CUSTOMER:
+        return desk_author(now)
+    return author
+
+
 def _log(
     ticket: Ticket,
     *,
@@ -158,10 +167,11 @@ def _log(
     now: dt.datetime,
 ) -> None:
     """Call under `desk_language()`, with the summary and fields built there too."""
+    book = ticket_logbook(ticket, now=now)
     logbook.append_entry(
-        logbook=ticket_logbook(ticket, now=now),
+        logbook=book,
         kind=kind,
-        author=author,
+        author=signer_in(book, author, now=now),
         summary=summary,
         fields=fields,
         subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
@@ -280,7 +290,8 @@ def open_ticket(
         _log(
             ticket,
             kind=EntryKind.NOTE,
-            author=actor if actor.is_desk_staff else desk_author(now),
+            # A portal request is signed by the customer who made it, with their own key.
+            author=actor,
             summary=_("Ticket %(folio)s abierto: %(subject)s")
             % {"folio": ticket.folio, "subject": ticket.subject},
             fields=fields,
@@ -293,9 +304,10 @@ def open_ticket(
 
 
 def desk_author(now: dt.datetime) -> User:
-    """Portal and e-mail tickets are logged by the desk's own logbook author."""
-    book = logbook.desk_logbook(now=now)
-    return book.entries.get(number=1).author
+    """The desk's named system signer: what no person of the desk did themself (an e-mail
+    from a contact without a portal account, an automatic escalation) is signed by it, never
+    by whichever administrator comes first."""
+    return logbook.system_signer()
 
 
 # The statuses of a ticket being worked on: each needs the agent working on it.
@@ -424,7 +436,7 @@ def escalate_ticket(
     ticket = (
         Ticket.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=ticket.pk)
     )
-    if not actor.is_desk_staff:
+    if not (actor.is_desk_staff or (automatic and logbook.is_system_signer(actor))):
         raise Forbidden(_("Solo el personal de la mesa escala tickets."))
     if not ticket.is_open:
         raise TicketError(_("El ticket ya no está abierto."), code="not_open")
@@ -493,21 +505,42 @@ def escalate_ticket(
     )
     sla.refresh(ticket, now=now)
     with desk_language():
-        _log(
-            ticket,
+        summary = _("Ticket %(folio)s escalado de nivel %(from)d a %(to)d") % {
+            "folio": ticket.folio,
+            "from": escalation.from_level,
+            "to": to_level,
+        }
+        handoff = {
+            "customer_name": escalation.customer_name,
+            "reason": escalation.reason,
+            "tried": escalation.tried,
+            "to_agent": str(target)
+            if target
+            else _("cola del nivel %(level)d") % {"level": to_level},
+            "to_area": str(to_area) if to_area else "",
+        }
+        book = ticket_logbook(ticket, now=now)
+        subject = logbook.Subject("ticket", ticket.folio, ticket.subject)
+        if book.kind == LogbookKind.CUSTOMER:
+            # The customer's logbook says what they live (their ticket moved up a level); the
+            # hand-off note between colleagues is the desk's, in its internal logbook.
+            logbook.append_entry(
+                logbook=book,
+                kind=EntryKind.ESCALATION,
+                author=actor,
+                summary=summary,
+                fields={},
+                subject=subject,
+                now=now,
+            )
+            book = logbook.desk_logbook(now=now)
+        logbook.append_entry(
+            logbook=book,
             kind=EntryKind.ESCALATION,
             author=actor,
-            summary=_("Ticket %(folio)s escalado de nivel %(from)d a %(to)d")
-            % {"folio": ticket.folio, "from": escalation.from_level, "to": to_level},
-            fields={
-                "customer_name": escalation.customer_name,
-                "reason": escalation.reason,
-                "tried": escalation.tried,
-                "to_agent": str(target)
-                if target
-                else _("cola del nivel %(level)d") % {"level": to_level},
-                "to_area": str(to_area) if to_area else "",
-            },
+            summary=summary,
+            fields=handoff,
+            subject=subject,
             now=now,
         )
     mail.notify_ticket_escalated(escalation)
@@ -663,12 +696,11 @@ def add_note(
     stored = _store(ticket, author, files, now=now, note=note)
     if log:
         with desk_language():
+            book = logbook.desk_logbook(now=now) if internal else ticket_logbook(ticket, now=now)
             logbook.append_entry(
-                logbook=logbook.desk_logbook(now=now)
-                if internal
-                else ticket_logbook(ticket, now=now),
+                logbook=book,
                 kind=EntryKind.NOTE,
-                author=author,
+                author=signer_in(book, author, now=now),
                 summary=(
                     _("Nota interna en %(folio)s: %(text)s")
                     if internal
@@ -855,11 +887,9 @@ def _sweep_ticket(
     policy = sla.sla_policies().get((ticket.level, ticket.priority))
     if not (breached and policy and policy.escalate_on_breach and ticket.level < 4):
         return False
-    if not supervisors:
-        return False
     escalate_ticket(
         ticket=ticket,
-        actor=supervisors[0],
+        actor=desk_author(now),  # the desk's system signer, shown as such
         to_level=ticket.level + 1,
         to_area=None,
         customer_name=ticket.requester.full_name or str(ticket.requester),
@@ -917,8 +947,9 @@ def decide_approval(
     with desk_language():
         _log(
             ticket,
-            kind=EntryKind.NOTE,
-            # Signed by the decision-maker who decided, as the survey by who answered it.
+            # An approval of chargeable work: signed by the decision-maker who decided, with
+            # their key (their signature is the customer's; it needs no other).
+            kind=EntryKind.APPROVAL,
             author=actor,
             summary=(
                 _("Trabajo con costo aprobado por %(name)s")

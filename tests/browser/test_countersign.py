@@ -181,3 +181,44 @@ def test_customer_signs_on_their_own_phone(personas, entry, phone, password):
 
     assert_signed_with_drawing(page, entry, personas.customer_a)
     assert page_overflow(page) == 0, "the entry page scrolls sideways on a phone"
+
+
+def test_customer_reviews_and_signs_several_entries_on_a_phone(personas, entry, phone, password):
+    """The review list on a phone: read each entry, choose two, confirm, and both are signed
+    with the customer's key; nothing is signed before the confirmation."""
+    second = services.append_entry(
+        logbook=entry.logbook,
+        kind=EntryKind.PREVENTIVE,
+        author=personas.agent,
+        summary="Limpieza preventiva del equipo de caja",
+        fields=MAINTENANCE,
+        now=timezone.now(),
+    )
+    page = phone.new_page()
+    log_in(page, personas.customer_a.username, password)
+    page.get_by_role("link", name="Por firmar").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Notas por firmar")
+    assert page_overflow(page) == 0, "the review list scrolls sideways on a phone"
+
+    rows = page.locator("li.entry-row")
+    first_row = rows.filter(has_text="Cambio del rodillo de la impresora del almacén")
+    first_row.get_by_text("Leer la nota completa").click()
+    expect(first_row.get_by_text("Rodillo de alimentación desgastado.")).to_be_visible()
+    first_row.get_by_role("checkbox").check()
+    rows.filter(has_text="Limpieza preventiva del equipo de caja").get_by_role("checkbox").check()
+    page.get_by_role("button", name="Continuar con las marcadas").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmar la firma")
+    expect(page.locator("li.entry-row")).to_have_count(2)
+    connection.close()
+    assert not Signature.objects.filter(signer=personas.customer_a).exists()
+    assert page_overflow(page) == 0, "the confirmation scrolls sideways on a phone"
+    page.get_by_role("button", name="Firmar 2 notas").click()
+
+    expect(page.get_by_role("status").first).to_contain_text("Firmó 2 notas.")
+    connection.close()
+    for signed in (entry, second):
+        signature = Signature.objects.get(entry=signed, signer=personas.customer_a)
+        assert signature.method == SignatureMethod.PORTAL
+        assert signature.key.user_id == personas.customer_a.pk
+    expect(page.locator("li.entry-row").filter(has_text="Cambio del rodillo")).to_have_count(0)

@@ -20,7 +20,7 @@ from soporte.lib import clock, live, tasks
 from soporte.lib.errors import DomainError, NotFound
 from soporte.lib.writelock import writers_take_turns
 from soporte.logbook import services as logbook
-from soporte.logbook.models import EntryKind
+from soporte.logbook.models import EntryKind, LogbookKind
 from soporte.tickets import services as tickets
 from soporte.tickets.models import Channel, Ticket
 
@@ -110,6 +110,26 @@ def _summary_fields(call: Call) -> dict[str, str]:
     }
 
 
+def customer_fields(call: Call) -> dict[str, str]:
+    """What the customer lived, for their contract logbook: when they called, who called, who
+    attended, the outcome (the ticket is the entry's subject). Ring counts, holds and their
+    reasons, transfers and who hung up are the desk's internal detail: the ticket's internal
+    note, the QA scorecard and the desk's own logbook keep them."""
+    local = timezone.localtime(call.started_at)
+    return {
+        "when": local.strftime("%Y-%m-%d %H:%M"),
+        "who": call.caller_name or (str(call.person) if call.person else call.from_number),
+        "agent": str(call.answered_by or call.agent or "—"),
+        "outcome": str(Outcome(call.outcome).label) if call.outcome else "—",
+    }
+
+
+def customer_record_text(call: Call) -> str:
+    return _("Llamada del %(when)s de %(who)s, atendió %(agent)s. Resultado: %(outcome)s.") % (
+        customer_fields(call)
+    )
+
+
 def _transfer_label(transfer: Transfer) -> str:
     return str(TransferKind(transfer.kind).label)
 
@@ -155,12 +175,16 @@ def record_call(*, call: Call, now: dt.datetime) -> Call:
         else:
             book = tickets.organisation_logbook(call.organisation_id, now=now)
             subject = logbook.Subject("call", call.call_id, call.from_number)
+        if book.kind == LogbookKind.CUSTOMER:
+            summary, fields = customer_record_text(call), customer_fields(call)
+        else:
+            summary, fields = text, _summary_fields(call)
         logbook.append_entry(
             logbook=book,
             kind=EntryKind.CALL,
             author=author,
-            summary=text[:300],
-            fields=_summary_fields(call),
+            summary=summary[:300],
+            fields=fields,
             subject=subject,
             now=now,
         )

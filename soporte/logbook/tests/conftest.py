@@ -33,3 +33,16 @@ def add_note(logbook, author, now, summary="Nota de seguimiento", **kwargs):
     return services.append_entry(
         logbook=logbook, kind=EntryKind.NOTE, author=author, summary=summary, now=now, **kwargs
     )
+
+
+def add_maintenance(logbook, author, now, summary="Mantenimiento correctivo", **kwargs):
+    """An entry the customer countersigns (a maintenance entry with the eleven elements)."""
+    return services.append_entry(
+        logbook=logbook,
+        kind=EntryKind.CORRECTIVE,
+        author=author,
+        summary=summary,
+        fields=dict(MAINTENANCE),
+        now=now,
+        **kwargs,
+    )

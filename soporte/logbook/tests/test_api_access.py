@@ -12,7 +12,7 @@ from soporte.logbook import services
 from soporte.logbook.models import Entry
 from soporte.logbook.verify import verify_file
 
-from .conftest import add_note
+from .conftest import add_maintenance, add_note
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 32
 
@@ -87,7 +87,7 @@ def test_agent_creates_a_maintenance_entry_and_the_api_lists_what_is_missing(per
 
 
 def test_customer_countersigns_with_a_drawing_through_the_api(personas, logbook, now):
-    add_note(logbook, personas.agent, now)
+    add_maintenance(logbook, personas.agent, now)
     client = personas.client("customer_a")
     response = post(
         client,

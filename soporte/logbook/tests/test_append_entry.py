@@ -13,6 +13,8 @@ from soporte.logbook.chain import (
     GENESIS_HASH,
     canonical_bytes,
     chain_hash,
+    entry_message,
+    fingerprint,
     load_public_key,
     signature_valid,
 )
@@ -63,11 +65,19 @@ def test_author_signs_with_their_own_key(logbook, personas, now):
     signature = Signature.objects.get(entry=entry)
     key = SigningKey.objects.get(user=personas.agent)
     assert signature.key == key
+    assert key.key_id == key.fingerprint == fingerprint(key.public_key)  # the id is the fingerprint
+    # The author signs the entry's hash, which covers its content (with who signs, in which
+    # role and how) and, through the previous hash, everything before it.
     assert signature_valid(
-        load_public_key(key.public_key), signature.signature, services.entry_bytes(entry)
+        load_public_key(key.public_key), signature.signature, entry_message(entry.entry_hash)
     )
+    assert services.entry_content(entry)["signed_by"] == {
+        "key": key.fingerprint,
+        "role": "responsible",
+        "method": "on_create",
+    }
     assert not signature_valid(
-        load_public_key(key.public_key), signature.signature, services.entry_bytes(entry) + b" "
+        load_public_key(key.public_key), signature.signature, entry_message(entry.prev_hash)
     )
 
 

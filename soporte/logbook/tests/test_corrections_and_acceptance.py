@@ -11,7 +11,7 @@ from soporte.logbook import services
 from soporte.logbook.models import Acceptance, Entry, EntryKind, Signature
 from soporte.logbook.services import LogbookError
 
-from .conftest import add_note
+from .conftest import add_maintenance, add_note
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -68,7 +68,7 @@ def test_an_addition_is_a_new_entry_referencing_the_original(logbook, personas, 
 
 
 def test_customer_countersigns_in_the_portal(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     signature = services.countersign_entry(
         entry=entry, signer=personas.customer_a, method="portal", now=now + dt.timedelta(hours=1)
     )
@@ -78,7 +78,7 @@ def test_customer_countersigns_in_the_portal(logbook, personas, now):
 
 
 def test_customer_countersigns_on_site_with_a_drawn_signature(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     services.countersign_entry(
         entry=entry, signer=personas.customer_a, method="on_site", drawn_png=PNG, now=now
     )
@@ -88,7 +88,7 @@ def test_customer_countersigns_on_site_with_a_drawn_signature(logbook, personas,
 
 
 def test_a_drawing_that_is_not_a_png_is_refused(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     with pytest.raises(LogbookError, match="imagen válida"):
         services.countersign_entry(
             entry=entry, signer=personas.customer_a, method="on_site", drawn_png=b"<svg/>", now=now
@@ -96,7 +96,7 @@ def test_a_drawing_that_is_not_a_png_is_refused(logbook, personas, now):
 
 
 def test_other_organisation_cannot_countersign(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     with pytest.raises(Forbidden):
         services.countersign_entry(
             entry=entry, signer=personas.customer_b, method="portal", now=now
@@ -106,7 +106,7 @@ def test_other_organisation_cannot_countersign(logbook, personas, now):
 
 
 def test_unsigned_entry_is_tacitly_accepted_after_the_deadline(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     just_before = now + dt.timedelta(days=2) - dt.timedelta(seconds=1)
 
     assert services.accept_tacitly(now=just_before) == 0
@@ -126,7 +126,7 @@ def test_unsigned_entry_is_tacitly_accepted_after_the_deadline(logbook, personas
 
 
 def test_tacit_acceptance_runs_once(logbook, personas, now):
-    add_note(logbook, personas.agent, now)
+    add_maintenance(logbook, personas.agent, now)
     later = now + dt.timedelta(days=3)
     first = services.accept_tacitly(now=later)
     assert first >= 1
@@ -134,7 +134,7 @@ def test_tacit_acceptance_runs_once(logbook, personas, now):
 
 
 def test_an_annulled_entry_needs_no_countersignature(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     services.annul_entry(entry=entry, actor=personas.agent, reason="duplicada", now=now)
     assert services.status_of(entry, now=now) == "not_required"
     with pytest.raises(Forbidden):
@@ -146,7 +146,7 @@ def test_an_annulled_entry_needs_no_countersignature(logbook, personas, now):
 
 
 def test_a_signature_after_the_deadline_is_refused_even_before_the_job_runs(logbook, personas, now):
-    entry = add_note(logbook, personas.agent, now)
+    entry = add_maintenance(logbook, personas.agent, now)
     with pytest.raises(LogbookError, match="tácitamente"):
         services.countersign_entry(
             entry=entry, signer=personas.customer_a, method="portal", now=now + dt.timedelta(days=2)

@@ -119,6 +119,7 @@ def routes_of(entry: Entry) -> list[tuple[str, str]]:
         ("get", url("entry_sign_on_site", lb, n)),
         ("post", url("entry_sign_on_site", lb, n)),
         ("get", url("equipment_pdf", entry.subject_id)),
+        ("get", url("checkpoint", lb)),
     ]
     if drawing is not None:
         routes.append(("get", url("signature_drawing", lb, n, drawing.pk)))
@@ -270,7 +271,7 @@ def test_export_downloads_the_verifiable_file(personas, logbook, maintenance):
     assert "attachment" in response["Content-Disposition"]
     lines = b"".join(response.streaming_content).splitlines()
     header = json.loads(lines[0])
-    assert header["checkpoint"]["number"] == maintenance.number
+    assert header["checkpoint"]["entries"] == maintenance.number
     assert json.loads(lines[-1])["hash"] == maintenance.entry_hash
 
 
@@ -426,20 +427,103 @@ def test_an_addition_references_the_original(personas, logbook, maintenance):
 # --- countersignatures --------------------------------------------------------------------
 
 
-def test_customer_countersigns_in_the_portal(personas, logbook, maintenance):
+def test_customer_reviews_and_signs_several_entries_after_confirming(
+    personas, logbook, maintenance, now, maintenance_fields
+):
+    second = services.append_entry(
+        logbook=logbook,
+        kind=EntryKind.PREVENTIVE,
+        author=personas.agent,
+        summary="Limpieza preventiva del servidor",
+        fields=maintenance_fields,
+        now=now + dt.timedelta(minutes=5),
+    )
     client = personas.client("customer_a")
-    before = client.get(url("entry_detail", logbook.pk, maintenance.number)).content.decode()
-    assert "Firmar en el portal" in before
+    entry_page = client.get(url("entry_detail", logbook.pk, maintenance.number)).content.decode()
+    assert "Revisar y firmar en el portal" in entry_page
+    # The old one-tap button now only leads to the review list, with the entry chosen.
+    tap = client.post(url("entry_countersign", logbook.pk, maintenance.number))
+    assert tap.status_code == 302 and f"nota={maintenance.pk}" in tap["Location"]
+    assert not Signature.objects.filter(entry=maintenance, signer=personas.customer_a).exists()
 
-    response = client.post(url("entry_countersign", logbook.pk, maintenance.number))
+    listing = client.get(url("review")).content.decode()
+    for text in ("Cambio del rodillo", "Limpieza preventiva del servidor", "Diagnóstico"):
+        assert text in listing
+    assert "Apertura de la bitácora" in listing  # the opening waits for them too
 
-    assert response.status_code == 302
-    signature = Signature.objects.get(entry=maintenance, signer=personas.customer_a)
-    assert signature.method == SignatureMethod.PORTAL
+    chosen = {"nota": [maintenance.pk, second.pk]}
+    confirm = client.post(url("review"), chosen)
+    assert confirm.status_code == 200
+    assert "Confirmar la firma" in confirm.content.decode()
+    assert not Acceptance.objects.filter(entry__in=[maintenance, second]).exists()
+
+    done = client.post(url("review"), {**chosen, "confirmar": "1"}, follow=True)
+    assert "Firmó 2 notas." in done.content.decode()
+    for entry in (maintenance, second):
+        signature = Signature.objects.get(entry=entry, signer=personas.customer_a)
+        assert signature.method == SignatureMethod.PORTAL and signature.seq is not None
+        assert Acceptance.objects.get(entry=entry).kind == "countersigned"
     page = client.get(url("entry_detail", logbook.pk, maintenance.number)).content.decode()
-    assert "Firmada por el cliente" in page
-    assert "Firmar en el portal" not in page
-    assert "Roberto Prueba" in page and "Portal del cliente" in page
+    assert "Firmada por el cliente" in page and "Portal del cliente" in page
+
+
+def test_the_review_list_is_the_customers_own(personas, logbook, maintenance, entry_b):
+    assert personas.client("agent").get(url("review")).status_code == 403
+    anonymous = personas.client("anonymous").get(url("review"))
+    assert anonymous.status_code == 302 and "/entrar/" in anonymous["Location"]
+    other = personas.client("customer_b")
+    assert "Cambio del rodillo" not in other.get(url("review")).content.decode()
+    # Organisation A's entry posted by organisation B's customer is not signed.
+    response = other.post(url("review"), {"nota": [maintenance.pk], "confirmar": "1"})
+    assert response.status_code == 302
+    assert not Acceptance.objects.filter(entry=maintenance).exists()
+
+
+def test_notes_that_are_a_record_do_not_wait_for_the_customer(personas, logbook, now):
+    note = add_note(logbook, personas.agent, now, summary="Llamada de cortesía")
+    client = personas.client("customer_a")
+    assert "Llamada de cortesía" not in client.get(url("review")).content.decode()
+    page = client.get(url("entry_detail", logbook.pk, note.number)).content.decode()
+    assert "No requiere firma" in page
+    detail = client.get(url("detail", logbook.pk)).content.decode()
+    assert "Qué notas firma el cliente" in detail and "Mantenimiento correctivo" in detail
+
+
+def test_the_customer_downloads_the_signed_checkpoint_and_sees_the_desk_key(
+    personas, logbook, maintenance, now
+):
+    from soporte.logbook import keys
+    from soporte.logbook.chain import grouped
+
+    services.sign_checkpoint(logbook=logbook, now=now)
+    client = personas.client("customer_a")
+    detail = client.get(url("detail", logbook.pk)).content.decode()
+    desk = keys.desk_key(now=now)
+    assert grouped(desk.fingerprint) in detail
+    response = client.get(url("checkpoint", logbook.pk))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    data = json.loads(response.content)
+    assert data["format"] == "soporte-checkpoint/2"
+    assert data["desk_key"]["key"] == desk.fingerprint
+    assert data["checkpoint"]["entries"] == maintenance.number
+    assert personas.client("customer_b").get(url("checkpoint", logbook.pk)).status_code == 404
+
+
+def test_entry_contents_read_with_labels_not_keys(personas, logbook, now):
+    services.append_entry(
+        logbook=logbook,
+        kind=EntryKind.NOTE,
+        author=personas.agent,
+        summary="Ticket abierto",
+        fields={"requester": "Roberto Sánchez", "channel": "Teléfono", "level": "2"},
+        now=now,
+    )
+    page = personas.client("customer_a").get(url("entry_detail", logbook.pk, 2)).content.decode()
+    for label in ("Solicitante", "Canal", "Nivel 2"):
+        assert label in page
+    for raw in ("requester", "channel", ">level<"):
+        assert raw not in page
 
 
 def test_on_site_signing_with_a_wrong_password_is_refused(personas, logbook, maintenance):

@@ -124,7 +124,9 @@ def test_a_customer_adds_nothing_to_a_finished_ticket_the_desk_still_may(
     assert staff.status_code == 201
 
 
-def test_files_uploaded_through_the_api_are_in_the_bitacora(personas, ticket, settings, tmp_path):
+def test_files_uploaded_through_the_api_are_in_the_bitacora(
+    personas, contract_logbook, ticket, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     before = Entry.objects.filter(subject_id=ticket.folio).count()
     response = personas.client("customer_a").post(
@@ -135,7 +137,10 @@ def test_files_uploaded_through_the_api_are_in_the_bitacora(personas, ticket, se
     entries = Entry.objects.filter(subject_id=ticket.folio).order_by("id")
     assert entries.count() == before + 1
     entry = entries.last()
+    # In the contract's logbook, signed by the customer who sent the file, with their key.
+    assert entry.logbook == contract_logbook
     assert entry.author == personas.customer_a
+    assert entry.signatures.get().key.user == personas.customer_a
     assert "bitacora.txt" in entry.summary
     # The bitácora vouches for the file's bytes.
     assert hashlib.sha256(b"error 49").hexdigest() in entry.fields["files"]

@@ -97,7 +97,9 @@ def test_a_contact_without_portal_account_gets_a_ticket_signed_by_the_desk(perso
     result = intake.ingest(compose(sender="Iván <ivan.ortega@example.mx>"), now=now)
     assert result.ticket is not None
     assert result.ticket.requester == person
-    assert result.ticket.created_by.is_desk_staff
+    # Recorded by the desk's named system signer (never "whichever administrator comes first").
+    assert result.ticket.created_by.username == "soporte:sistema"
+    assert str(result.ticket.created_by) == "Sistema de la mesa"
     assert result.ticket.description.startswith("Correo de Iván Ortega <ivan.ortega@example.mx>:")
 
 

@@ -36,13 +36,18 @@ def chargeable(personas, now, make_customer):
     )
 
 
-def test_the_decision_maker_approves_and_signs_the_entry(chargeable, now):
+def test_the_decision_maker_approves_and_signs_the_entry(contract_logbook, chargeable, now):
     ticket, decider, _requester = chargeable
     services.decide_approval(ticket=ticket, actor=decider, approve=True, now=now)
     assert Ticket.objects.get(pk=ticket.pk).approval == "approved"
     entry = Entry.objects.filter(subject_id=ticket.folio).order_by("id").last()
+    assert entry.logbook == contract_logbook and entry.kind == "approval"
     assert "aprobado por" in entry.summary
+    # Signed with the decision-maker's own key; their signature is the customer's acceptance.
     assert entry.author == decider
+    signature = entry.signatures.get()
+    assert signature.key.user == decider
+    assert entry.acceptance.kind == "countersigned"
 
 
 def test_the_requester_cannot_approve_indirect_work(chargeable, now):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -13,8 +14,8 @@ from tqdm import tqdm
 from soporte.lib import clock
 from soporte.lib.params import parse_id
 from soporte.logbook import export, services
+from soporte.logbook import verify as verifier
 from soporte.logbook.models import Logbook
-from soporte.logbook.verify import verify_file
 
 
 def find_logbook(ref: str) -> Logbook:
@@ -39,9 +40,10 @@ class Command(BaseCommand):
         exp.add_argument("logbook", help="Logbook id or uid.")
         exp.add_argument("-o", "--output", help="File to write (default: bitacora-<id>.jsonl).")
         ver = sub.add_parser("verify", help="Verify an export file offline.")
-        ver.add_argument("file")
-        ver.add_argument("--workers", type=int, default=None)
+        verifier.add_arguments(ver)
         sub.add_parser("checkpoint", help="Sign today's checkpoints and tacit acceptances.")
+        rot = sub.add_parser("rotate-key", help="Give a person a new signing key.")
+        rot.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -53,7 +55,9 @@ class Command(BaseCommand):
         elif action == "export":
             self.export(find_logbook(options["logbook"]), options["output"])
         elif action == "verify":
-            self.verify(options["file"], options["workers"])
+            self.verify(options)
+        elif action == "rotate-key":
+            self.rotate(options["username"])
         elif action == "checkpoint":
             now = clock.now()
             signed = services.daily_checkpoints(now=now)
@@ -73,16 +77,32 @@ class Command(BaseCommand):
             os.fsync(handle.fileno())
         self.stdout.write(f"{count} notas exportadas a {path}")
 
-    def verify(self, path: str, workers: int | None) -> None:
-        if not os.path.exists(path):
-            raise CommandError(f"No existe el archivo {path}.")
+    def rotate(self, username: str) -> None:
+        from soporte.directory.models import User
+        from soporte.logbook import keys
+
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No existe el usuario {username!r}.")
+        key = keys.rotate_key(user, now=clock.now())
+        self.stdout.write(f"Llave nueva de {user}: {key.fingerprint}")
+
+    def verify(self, options: dict[str, Any]) -> None:
+        path = options["file"]
+        for name in [
+            path,
+            *options["checkpoint"],
+            *([options["tsa_ca"]] if options["tsa_ca"] else []),
+        ]:
+            if not os.path.exists(name):
+                raise CommandError(f"No existe el archivo {name}.")
         size = os.path.getsize(path)
         with tqdm(
             total=size, unit="B", unit_scale=True, disable=size < 8 << 20, desc="Verificando"
         ) as bar:
             try:
-                report = verify_file(path, workers=workers, progress=bar.update)
-            except (ValueError, KeyError) as exc:
+                report = verifier.run(SimpleNamespace(**options), progress=bar.update)
+            except (ValueError, KeyError, TypeError) as exc:
                 raise CommandError(f"El archivo no es una exportación válida: {exc}") from exc
         if report.ok:
             self.stdout.write(report.summary())
