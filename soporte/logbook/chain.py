@@ -154,3 +154,22 @@ def changed_elements(record: dict[str, Any]) -> list[str] | None:
         if sha256_hex(canonical(value))[:HINT_DIGITS]
         != hints[i * HINT_DIGITS : (i + 1) * HINT_DIGITS]
     ]
+
+
+def b64(data: bytes | memoryview | None) -> str | None:
+    return base64.b64encode(bytes(data)).decode() if data else None
+
+
+def legacy_signature_record(sig: Any) -> dict[str, Any]:
+    """A format-1 signature (its signature covers the entry's content only); `sig` is a
+    logbook Signature row (read by attribute: this module does not import Django)."""
+    return {
+        "key": sig.key.fingerprint,
+        "signer": {"id": sig.signer_id, "name": sig.signer_name},
+        "role": sig.role,
+        "method": sig.method,
+        "signed_at": iso_ms(sig.signed_at),
+        "signature": sig.signature,
+        "drawing_sha256": sha256_hex(bytes(sig.drawn_png)) if sig.drawn_png else None,
+        "drawing": b64(sig.drawn_png),
+    }

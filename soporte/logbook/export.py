@@ -8,23 +8,30 @@ attestations made on it later (countersignatures, tacit acceptances).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from soporte.logbook import services
-from soporte.logbook.chain import FORMAT_2, canonical, iso_ms, sha256_hex
+from soporte.logbook.chain import (
+    FORMAT_2,
+    canonical,
+    iso_ms,
+    legacy_signature_record,
+)
+from soporte.logbook.chain import (
+    b64 as _b64,
+)
 from soporte.logbook.models import (
     Acceptance,
-    Checkpoint,
     Entry,
     Logbook,
     LogbookKey,
     Signature,
     SigningKey,
 )
+from soporte.logbook.records import checkpoint_record
 
 
 def _line(record: dict[str, Any]) -> bytes:
@@ -45,48 +52,8 @@ def entry_line(record: dict[str, Any]) -> bytes:
     return rest[:-1] + b',"content":' + canonical(content) + b"}\n"
 
 
-def _b64(data: bytes | memoryview | None) -> str | None:
-    return base64.b64encode(bytes(data)).decode() if data else None
-
-
-def checkpoint_record(cp: Checkpoint) -> dict[str, Any]:
-    if cp.version < 2:
-        return {
-            "type": "checkpoint",
-            "v": 1,
-            "number": cp.number,
-            "head_hash": cp.head_hash,
-            "created_at": iso_ms(cp.created_at),
-            "key": cp.key.fingerprint,
-            "signature": cp.signature,
-        }
-    record = services.checkpoint_record(cp, cp.logbook)
-    record["signature"] = cp.signature
-    stamp = getattr(cp, "timestamp", None)
-    if stamp is not None:
-        record["timestamp"] = {
-            "response": _b64(stamp.response),
-            "ca": _b64(stamp.ca_certificate),
-        }
-    return record
-
-
 def key_record(key: SigningKey) -> dict[str, Any]:
     return {"type": "key", "key": key.fingerprint, "public_key": key.public_key}
-
-
-def legacy_signature_record(sig: Signature) -> dict[str, Any]:
-    """A format-1 signature (its signature covers the entry's content only)."""
-    return {
-        "key": sig.key.fingerprint,
-        "signer": {"id": sig.signer_id, "name": sig.signer_name},
-        "role": sig.role,
-        "method": sig.method,
-        "signed_at": iso_ms(sig.signed_at),
-        "signature": sig.signature,
-        "drawing_sha256": sha256_hex(bytes(sig.drawn_png)) if sig.drawn_png else None,
-        "drawing": _b64(sig.drawn_png),
-    }
 
 
 def attestation_records(entry: Entry) -> list[dict[str, Any]]:

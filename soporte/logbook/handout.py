@@ -28,7 +28,7 @@ EMAIL_EVERY = dt.timedelta(hours=20)
 def checkpoint_file(checkpoint: Checkpoint) -> dict[str, Any]:
     """What the customer keeps: the signed checkpoint, with the desk's public key that signed
     it (its fingerprint is the one printed on the contract's PDF)."""
-    from soporte.logbook.export import checkpoint_record
+    from soporte.logbook.records import checkpoint_record
 
     return {
         "format": CHECKPOINT_FORMAT_2,

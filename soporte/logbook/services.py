@@ -36,6 +36,7 @@ from soporte.logbook.chain import (
     entry_message,
     hints_for,
     iso_ms,
+    legacy_signature_record,
     sha256_hex,
     sign,
     statement_bytes,
@@ -58,6 +59,7 @@ from soporte.logbook.models import (
     SignerSide,
     SigningKey,
 )
+from soporte.logbook.records import checkpoint_statement
 
 # The eleven elements of a maintenance entry (seed 004), in the seed's order. Elements 10 and
 # 11 are the names and signatures of the responsible and the reporting person: the author and
@@ -290,8 +292,6 @@ def _ensure_certified(logbook: Logbook, user: User, *, now: dt.datetime) -> Sign
 def _legacy_records(logbook: Logbook) -> list[dict[str, Any]]:
     """Format-1 signature records and acceptances, in entry order (what the upgrade entry's
     digest covers)."""
-    from soporte.logbook.export import legacy_signature_record
-
     records = []
     entries = (
         Entry.objects.filter(logbook=logbook, version=1)
@@ -824,24 +824,6 @@ def close_logbook(*, logbook: Logbook, actor: User, summary: str, now: dt.dateti
     return closing
 
 
-def checkpoint_record(cp: Checkpoint, logbook: Logbook) -> dict[str, Any]:
-    """A format-2 checkpoint's statement, signed by the desk's key."""
-    record: dict[str, Any] = {
-        "type": "checkpoint",
-        "v": 2,
-        "logbook": str(logbook.uid),
-        "entries": cp.number,
-        "entry_head": cp.head_hash,
-        "attestations": cp.att_number,
-        "attestation_head": cp.att_hash,
-        "created_at": iso_ms(cp.created_at),
-        "key": cp.key.fingerprint,
-        "tsa_ca": cp.tsa_ca or None,
-    }
-    record["hints"] = hints_for(record)
-    return record
-
-
 @transaction.atomic
 def sign_checkpoint(*, logbook: Logbook, now: dt.datetime, daily: bool = False) -> Checkpoint:
     """The desk signs where the logbook's two chains stand now (daily, and on every export)."""
@@ -863,7 +845,7 @@ def sign_checkpoint(*, logbook: Logbook, now: dt.datetime, daily: bool = False) 
         tsa_ca=tsa.configured_ca_fingerprint() if daily else "",
     )
     if checkpoint.version >= 2:
-        message = statement_bytes(checkpoint_record(checkpoint, logbook))
+        message = statement_bytes(checkpoint_statement(checkpoint, logbook))
     else:
         from soporte.logbook.chain import checkpoint_message
 

@@ -98,7 +98,7 @@ def request_token(
 
 def stamp(checkpoint: Checkpoint, *, now: dt.datetime) -> Timestamp | None:
     """Time-stamp a daily checkpoint that names a TSA; None when off or the TSA failed."""
-    from soporte.logbook.export import checkpoint_record
+    from soporte.logbook.records import checkpoint_record
     from soporte.logbook.verify import tsa_message
 
     ca = configured_ca()
