@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "soporte.logbook",
     "soporte.tickets",
     "soporte.calls",
+    "soporte.inventory",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,120 @@
+"""Reads of the stock: levels and values per item and location, flags, the content logbook.
+
+The stock of every item is one grouped scan of `StockBalance` (a row per item and location,
+kept in each movement's transaction). `ledger_totals` computes the same figures from the raw
+ledger (SUM over every movement) and `balance_mismatches` compares the two: the tests run it
+after every scenario, and `soporte inventory check` runs it on a live database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Max, QuerySet, Sum
+
+from soporte.inventory.fields import scaled
+from soporte.inventory.models import (
+    MONEY_PLACES,
+    QTY_PLACES,
+    ZERO,
+    CostMethod,
+    InventorySettings,
+    StockBalance,
+    StockItem,
+    StockLayer,
+    StockMovement,
+)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One item's stock (at one location, or over all of them)."""
+
+    item_id: int
+    location_id: int | None
+    on_hand: Decimal
+    value_avg: Decimal
+    value_fifo: Decimal
+    last_movement_at: object = None
+
+    def value(self, method: str) -> Decimal:
+        return self.value_fifo if method == CostMethod.FIFO else self.value_avg
+
+
+def levels_by_item(item_ids: Iterable[int] | None = None) -> dict[int, Level]:
+    """On-hand and value (both methods) of every item over all locations: one grouped query."""
+    rows = StockBalance.objects.values("item_id")
+    if item_ids is not None:
+        rows = rows.filter(item_id__in=list(item_ids))
+    rows = rows.annotate(
+        q=Sum("on_hand"), va=Sum("value_avg"), vf=Sum("value_fifo"), last=Max("last_movement_at")
+    ).order_by()
+    return {
+        row["item_id"]: Level(row["item_id"], None, row["q"], row["va"], row["vf"], row["last"])
+        for row in rows
+    }
+
+
+def levels_by_location(
+    *, item_id: int | None = None, location_id: int | None = None
+) -> list[Level]:
+    rows = StockBalance.objects.all()
+    if item_id is not None:
+        rows = rows.filter(item_id=item_id)
+    if location_id is not None:
+        rows = rows.filter(location_id=location_id)
+    return [
+        Level(item, location, q, va, vf, last)
+        for item, location, q, va, vf, last in rows.order_by("item_id", "location_id").values_list(
+            "item_id", "location_id", "on_hand", "value_avg", "value_fifo", "last_movement_at"
+        )
+    ]
+
+
+def value_by_item(levels: dict[int, Level], items: Iterable[StockItem]) -> dict[int, Decimal]:
+    """Each item's value under its own cost method (or the desk's)."""
+    default = InventorySettings.current().default_cost_method
+    return {
+        item.pk: levels[item.pk].value(item.cost_method or default) if item.pk in levels else ZERO
+        for item in items
+    }
+
+
+def ledger_totals() -> dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]]:
+    """The raw computation: SUM of every movement per item and location (exact integers)."""
+    table = StockMovement._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT item_id, location_id, SUM(quantity), SUM(value_avg), SUM(value_fifo) "  # noqa: S608
+            f"FROM {table} GROUP BY item_id, location_id"
+        )
+        return {
+            (item, location): (scaled(q, QTY_PLACES), scaled(va, MONEY_PLACES), scaled(vf, MONEY_PLACES))
+            for item, location, q, va, vf in cursor.fetchall()
+        }
+
+
+def balance_mismatches() -> list[str]:
+    """Every place where the kept balances differ from the raw ledger (empty when exact)."""
+    problems = []
+    raw = ledger_totals()
+    kept = {
+        (b.item_id, b.location_id): (b.on_hand, b.value_avg, b.value_fifo)
+        for b in StockBalance.objects.all()
+    }
+    for key in sorted(set(raw) | set(kept)):
+        if raw.get(key, (ZERO, ZERO, ZERO)) != kept.get(key, (ZERO, ZERO, ZERO)):
+            problems.append(f"item {key[0]} at {key[1]}: ledger {raw.get(key)} kept {kept.get(key)}")
+    layers: QuerySet = (
+        StockLayer.objects.values("item_id", "location_id")
+        .annotate(q=Sum("remaining"), v=Sum("remaining_value"))
+        .order_by()
+    )
+    layered = {(r["item_id"], r["location_id"]): (r["q"], r["v"]) for r in layers}
+    for key, (on_hand, _va, value_fifo) in kept.items():
+        if layered.get(key, (ZERO, ZERO)) != (on_hand, value_fifo):
+            problems.append(f"item {key[0]} at {key[1]}: layers {layered.get(key)} kept {(on_hand, value_fifo)}")
+    return problems
