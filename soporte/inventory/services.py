@@ -1144,3 +1144,22 @@ def effective_method(item: StockItem, rules: InventorySettings | None = None) ->
 
 def method_label(method: str) -> str:
     return str(CostMethod(method).label)
+
+
+@transaction.atomic
+def save_item(*, actor: User, item: StockItem, now: dt.datetime) -> StockItem:
+    """Create or change a stock item (its movements are never touched)."""
+    _require_staff(actor)
+    item.sku = item.sku.strip().upper()
+    item.name = " ".join(item.name.split())
+    item.brand = " ".join(item.brand.split())
+    item.barcode = item.barcode.strip()
+    if item.pk is None:
+        item.created_at = now
+    elif item.serialised != StockItem.objects.get(pk=item.pk).serialised and item.movements.exists():
+        raise StockError(
+            _("El artículo ya tiene movimientos: no cambia si lleva número de serie."),
+            code="serialised_fixed",
+        )
+    item.save()
+    return item

@@ -78,3 +78,9 @@ def receive(actor, supplier, location, now, *lines, invoice="F-1001", **kwargs):
         now=now,
         **kwargs,
     )
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Supplier documents are written under MEDIA_ROOT: a fresh one per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
