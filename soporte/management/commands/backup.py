@@ -1,57 +1,29 @@
-"""`soporte backup FILE`: a consistent copy of the database while it keeps serving.
-
-SQLite: the online backup API (a plain file copy of a live WAL database can be torn).
-PostgreSQL: pg_dump in custom format (a consistent snapshot that blocks nobody); restore
-with pg_restore into an empty database.
-"""
+"""`soporte backup FILE`: one archive with the database and every stored file (soporte/backup.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
-import subprocess
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
+
+from soporte import backup
+from soporte.lib import clock
 
 
 class Command(BaseCommand):
-    help = "Writes a consistent backup of the database to FILE."
+    help = "Escribe en FILE un respaldo con la base de datos y todos los archivos guardados."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = options["file"]
-        settings_dict = connection.settings_dict
-        if connection.vendor == "sqlite":
-            connection.ensure_connection()
-            source = connection.connection
-            with sqlite3.connect(target) as destination:
-                source.backup(destination)
-            destination.close()
-        elif connection.vendor == "postgresql":
-            pg_dump = shutil.which("pg_dump")
-            if pg_dump is None:
-                raise CommandError("pg_dump no está instalado.")
-            env = dict(os.environ)
-            if settings_dict.get("PASSWORD"):
-                env["PGPASSWORD"] = str(settings_dict["PASSWORD"])
-            subprocess.run(  # noqa: S603
-                [
-                    pg_dump,
-                    "--format=custom",
-                    f"--file={target}",
-                    f"--host={settings_dict.get('HOST') or '127.0.0.1'}",
-                    f"--port={settings_dict.get('PORT') or 5432}",
-                    f"--username={settings_dict.get('USER') or 'postgres'}",
-                    str(settings_dict["NAME"]),
-                ],
-                check=True,
-                env=env,
+        try:
+            summary = backup.write_backup(
+                options["file"], now=clock.now(), progress=self.stdout.write
             )
-        else:
-            raise CommandError(f"Base de datos no soportada: {connection.vendor}")
-        self.stdout.write(f"Respaldo escrito en {target}")
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Respaldo escrito en {options['file']}: base de datos y {summary.files} archivo(s), "
+            f"{summary.bytes / 2**20:.1f} MB."
+        )
