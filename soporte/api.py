@@ -149,6 +149,7 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from soporte.calls.api import router as calls_router
     from soporte.directory.api import router as directory_router
+    from soporte.inventory.api import router as inventory_router
     from soporte.logbook.api import router as logbook_router
     from soporte.tickets.api import router as tickets_router
 
@@ -156,6 +157,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", logbook_router)
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
+    api.add_router("/v1/", inventory_router)
 
 
 _register_routers()
