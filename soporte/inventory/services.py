@@ -15,7 +15,7 @@ import os
 import secrets
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -141,57 +141,97 @@ def _desk_moment(now: dt.datetime) -> dt.datetime:
 
 
 @dataclass
-class _Locked:
-    balance: StockBalance
-    bucket: ledger.Bucket
-    layer_pks: dict[int, int]
+class _Bucket:
+    balance_pk: int
+    state: ledger.Bucket
+    layer_pks: dict[int, int]  # source movement id -> StockLayer row
+    dirty: set[int] = field(default_factory=set)
+    last: StockMovement | None = None
 
 
-def _lock(item: StockItem, location: Location) -> _Locked:
-    StockBalance.objects.get_or_create(item=item, location=location)
-    balance = StockBalance.objects.select_for_update().get(item=item, location=location)
-    rows = StockLayer.objects.filter(item=item, location=location).order_by("source_id")
-    layers = []
-    layer_pks = {}
-    for pk, source_id, remaining, remaining_value in rows.values_list(
-        "pk", "source_id", "remaining", "remaining_value"
-    ):
-        layers.append(ledger.Layer(source_id, remaining, remaining_value))
-        layer_pks[source_id] = pk
-    bucket = ledger.Bucket(balance.on_hand, balance.value_avg, balance.value_fifo, layers)
-    return _Locked(balance, bucket, layer_pks)
+def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bucket]:
+    """The balances (and FIFO layers) of these (item, location) buckets, locked for the rest
+    of the transaction: SELECT … FOR UPDATE in id order on PostgreSQL (no deadlock between
+    two intakes); SQLite's IMMEDIATE transaction already holds the database's write lock."""
+    wanted = set(pairs)
+    items = {item for item, _location in wanted}
+    locations = {location for _item, location in wanted}
+    existing = set(
+        StockBalance.objects.filter(item_id__in=items, location_id__in=locations).values_list(
+            "item_id", "location_id"
+        )
+    )
+    missing = sorted(wanted - existing)
+    if missing:
+        StockBalance.objects.bulk_create(
+            [StockBalance(item_id=i, location_id=loc) for i, loc in missing], ignore_conflicts=True
+        )
+    rows = (
+        StockBalance.objects.select_for_update()
+        .filter(item_id__in=items, location_id__in=locations)
+        .order_by("id")
+        .values_list("pk", "item_id", "location_id", "on_hand", "value_avg", "value_fifo")
+    )
+    buckets = {
+        (item, location): _Bucket(pk, ledger.Bucket(on_hand, value_avg, value_fifo, []), {})
+        for pk, item, location, on_hand, value_avg, value_fifo in rows
+        if (item, location) in wanted
+    }
+    layers = (
+        StockLayer.objects.filter(item_id__in=items, location_id__in=locations)
+        .order_by("source_id")
+        .values_list("pk", "item_id", "location_id", "source_id", "remaining", "remaining_value")
+    )
+    for pk, item, location, source_id, remaining, remaining_value in layers:
+        bucket = buckets.get((item, location))
+        if bucket is not None:
+            bucket.state.layers.append(ledger.Layer(source_id, remaining, remaining_value))
+            bucket.layer_pks[source_id] = pk
+    return buckets
 
 
-NEW = -1  # the source id of a layer created by the movement being posted
-
-
-def _store(locked: _Locked, movement: StockMovement) -> None:
-    bucket = locked.bucket
-    live = {layer.source_id: layer for layer in bucket.layers}
-    for source_id in bucket.touched:
+def _store(bucket: _Bucket, ids: dict[int, int]) -> None:
+    """Write back one bucket's balance and the FIFO layers its movements changed; `ids` maps
+    the placeholders of this batch's new movements to their ids."""
+    for layer in bucket.state.layers:
+        layer.source_id = ids.get(layer.source_id, layer.source_id)
+    live = {layer.source_id: layer for layer in bucket.state.layers}
+    created, changed, gone = [], [], []
+    last = bucket.last
+    assert last is not None
+    for source_id in {ids.get(s, s) for s in bucket.dirty}:
         layer = live.get(source_id)
-        pk = locked.layer_pks.get(source_id)
+        pk = bucket.layer_pks.get(source_id)
         if layer is None:
             if pk is not None:
-                StockLayer.objects.filter(pk=pk).delete()
+                gone.append(pk)
         elif pk is not None:
-            StockLayer.objects.filter(pk=pk).update(
-                remaining=layer.remaining, remaining_value=layer.remaining_value
+            changed.append(
+                StockLayer(pk=pk, remaining=layer.remaining, remaining_value=layer.remaining_value)
             )
         else:
-            StockLayer.objects.create(
-                item_id=movement.item_id,
-                location_id=movement.location_id,
-                source=movement,
-                remaining=layer.remaining,
-                remaining_value=layer.remaining_value,
+            created.append(
+                StockLayer(
+                    item_id=last.item_id,
+                    location_id=last.location_id,
+                    source_id=source_id,
+                    remaining=layer.remaining,
+                    remaining_value=layer.remaining_value,
+                )
             )
-    StockBalance.objects.filter(pk=locked.balance.pk).update(
-        on_hand=bucket.on_hand,
-        value_avg=bucket.value_avg,
-        value_fifo=bucket.value_fifo,
-        last_movement=movement,
-        last_movement_at=movement.occurred_at,
+    if gone:
+        StockLayer.objects.filter(pk__in=gone).delete()
+    if changed:
+        StockLayer.objects.bulk_update(changed, ["remaining", "remaining_value"])
+    if created:
+        StockLayer.objects.bulk_create(created)
+    state = bucket.state
+    StockBalance.objects.filter(pk=bucket.balance_pk).update(
+        on_hand=state.on_hand,
+        value_avg=state.value_avg,
+        value_fifo=state.value_fifo,
+        last_movement=last,
+        last_movement_at=last.occurred_at,
     )
 
 
@@ -222,78 +262,99 @@ class _Post:
     links: dict[str, object] = field(default_factory=dict)
 
 
-def _post(post: _Post, rules: InventorySettings) -> StockMovement:
-    item, location = post.item, post.location
-    locked = _lock(item, location)
-    bucket = locked.bucket
-    fallback: Callable[[], Decimal] = lambda: last_inbound_cost(item)  # noqa: E731
-    if post.quantity > 0:
-        if post.values is not None:
-            value_avg, value_fifo = post.values
-        else:
-            cost = post.unit_cost
-            if cost is None:
-                cost = ledger.current_rate(bucket, fallback())
-                post.unit_cost = cost
-            value_avg, value_fifo = ledger.inbound_values(bucket, post.quantity, cost)
-        change = ledger.inbound(
-            bucket,
-            source_id=NEW,
-            quantity=post.quantity,
-            value_avg=value_avg,
-            value_fifo=value_fifo,
+def _negative_stock(item: StockItem, location: Location, on_hand: Decimal, wanted: Decimal) -> StockError:
+    return StockError(
+        _(
+            "No hay existencia suficiente de %(item)s en %(location)s: hay %(on_hand)s "
+            "%(unit)s y se piden %(wanted)s. La mesa no permite existencias negativas."
         )
-    else:
-        wanted = -post.quantity
-        if bucket.on_hand - wanted < 0 and not rules.allow_negative_stock:
-            raise StockError(
-                _(
-                    "No hay existencia suficiente de %(item)s en %(location)s: hay %(on_hand)s "
-                    "%(unit)s y se piden %(wanted)s. La mesa no permite existencias negativas."
-                )
-                % {
-                    "item": item,
-                    "location": location,
-                    "on_hand": _fmt(bucket.on_hand),
-                    "unit": item.unit,
-                    "wanted": _fmt(wanted),
-                },
-                code="negative_stock",
-                item=item.sku,
-                location=location.code,
-                on_hand=str(bucket.on_hand),
-                requested=str(wanted),
-            )
-        needs_fallback = bucket.on_hand < wanted
-        change = ledger.outbound(
-            bucket,
-            source_id=NEW,
-            quantity=wanted,
-            fallback_rate=fallback() if needs_fallback else ZERO,
-            prefer_layer=post.prefer_layer,
-        )
-    movement = StockMovement.objects.create(
-        item=item,
-        location=location,
-        kind=post.kind,
-        quantity=post.quantity,
-        unit_cost=post.unit_cost,
-        value_avg=change.value_avg,
-        value_fifo=change.value_fifo,
-        cost_method=item.effective_cost_method(rules.default_cost_method),
-        on_hand_after=bucket.on_hand,
-        occurred_at=post.occurred_at,
-        created_by=post.actor,
-        **post.links,
+        % {
+            "item": item,
+            "location": location,
+            "on_hand": _fmt(on_hand),
+            "unit": item.unit,
+            "wanted": _fmt(wanted),
+        },
+        code="negative_stock",
+        item=item.sku,
+        location=location.code,
+        on_hand=str(on_hand),
+        requested=str(wanted),
     )
-    for layer in bucket.layers:
-        if layer.source_id == NEW:
-            layer.source_id = movement.pk
-    if NEW in bucket.touched:
-        bucket.touched.discard(NEW)
-        bucket.touched.add(movement.pk)
-    _store(locked, movement)
-    return movement
+
+
+def _post_all(posts: Sequence[_Post], rules: InventorySettings) -> list[StockMovement]:
+    """Post movements in order: value each under its bucket's lock (`ledger`), insert them in
+    one statement, then store every touched balance and layer once. An intake of fifty lines
+    costs a handful of statements, not fifty times as many."""
+    buckets = _lock_buckets([(p.item.pk, p.location.pk) for p in posts])
+    last_costs: dict[int, Decimal] = {}
+
+    def fallback(item: StockItem) -> Decimal:
+        if item.pk not in last_costs:
+            last_costs[item.pk] = last_inbound_cost(item)
+        return last_costs[item.pk]
+
+    movements = []
+    for n, post in enumerate(posts):
+        placeholder = -(n + 1)
+        item, location = post.item, post.location
+        bucket = buckets[(item.pk, location.pk)]
+        state = bucket.state
+        if post.quantity > 0:
+            if post.values is not None:
+                value_avg, value_fifo = post.values
+            else:
+                if post.unit_cost is None:
+                    post.unit_cost = ledger.current_rate(state, fallback(item))
+                value_avg, value_fifo = ledger.inbound_values(state, post.quantity, post.unit_cost)
+            change = ledger.inbound(
+                state,
+                source_id=placeholder,
+                quantity=post.quantity,
+                value_avg=value_avg,
+                value_fifo=value_fifo,
+            )
+        else:
+            wanted = -post.quantity
+            if state.on_hand - wanted < 0 and not rules.allow_negative_stock:
+                raise _negative_stock(item, location, state.on_hand, wanted)
+            change = ledger.outbound(
+                state,
+                source_id=placeholder,
+                quantity=wanted,
+                fallback_rate=fallback(item) if state.on_hand < wanted else ZERO,
+                prefer_layer=post.prefer_layer,
+            )
+        if post.unit_cost is not None:
+            last_costs[item.pk] = post.unit_cost
+        bucket.dirty |= state.touched
+        movement = StockMovement(
+            item=item,
+            location=location,
+            kind=post.kind,
+            quantity=post.quantity,
+            unit_cost=post.unit_cost,
+            value_avg=change.value_avg,
+            value_fifo=change.value_fifo,
+            cost_method=item.effective_cost_method(rules.default_cost_method),
+            on_hand_after=state.on_hand,
+            occurred_at=post.occurred_at,
+            created_by=post.actor,
+            **post.links,
+        )
+        bucket.last = movement
+        movements.append(movement)
+    StockMovement.objects.bulk_create(movements)
+    ids = {-(n + 1): movement.pk for n, movement in enumerate(movements)}
+    for bucket in buckets.values():
+        if bucket.last is not None:
+            _store(bucket, ids)
+    return movements
+
+
+def _post(post: _Post, rules: InventorySettings) -> StockMovement:
+    return _post_all([post], rules)[0]
 
 
 # --- serial numbers -----------------------------------------------------------------------
@@ -500,10 +561,11 @@ def receive_stock(
         document_sha256=sha256,
         entry=entry,
     )
+    posts, serials = [], []
     for line in lines:
         quantity = parse_quantity(line.quantity, item=line.item)
-        serials = _clean_serials(line.item, line.serials, quantity)
-        movement = _post(
+        serials.append(_clean_serials(line.item, line.serials, quantity))
+        posts.append(
             _Post(
                 item=line.item,
                 location=location,
@@ -518,11 +580,11 @@ def receive_stock(
                     "purchase_order_line": line.order_line,
                     "reference": invoice_number,
                 },
-            ),
-            rules,
+            )
         )
-        if serials:
-            _capture_serials(line.item, serials, movement)
+    for line, movement, line_serials in zip(lines, _post_all(posts, rules), serials, strict=True):
+        if line_serials:
+            _capture_serials(line.item, line_serials, movement)
     return receipt
 
 
