@@ -74,6 +74,42 @@ def levels_by_location(
     ]
 
 
+@dataclass(frozen=True)
+class ItemValue:
+    on_hand: Decimal
+    value: Decimal  # under the item's own cost method, or the desk's
+    value_avg: Decimal
+    value_fifo: Decimal
+    method: str
+
+
+def stock_values() -> dict[int, ItemValue]:
+    """On-hand and value of every item that has stock rows, under its own method and under
+    both: one grouped scan of the kept balances joined to the items (the stock page, its
+    export and the API read this; bench/inventory measures it)."""
+    default = InventorySettings.current().default_cost_method
+    balance = StockBalance._meta.db_table
+    item = StockItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT b.item_id, i.cost_method, SUM(b.on_hand), SUM(b.value_avg), SUM(b.value_fifo) "  # noqa: S608
+            f"FROM {balance} b JOIN {item} i ON i.id = b.item_id GROUP BY b.item_id, i.cost_method"
+        )
+        rows = cursor.fetchall()
+    result = {}
+    for item_id, method, q, va, vf in rows:
+        method = method or default
+        value_avg, value_fifo = scaled(va, MONEY_PLACES), scaled(vf, MONEY_PLACES)
+        result[item_id] = ItemValue(
+            scaled(q, QTY_PLACES),
+            value_fifo if method == CostMethod.FIFO else value_avg,
+            value_avg,
+            value_fifo,
+            method,
+        )
+    return result
+
+
 def value_by_item(levels: dict[int, Level], items: Iterable[StockItem]) -> dict[int, Decimal]:
     """Each item's value under its own cost method (or the desk's)."""
     default = InventorySettings.current().default_cost_method

@@ -190,49 +190,82 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
     return buckets
 
 
-def _store(bucket: _Bucket, ids: dict[int, int]) -> None:
-    """Write back one bucket's balance and the FIFO layers its movements changed; `ids` maps
-    the placeholders of this batch's new movements to their ids."""
-    for layer in bucket.state.layers:
-        layer.source_id = ids.get(layer.source_id, layer.source_id)
-    live = {layer.source_id: layer for layer in bucket.state.layers}
-    created, changed, gone = [], [], []
-    last = bucket.last
-    assert last is not None
-    for source_id in {ids.get(s, s) for s in bucket.dirty}:
-        layer = live.get(source_id)
-        pk = bucket.layer_pks.get(source_id)
-        if layer is None:
-            if pk is not None:
-                gone.append(pk)
-        elif pk is not None:
-            changed.append(
-                StockLayer(pk=pk, remaining=layer.remaining, remaining_value=layer.remaining_value)
-            )
-        else:
-            created.append(
-                StockLayer(
-                    item_id=last.item_id,
-                    location_id=last.location_id,
-                    source_id=source_id,
-                    remaining=layer.remaining,
-                    remaining_value=layer.remaining_value,
+def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
+    """Write back the balances and the FIFO layers this batch changed, a few statements for
+    the whole batch; `ids` maps the placeholders of the batch's new movements to their ids."""
+    created, changed, gone, balances = [], [], [], []
+    for bucket in buckets:
+        last = bucket.last
+        assert last is not None
+        for layer in bucket.state.layers:
+            layer.source_id = ids.get(layer.source_id, layer.source_id)
+        live = {layer.source_id: layer for layer in bucket.state.layers}
+        for source_id in {ids.get(s, s) for s in bucket.dirty}:
+            layer = live.get(source_id)
+            pk = bucket.layer_pks.get(source_id)
+            if layer is None:
+                if pk is not None:
+                    gone.append(pk)
+            elif pk is not None:
+                changed.append(
+                    StockLayer(pk=pk, remaining=layer.remaining, remaining_value=layer.remaining_value)
                 )
+            else:
+                created.append(
+                    StockLayer(
+                        item_id=last.item_id,
+                        location_id=last.location_id,
+                        source_id=source_id,
+                        remaining=layer.remaining,
+                        remaining_value=layer.remaining_value,
+                    )
+                )
+        state = bucket.state
+        balances.append(
+            StockBalance(
+                pk=bucket.balance_pk,
+                on_hand=state.on_hand,
+                value_avg=state.value_avg,
+                value_fifo=state.value_fifo,
+                last_movement=last,
+                last_movement_at=last.occurred_at,
             )
+        )
     if gone:
         StockLayer.objects.filter(pk__in=gone).delete()
-    if changed:
-        StockLayer.objects.bulk_update(changed, ["remaining", "remaining_value"])
     if created:
         StockLayer.objects.bulk_create(created)
-    state = bucket.state
-    StockBalance.objects.filter(pk=bucket.balance_pk).update(
-        on_hand=state.on_hand,
-        value_avg=state.value_avg,
-        value_fifo=state.value_fifo,
-        last_movement=last,
-        last_movement_at=last.occurred_at,
-    )
+    # Plain UPDATE … WHERE id = ? statements, run many at once: Django's bulk_update compiles
+    # a CASE expression per row and cost more than the rest of an intake together.
+    qty = StockBalance._meta.get_field("on_hand")
+    money = StockBalance._meta.get_field("value_avg")
+    at = StockBalance._meta.get_field("last_movement_at")
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        if changed:
+            cursor.executemany(
+                f"UPDATE {StockLayer._meta.db_table} SET remaining = %s, remaining_value = %s "  # noqa: S608
+                "WHERE id = %s",
+                [
+                    (qty.get_prep_value(layer.remaining), money.get_prep_value(layer.remaining_value), layer.pk)
+                    for layer in changed
+                ],
+            )
+        cursor.executemany(
+            f"UPDATE {StockBalance._meta.db_table} SET on_hand = %s, value_avg = %s, "  # noqa: S608
+            "value_fifo = %s, last_movement_id = %s, last_movement_at = %s WHERE id = %s",
+            [
+                (
+                    qty.get_prep_value(b.on_hand),
+                    money.get_prep_value(b.value_avg),
+                    money.get_prep_value(b.value_fifo),
+                    b.last_movement_id,
+                    at.get_db_prep_value(b.last_movement_at, connection),
+                    b.pk,
+                )
+                for b in balances
+            ],
+        )
 
 
 def last_inbound_cost(item: StockItem) -> Decimal:
@@ -347,9 +380,7 @@ def _post_all(posts: Sequence[_Post], rules: InventorySettings) -> list[StockMov
         movements.append(movement)
     StockMovement.objects.bulk_create(movements)
     ids = {-(n + 1): movement.pk for n, movement in enumerate(movements)}
-    for bucket in buckets.values():
-        if bucket.last is not None:
-            _store(bucket, ids)
+    _store([bucket for bucket in buckets.values() if bucket.last is not None], ids)
     return movements
 
 
