@@ -21,7 +21,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import Organisation, Person, User
-from soporte.inventory.models import EQUIPMENT_SUBJECT, Device, DeviceKind, RemoteAccess
+from soporte.inventory.models import (
+    EQUIPMENT_SUBJECT,
+    Device,
+    DeviceKind,
+    MovementKind,
+    RemoteAccess,
+)
 from soporte.lib.errors import DomainError, Forbidden
 
 
@@ -276,7 +282,7 @@ def timeline(*, device: Device, actor: Any, limit: int = 1000) -> list[Event]:
     gate; movements (costs) only for the desk's staff. Four narrow queries, no model rows."""
     from soporte.calls.models import Call
     from soporte.logbook.models import Entry
-    from soporte.tickets.models import Ticket
+    from soporte.tickets.models import Status, Ticket
 
     limit = max(1, min(limit, 5000))
     staff = bool(getattr(actor, "is_desk_staff", False))
@@ -289,9 +295,16 @@ def timeline(*, device: Device, actor: Any, limit: int = 1000) -> list[Event]:
     )
     ticket_url = _Urls("tickets:detail" if staff else "tickets:portal_detail")
     title = _("Ticket %(number)d: %(subject)s")
+    statuses = {value: str(label) for value, label in Status.choices}
     for number, at, subject, status in tickets:
         events.append(
-            Event(at, "ticket", title % {"number": number, "subject": subject}, status, ticket_url(number))
+            Event(
+                at,
+                "ticket",
+                title % {"number": number, "subject": subject},
+                statuses.get(status, status),
+                ticket_url(number),
+            )
         )
     if staff:
         calls = (
@@ -336,13 +349,14 @@ def timeline(*, device: Device, actor: Any, limit: int = 1000) -> list[Event]:
         )[:limit]
         movement_url = _Urls("inventory:movement_detail")
         title = _("%(quantity)s × %(sku)s %(name)s")
+        kinds = {value: str(label) for value, label in MovementKind.choices}
         for pk, at, sku, name, quantity, kind in movements:
             events.append(
                 Event(
                     at,
                     "movement",
                     title % {"quantity": f"{-quantity.normalize():f}", "sku": sku, "name": name},
-                    kind,
+                    kinds.get(kind, kind),
                     movement_url(pk),
                 )
             )

@@ -101,9 +101,22 @@ class RetireForm(forms.Form):
 
 
 class RemoteAccessForm(forms.Form):
-    tool = forms.CharField(label=_("Herramienta"), max_length=80)
-    remote_id = forms.CharField(label=_("Identificador"), max_length=120)
-    notes = forms.CharField(label=_("Notas"), max_length=200, required=False)
+    tool = forms.CharField(
+        label=_("Herramienta"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": _("Herramienta (AnyDesk, TeamViewer…)"), "aria-label": _("Herramienta")}),
+    )
+    remote_id = forms.CharField(
+        label=_("Identificador"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": _("Identificador"), "aria-label": _("Identificador")}),
+    )
+    notes = forms.CharField(
+        label=_("Notas"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Notas"), "aria-label": _("Notas")}),
+    )
 
 
 class MaintenanceForm(forms.Form):
