@@ -153,6 +153,17 @@ def seed_ledger(n_items: int, per_item: int, agent, supplier, shelf, van) -> int
             "INSERT INTO inventory_stockbalance (item_id, location_id, on_hand, value_avg, value_fifo, last_movement_id, last_movement_at) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s)", balances,
         )
+        totals: dict[int, list] = {}
+        for item_id, _location, q, va, vf, _mid, at in balances:
+            t = totals.setdefault(item_id, [0, 0, 0, at])
+            t[0] += q
+            t[1] += va
+            t[2] += vf
+            t[3] = max(t[3], at)
+        cursor.executemany(
+            "INSERT INTO inventory_stocktotal (item_id, on_hand, value_avg, value_fifo, last_movement_at) VALUES (%s, %s, %s, %s, %s)",
+            [(item_id, *values) for item_id, values in totals.items()],
+        )
         cursor.executemany(
             "INSERT INTO inventory_stocklayer (item_id, location_id, source_id, remaining, remaining_value) VALUES (%s, %s, %s, %s, %s)",
             layers,
@@ -266,6 +277,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", choices=["levels", "timeline", "intake"], action="append",
+                        help="run only these parts (the ledger is seeded for every part)")
     args = parser.parse_args()
     if args.quick:
         args.items, args.movements, args.repeat = 1_000, 100_000, 10
@@ -290,12 +303,16 @@ def main() -> int:
     django.setup()
     try:
         org, agent, supplier, shelf, van = setup_people()
+        parts = set(args.only or ["levels", "timeline", "intake"])
         seed_ledger(args.items, args.movements // args.items, agent, supplier, shelf, van)
-        bench_levels(args.repeat)
-        device_id = seed_timeline(org, agent)
-        bench_timeline(device_id, agent, args.repeat)
-        bench_intake(agent, supplier, shelf, receipts=100, lines=20)
-        bench_intake(agent, supplier, shelf, receipts=300, lines=1)
+        if "levels" in parts:
+            bench_levels(args.repeat)
+        if "timeline" in parts:
+            device_id = seed_timeline(org, agent)
+            bench_timeline(device_id, agent, args.repeat)
+        if "intake" in parts:
+            bench_intake(agent, supplier, shelf, receipts=100, lines=20)
+            bench_intake(agent, supplier, shelf, receipts=300, lines=1)
         from soporte.inventory import reads
 
         print(f"after intake, kept balances vs raw ledger: {'EQUAL' if not reads.balance_mismatches() else 'DIFFERENT'}")

@@ -687,6 +687,27 @@ class StockBalance(models.Model):
         return f"{self.item_id}@{self.location_id}: {self.on_hand}"
 
 
+class StockTotal(models.Model):
+    """One item's stock over every location: the sum of its balances, kept in the same
+    transaction (relative UPDATEs, in item order), so the stock of every item is a plain scan
+    of one row per item (derived; `reads.balance_mismatches` checks it)."""
+
+    item = models.OneToOneField(
+        StockItem, primary_key=True, on_delete=models.PROTECT, related_name="total"
+    )
+    on_hand = quantity_field(_("existencia"), default=0)
+    value_avg = money_field(_("valor (promedio)"), default=0)
+    value_fifo = money_field(_("valor (PEPS)"), default=0)
+    last_movement_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("existencia total")
+        verbose_name_plural = _("existencias totales")
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.on_hand}"
+
+
 class StockLayer(models.Model):
     """A FIFO cost layer: what is left of one inbound movement at its location (derived).
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Max, QuerySet, Sum
@@ -26,6 +27,7 @@ from soporte.inventory.models import (
     StockItem,
     StockLayer,
     StockMovement,
+    StockTotal,
 )
 
 
@@ -45,16 +47,16 @@ class Level:
 
 
 def levels_by_item(item_ids: Iterable[int] | None = None) -> dict[int, Level]:
-    """On-hand and value (both methods) of every item over all locations: one grouped query."""
-    rows = StockBalance.objects.values("item_id")
+    """On-hand and value (both methods) of every item over all locations: one row per item
+    from the kept totals."""
+    rows = StockTotal.objects.all()
     if item_ids is not None:
         rows = rows.filter(item_id__in=list(item_ids))
-    rows = rows.annotate(
-        q=Sum("on_hand"), va=Sum("value_avg"), vf=Sum("value_fifo"), last=Max("last_movement_at")
-    ).order_by()
     return {
-        row["item_id"]: Level(row["item_id"], None, row["q"], row["va"], row["vf"], row["last"])
-        for row in rows
+        item: Level(item, None, q, va, vf, last)
+        for item, q, va, vf, last in rows.values_list(
+            "item_id", "on_hand", "value_avg", "value_fifo", "last_movement_at"
+        )
     }
 
 
@@ -74,8 +76,7 @@ def levels_by_location(
     ]
 
 
-@dataclass(frozen=True)
-class ItemValue:
+class ItemValue(NamedTuple):
     on_hand: Decimal
     value: Decimal  # under the item's own cost method, or the desk's
     value_avg: Decimal
@@ -84,25 +85,26 @@ class ItemValue:
 
 
 def stock_values() -> dict[int, ItemValue]:
-    """On-hand and value of every item that has stock rows, under its own method and under
-    both: one grouped scan of the kept balances joined to the items (the stock page, its
-    export and the API read this; bench/inventory measures it)."""
+    """On-hand and value of every item that has stock, under its own method and under both:
+    one scan of the kept per-item totals joined to the items (the stock page, its export and
+    the API read this; bench/inventory measures it against the raw ledger)."""
     default = InventorySettings.current().default_cost_method
-    balance = StockBalance._meta.db_table
+    total = StockTotal._meta.db_table
     item = StockItem._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT b.item_id, i.cost_method, SUM(b.on_hand), SUM(b.value_avg), SUM(b.value_fifo) "  # noqa: S608
-            f"FROM {balance} b JOIN {item} i ON i.id = b.item_id GROUP BY b.item_id, i.cost_method"
+            f"SELECT t.item_id, i.cost_method, t.on_hand, t.value_avg, t.value_fifo "  # noqa: S608
+            f"FROM {total} t JOIN {item} i ON i.id = t.item_id"
         )
         rows = cursor.fetchall()
+    fifo = CostMethod.FIFO
     result = {}
     for item_id, method, q, va, vf in rows:
+        value_avg, value_fifo = Decimal(va).scaleb(-MONEY_PLACES), Decimal(vf).scaleb(-MONEY_PLACES)
         method = method or default
-        value_avg, value_fifo = scaled(va, MONEY_PLACES), scaled(vf, MONEY_PLACES)
         result[item_id] = ItemValue(
-            scaled(q, QTY_PLACES),
-            value_fifo if method == CostMethod.FIFO else value_avg,
+            Decimal(q).scaleb(-QTY_PLACES),
+            value_fifo if method == fifo else value_avg,
             value_avg,
             value_fifo,
             method,
@@ -144,6 +146,17 @@ def balance_mismatches() -> list[str]:
     for key in sorted(set(raw) | set(kept)):
         if raw.get(key, (ZERO, ZERO, ZERO)) != kept.get(key, (ZERO, ZERO, ZERO)):
             problems.append(f"item {key[0]} at {key[1]}: ledger {raw.get(key)} kept {kept.get(key)}")
+    by_item: dict[int, list[Decimal]] = {}
+    for (item_id, _location), values in raw.items():
+        sums = by_item.setdefault(item_id, [ZERO, ZERO, ZERO])
+        for n in range(3):
+            sums[n] += values[n]
+    totals = {
+        t.item_id: [t.on_hand, t.value_avg, t.value_fifo] for t in StockTotal.objects.all()
+    }
+    for item_id in sorted(set(by_item) | set(totals)):
+        if by_item.get(item_id, [ZERO] * 3) != totals.get(item_id, [ZERO] * 3):
+            problems.append(f"item {item_id}: ledger {by_item.get(item_id)} total {totals.get(item_id)}")
     layers: QuerySet = (
         StockLayer.objects.values("item_id", "location_id")
         .annotate(q=Sum("remaining"), v=Sum("remaining_value"))

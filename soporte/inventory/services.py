@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -50,6 +51,7 @@ from soporte.inventory.models import (
     StockMovement,
     StockReceipt,
     StockSerial,
+    StockTotal,
     Supplier,
 )
 from soporte.lib.errors import DomainError, Forbidden
@@ -147,6 +149,8 @@ class _Bucket:
     layer_pks: dict[int, int]  # source movement id -> StockLayer row
     dirty: set[int] = field(default_factory=set)
     last: StockMovement | None = None
+    # What the balance held when locked: the item's total moves by the difference.
+    before: tuple[Decimal, Decimal, Decimal] = (ZERO, ZERO, ZERO)
 
 
 def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bucket]:
@@ -166,6 +170,10 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
         StockBalance.objects.bulk_create(
             [StockBalance(item_id=i, location_id=loc) for i, loc in missing], ignore_conflicts=True
         )
+        StockTotal.objects.bulk_create(
+            [StockTotal(item_id=i) for i in sorted({i for i, _loc in missing})],
+            ignore_conflicts=True,
+        )
     rows = (
         StockBalance.objects.select_for_update()
         .filter(item_id__in=items, location_id__in=locations)
@@ -173,7 +181,12 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
         .values_list("pk", "item_id", "location_id", "on_hand", "value_avg", "value_fifo")
     )
     buckets = {
-        (item, location): _Bucket(pk, ledger.Bucket(on_hand, value_avg, value_fifo, []), {})
+        (item, location): _Bucket(
+            pk,
+            ledger.Bucket(on_hand, value_avg, value_fifo, []),
+            {},
+            before=(on_hand, value_avg, value_fifo),
+        )
         for pk, item, location, on_hand, value_avg, value_fifo in rows
         if (item, location) in wanted
     }
@@ -264,6 +277,33 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
                     b.pk,
                 )
                 for b in balances
+            ],
+        )
+        # Each item's total moves by what its balances moved (relative, so two intakes of
+        # one item at two locations add up; in item order, so they never deadlock).
+        deltas: dict[int, list[Any]] = {}
+        for bucket in buckets:
+            last = bucket.last
+            assert last is not None
+            state = bucket.state
+            delta = deltas.setdefault(last.item_id, [ZERO, ZERO, ZERO, last.occurred_at])
+            delta[0] += state.on_hand - bucket.before[0]
+            delta[1] += state.value_avg - bucket.before[1]
+            delta[2] += state.value_fifo - bucket.before[2]
+            delta[3] = max(delta[3], last.occurred_at)
+        cursor.executemany(
+            f"UPDATE {StockTotal._meta.db_table} SET on_hand = on_hand + %s, "  # noqa: S608
+            "value_avg = value_avg + %s, value_fifo = value_fifo + %s, last_movement_at = %s "
+            "WHERE item_id = %s",
+            [
+                (
+                    qty.get_prep_value(q),
+                    money.get_prep_value(va),
+                    money.get_prep_value(vf),
+                    at.get_db_prep_value(when, connection),
+                    item_id,
+                )
+                for item_id, (q, va, vf, when) in sorted(deltas.items())
             ],
         )
 
