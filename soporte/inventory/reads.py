@@ -49,15 +49,35 @@ class Level:
 def levels_by_item(item_ids: Iterable[int] | None = None) -> dict[int, Level]:
     """On-hand and value (both methods) of every item over all locations: one row per item
     from the kept totals."""
-    rows = StockTotal.objects.all()
+    sql = (
+        "SELECT item_id, on_hand, value_avg, value_fifo, last_movement_at "  # noqa: S608
+        f"FROM {StockTotal._meta.db_table}"
+    )
+    params: list[int] = []
     if item_ids is not None:
-        rows = rows.filter(item_id__in=list(item_ids))
-    return {
-        item: Level(item, None, q, va, vf, last)
-        for item, q, va, vf, last in rows.values_list(
-            "item_id", "on_hand", "value_avg", "value_fifo", "last_movement_at"
+        ids = [int(i) for i in item_ids]
+        if not ids:
+            return {}
+        sql += f" WHERE item_id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids
+    at = StockTotal._meta.get_field("last_movement_at")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converters = connection.ops.get_db_converters(at.get_col(StockTotal._meta.db_table))
+    result = {}
+    for item, q, va, vf, last in rows:
+        for converter in converters:
+            last = converter(last, at, connection)
+        result[item] = Level(
+            item,
+            None,
+            Decimal(q).scaleb(-QTY_PLACES),
+            Decimal(va).scaleb(-MONEY_PLACES),
+            Decimal(vf).scaleb(-MONEY_PLACES),
+            last,
         )
-    }
+    return result
 
 
 def levels_by_location(
