@@ -107,20 +107,10 @@ def _spanish_after_each_test():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_agent_index():
-    """The CTI batches' agent and people lookups are cached for 2 s per process; tests roll
-    rows back."""
-    from soporte.calls import services
-
-    services._forget_agents()
-    services._forget_people()
-    yield
-
-
-@pytest.fixture(autouse=True)
 def _fresh_reference_data():
-    """Calendar, policies, agent and area options are remembered per process for a few
-    seconds (soporte.lib.refcache); a test's rows are rolled back without signals."""
+    """Calendar, policies, agent and area options, the CTI batches' agents and callers and
+    the CTI lines are remembered per process for a few seconds (soporte.lib.refcache); a
+    test's rows are rolled back without signals."""
     from soporte.lib import refcache
 
     refcache.forget_all()

@@ -25,7 +25,7 @@ from channels.routing import URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
-from soporte.calls import cti  # noqa: E402
+from soporte.calls import endpoint as cti_endpoint  # noqa: E402
 from soporte.routing import websocket_urlpatterns  # noqa: E402
 
 # Everything loaded at start-up stays out of the garbage collector's full passes: shorter pauses
@@ -70,9 +70,9 @@ async def _wsgi(scope: Scope, receive: Any, send: Any) -> None:
 
 async def application(scope: Scope, receive: Any, send: Any) -> None:
     kind = scope["type"]
-    if kind == "http" and cti.is_cti_request(scope):
+    if kind == "http" and cti_endpoint.is_cti_request(scope):
         # CTI events skip the thread hop: parsed on the loop, committed in batches.
-        await cti.asgi_endpoint(scope, receive, send, _wsgi)
+        await cti_endpoint.asgi_endpoint(scope, receive, send, _wsgi)
     elif kind == "http":
         await http_application(scope, _as_coroutine(receive), send)  # type: ignore[arg-type]
     elif kind == "websocket":

@@ -14,8 +14,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from soporte.calls.events import token_hash
-from soporte.calls.models import PhoneLine
+from soporte.calls import qa
+from soporte.calls import services as calls
+from soporte.calls.events import parse_event, token_hash
+from soporte.calls.models import Call, EventSource, PhoneLine
+from soporte.calls.simulation import Planner, SimAgent, arrivals, with_timestamp
 from soporte.directory.models import (
     Agent,
     Area,
@@ -29,7 +32,10 @@ from soporte.directory.models import (
     User,
 )
 from soporte.lib.clock import desk_date
-from soporte.tickets.models import DeskCalendar, Holiday, Priority, SlaPolicy
+from soporte.logbook import services as logbook
+from soporte.logbook.models import EntryKind
+from soporte.tickets import services as tickets
+from soporte.tickets.models import Channel, DeskCalendar, Holiday, Priority, SlaPolicy
 
 DEMO_PASSWORD = "soporte-demo"  # noqa: S105 - printed on the console for the demo logins
 
@@ -417,8 +423,6 @@ PORTAL_REQUESTS = [
 
 
 def _demo_portal_tickets(*, supervisor: User, now: dt.datetime) -> None:
-    from soporte.tickets import services as tickets
-    from soporte.tickets.models import Channel
 
     customers = list(
         Person.objects.filter(user__isnull=False, user__is_active=True)
@@ -484,8 +488,6 @@ MAINTENANCE_NOTES = [
 
 def _demo_logbooks(*, supervisor: User, now: dt.datetime) -> None:
     """A contract logbook per customer with maintenance notes, one countersigned on site."""
-    from soporte.logbook import services as logbook
-    from soporte.logbook.models import EntryKind
 
     for org in Organisation.objects.order_by("id"):
         signers = list(User.objects.filter(organisation=org, role=Role.CUSTOMER).order_by("id"))
@@ -590,11 +592,6 @@ def _demo_calls(*, now: dt.datetime) -> None:
     """A day of calls applied through the same use case as the CTI endpoint, with timestamps,
     then recorded as the worker records them (ticket notes, bitácora CALL entries, scorecards).
     """
-    from soporte.calls import qa
-    from soporte.calls import services as calls
-    from soporte.calls.events import parse_event
-    from soporte.calls.models import Call, EventSource
-    from soporte.calls.simulation import Planner, SimAgent, arrivals, with_timestamp
 
     qa.ensure_default_glossary()  # D4's jargon list, so transcripts can be scored
 

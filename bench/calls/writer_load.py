@@ -29,7 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from soporte.calls import cti  # noqa: E402
-from soporte.calls.writer import RemoteWriter  # noqa: E402
+from soporte.calls.writer import BatchWriter, RemoteWriter  # noqa: E402
 
 TOKEN = "bench-cti-token-0001"
 BASE = {"from": "+52 55 5341 2201", "to": "+52 55 5000 1000", "direction": "in"}
@@ -67,7 +67,7 @@ class Mix:
 
 
 async def load(path: str, senders: int, seconds: float, warmup: float) -> dict:
-    writers = [RemoteWriter(path, cti.BatchWriter()) for _ in range(2)]
+    writers = [RemoteWriter(path, BatchWriter()) for _ in range(2)]
     mix = Mix(f"wl{int(time.time())}")
     latencies: list[float] = []
     statuses: dict[int, int] = {}

@@ -13,12 +13,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from soporte.calls.services import WALLBOARD_GROUP, console_group
+from soporte.directory.models import Agent
 
 
 @database_sync_to_async
 def _agent_id(user: Any) -> int | None:
-    from soporte.directory.models import Agent
-
     return Agent.objects.filter(user=user).values_list("pk", flat=True).first()
 
 

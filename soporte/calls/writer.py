@@ -1,11 +1,13 @@
-"""One CTI writer for all the server's processes.
+"""The CTI batch writers: whoever commits the posts that the ASGI door (`endpoint`) parsed.
 
-Under `soporte run` the web workers parse CTI posts and hand them, over a Unix socket, to one
-writer process (`soporte cti_writer`), which commits each burst in one transaction and answers
-after the commit. With one writer, a burst from every worker lands in one batch, no lock is
-shared between writers, and the writer does not share its interpreter lock with the event loops
-that parse the requests (bench/RESULTS.md, "Calls"). Without the writer process (tests, a lone
-granian), each process commits its own batches (`cti.BatchWriter`).
+Under `soporte run` the web workers parse CTI posts and hand them, over a Unix socket
+(`RemoteWriter`), to one writer process (`soporte cti_writer`, `WriterServer`), which commits
+each burst in one transaction and answers after the commit. With one writer, a burst from every
+worker lands in one batch, no lock is shared between writers, and the writer does not share its
+interpreter lock with the event loops that parse the requests (bench/RESULTS.md, "Calls").
+Without the writer process (tests, a lone granian), each process commits its own batches in a
+thread (`BatchWriter`). Both take a burst off their queue and commit it the same way
+(`take_burst`, `commit_burst`).
 
 Frames are the relay's (`soporte.lib.relay`): a 4-byte length and a JSON object. A request is
 `{"id", "token", "headers", "event", "content_type", "received_at"}`, plus `"body"` in signed
@@ -27,15 +29,16 @@ import queue
 import socket
 import struct
 import threading
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from soporte.calls import cti
+from soporte.calls import cti, services
 from soporte.calls.events import CtiEvent
 from soporte.lib import live
 from soporte.lib.errors import DomainError
@@ -50,6 +53,90 @@ IDLE_SECONDS = 0.2
 GC_THRESHOLD = 20_000
 # ~1.4 log pages per event: ~350 pages per checkpoint (SQLite's automatic one waits for 1,000).
 CHECKPOINT_EVENTS = 256
+MAX_BATCH = 512
+
+_Item = TypeVar("_Item")
+
+
+# --- One burst, the same in every writer ---------------------------------------------------
+
+
+def take_burst(items: queue.SimpleQueue[_Item], first: _Item) -> list[_Item]:
+    """`first` and every item waiting behind it, up to MAX_BATCH."""
+    burst = [first]
+    while len(burst) < MAX_BATCH:
+        try:
+            burst.append(items.get_nowait())
+        except queue.Empty:
+            break
+    return burst
+
+
+def commit_burst(requests: list[cti.Request]) -> list[tuple[int, dict[str, Any]]]:
+    """One (status, body) per request, after the burst's commit; a failure answers 503 to
+    each (not acknowledged: the phone system sends them again)."""
+    try:
+        with writers_take_turns():
+            return cti.process(requests, now=timezone.now())
+    except Exception:
+        log.exception("CTI batch of %d failed", len(requests))
+        close_old_connections()
+        exc = DomainError(_("Error interno al guardar el evento."), code="internal_error")
+        return [(503, cti.error_body(exc))] * len(requests)
+
+
+# --- In this process (tests, a lone server) ---------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Waiting:
+    request: cti.Request
+    future: asyncio.Future[tuple[int, dict[str, Any]]]
+    loop: asyncio.AbstractEventLoop
+
+
+class BatchWriter:
+    """Applies every waiting event in one transaction, then answers each sender."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, request: cti.Request) -> asyncio.Future[tuple[int, dict[str, Any]]]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[int, dict[str, Any]]] = loop.create_future()
+        self._ensure_thread(loop)
+        self._queue.put(_Waiting(request, future, loop))
+        return future
+
+    def _ensure_thread(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, args=(loop,), name="cti-writer", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        live.publish_from_thread_via(loop)
+        while True:
+            items = take_burst(self._queue, self._queue.get())
+            results = commit_burst([item.request for item in items])
+            # One wake-up of each event loop per batch, not one per event.
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
+            for item, result in zip(items, results, strict=True):
+                by_loop.setdefault(item.loop, []).append((item.future, result))
+            for loop, answers in by_loop.items():
+                loop.call_soon_threadsafe(_resolve_all, answers)
+
+
+def _resolve_all(answers: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    for future, result in answers:
+        if not future.done():
+            future.set_result(result)
 
 
 # --- The writer process ------------------------------------------------------------------------
@@ -184,20 +271,8 @@ class WriterServer:
                 if not self.stopped.is_set():
                     self._record_when_idle()
                 continue
-            items = [first]
-            while len(items) < cti.MAX_BATCH:
-                try:
-                    items.append(self.items.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                with writers_take_turns():
-                    results = cti.process([r for _c, _i, r in items], now=timezone.now())
-            except Exception:
-                log.exception("CTI batch of %d failed", len(items))
-                close_old_connections()
-                exc = DomainError(_("Error interno al guardar el evento."), code="internal_error")
-                results = [(503, cti.error_body(exc))] * len(items)
+            items = take_burst(self.items, first)
+            results = commit_burst([r for _c, _i, r in items])
             by_conn: dict[_Connection, list[list[Any]]] = {}
             for (conn, request_id, _r), (status, payload) in zip(items, results, strict=True):
                 by_conn.setdefault(conn, []).append([request_id, status, payload])
@@ -231,8 +306,6 @@ class WriterServer:
     def _record_when_idle(self) -> None:
         """In a lull, finished calls get their record (ticket note, bitácora entry, scorecard)
         one at a time, so a burst of events never waits behind a backlog of records."""
-        from soporte.calls import services
-
         while self.items.empty():
             try:
                 if not services.record_finished_calls(now=timezone.now(), limit=1):
@@ -247,9 +320,9 @@ class WriterServer:
 
 
 class RemoteWriter:
-    """Same interface as `cti.BatchWriter`; falls back to it when the writer is unreachable."""
+    """Same interface as `BatchWriter`; falls back to it when the writer is unreachable."""
 
-    def __init__(self, path: str, fallback: cti.BatchWriter) -> None:
+    def __init__(self, path: str, fallback: BatchWriter) -> None:
         self.path = path
         self.fallback = fallback
         self._ids = itertools.count(1)
@@ -319,3 +392,18 @@ class RemoteWriter:
             frame["body"] = request.body.decode("latin-1")
         writer.write(encode_frame(frame))
         return await future
+
+
+# --- Which writer ------------------------------------------------------------------------------
+
+WRITER = BatchWriter()
+_chosen_writer: RemoteWriter | BatchWriter | None = None
+
+
+def current_writer() -> RemoteWriter | BatchWriter:
+    """The writer process of `soporte run` when there is one, else this process's own."""
+    global _chosen_writer
+    if _chosen_writer is None:
+        path = getattr(settings, "CTI_WRITER_SOCKET", "")
+        _chosen_writer = RemoteWriter(path, WRITER) if path else WRITER
+    return _chosen_writer

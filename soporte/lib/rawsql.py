@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import sqlite3
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from weakref import WeakKeyDictionary
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
+from django.db.models import DateTimeField, Field, JSONField
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
@@ -314,3 +316,114 @@ def related(
         + " ".join(joins_sql)
     )
     return Related(head=head, root=root, joins=joins)
+
+
+# --- Bulk writes (the CTI batch: soporte/calls/sql.py) -------------------------------------
+
+
+def param_converters(fields: list[Field]) -> list[Callable[[Any], Any]]:
+    """Python value → database parameter, per field, chosen once per connection."""
+    key = ("converters", *((f.model, f.name) for f in fields))
+    return memoised(key, functools.partial(_choose_converters, fields))
+
+
+def _choose_converters(fields: list[Field]) -> list[Callable[[Any], Any]]:
+    """Python value → database parameter, per field.
+
+    On SQLite the CTI batch's columns need only two conversions (aware datetimes to UTC text,
+    JSON to text); Django's generic per-value preparation is most of a batch's cost there.
+    Other databases get Django's own `get_db_prep_save`.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor != "sqlite":
+        return [functools.partial(f.get_db_prep_save, connection=connection) for f in fields]
+    adapt = connection.ops.adapt_datetimefield_value
+    if settings.USE_TZ and connection.timezone == dt.UTC:
+        adapt = functools.partial(_utc_param, adapt=adapt)
+    out: list[Callable[[Any], Any]] = []
+    for f in fields:
+        if isinstance(f, DateTimeField):
+            out.append(adapt)
+        elif isinstance(f, JSONField):
+            out.append(functools.partial(json.dumps, cls=f.encoder))
+        elif f.get_internal_type() in (
+            "CharField",
+            "TextField",
+            "SlugField",
+        ) or f.get_internal_type() in (
+            "BigAutoField",
+            "ForeignKey",
+            "PositiveSmallIntegerField",
+            "FloatField",
+            "BooleanField",
+        ):
+            out.append(_as_is)
+        else:
+            out.append(functools.partial(f.get_db_prep_save, connection=connection))
+    return out
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _utc_param(value: Any, *, adapt: Callable[[Any], Any]) -> Any:
+    """SQLite's stored form of a UTC datetime (`str` of the naive value), as Django's
+    `adapt_datetimefield_value` gives it for a database kept in UTC, without its checks; any
+    other value goes through Django's."""
+    if value is None:
+        return None
+    if type(value) is dt.datetime and value.tzinfo is dt.UTC:
+        return value.isoformat(" ")[:-6]  # without its "+00:00"
+    return adapt(value)
+
+
+def param_rows(objs: Iterable[Any], fields: list[Field], tail: Callable[[Any], list[Any]]) -> list:
+    convert = list(zip((f.attname for f in fields), param_converters(fields), strict=True))
+    return [[c(getattr(o, name)) for name, c in convert] + tail(o) for o in objs]
+
+
+# SQLite: rows go in multi-row statements of these sizes (the largest first, then the binary
+# remainder), so a batch is a few statements, each prepared once per process and reused.
+_CHUNK_SIZES = (64, 32, 16, 8, 4, 2, 1)
+_SQLITE_SAFE_PARAMS = 999  # the lowest limit of any SQLite build
+
+
+def chunks(count: int, width: int) -> Iterable[tuple[int, int]]:
+    """(start, size) of each multi-row statement for `count` rows of `width` parameters."""
+    start = 0
+    for size in _CHUNK_SIZES:
+        if size * width > _SQLITE_SAFE_PARAMS:
+            continue
+        while count - start >= size:
+            yield start, size
+            start += size
+
+
+def insert_rows(model: type[Any], objs: list[Any]) -> None:
+    """New rows (no ids needed back): on SQLite a few multi-row INSERTs, elsewhere one
+    executemany. One statement per chunk, not one step per row: each step lets the writer
+    process's other threads take the interpreter lock, which the writer then waits for."""
+    connection = transaction.get_connection()
+    fields, head, marks = memoised(("insert", model), functools.partial(_insert_plan, model))
+    rows = param_rows(objs, fields, lambda _o: [])
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.executemany(head + marks, rows)
+            return
+        for start, size in chunks(len(rows), len(fields)):
+            cursor.execute(
+                head + ", ".join([marks] * size),
+                [value for row in rows[start : start + size] for value in row],
+            )
+
+
+def _insert_plan(model: type[Any]) -> tuple[list[Field], str, str]:
+    connection = transaction.get_connection()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Only quoted model column names are formatted in; every value is a parameter.
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    return fields, head, marks

@@ -380,7 +380,6 @@ def upload(
 ) -> Status[list[dict[str, object]]]:
     ticket = _ticket(request, number)
     blobs = [(f.name or "archivo", f.read(attachments.MAX_BYTES + 1)) for f in files]
-    attachments.check_upload(ticket, blobs)
     stored = services.attach_files(
         ticket=ticket,
         actor=_me(request),

@@ -46,12 +46,14 @@ def clean_name(name: str) -> str:
     return name.strip(" .")[:200] or "archivo"
 
 
-def check_upload(ticket: Ticket, files: list[tuple[str, bytes]]) -> None:
+def check_upload(ticket: Ticket | None, files: list[tuple[str, bytes]]) -> None:
+    """Refuse files beyond the limits; `ticket` None: the files of a ticket being opened."""
     if len(files) > MAX_FILES_PER_UPLOAD:
         raise AttachmentError(
             _("Se pueden adjuntar hasta %(n)d archivos a la vez.") % {"n": MAX_FILES_PER_UPLOAD}
         )
-    if ticket.attachments.count() + len(files) > MAX_FILES_PER_TICKET:
+    existing = ticket.attachments.count() if ticket is not None else 0
+    if existing + len(files) > MAX_FILES_PER_TICKET:
         raise AttachmentError(_("El ticket ya tiene el máximo de archivos adjuntos."))
     for name, data in files:
         if len(data) > MAX_BYTES:

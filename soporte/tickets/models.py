@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import scoped_to_organisation
+from soporte.lib.params import parse_id
 
 
 class Channel(models.TextChoices):
@@ -260,8 +261,6 @@ def format_folio(number: int) -> str:
 
 def parse_folio(folio: str) -> int | None:
     """The ticket number of a folio `format_folio` wrote ("SOP-000123" → 123), or None."""
-    from soporte.lib.params import parse_id
-
     if not folio.startswith(FOLIO_PREFIX):
         return None
     return parse_id(folio.removeprefix(FOLIO_PREFIX))

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import (
+    MANAGER_ROLES,
     STAFF_ROLES,
     Agent,
     Area,
@@ -27,7 +29,9 @@ from soporte.lib.business_time import Calendar
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind, Logbook, LogbookKind
-from soporte.tickets import attachments, mail, reads, sla
+from soporte.tickets import attachments, reads, sla
+from soporte.tickets.mail import notifications as mail
+from soporte.tickets.mail.threads import ViaMail
 from soporte.tickets.models import (
     AUXILIARY_WARNING,
     OPEN_STATUSES,
@@ -40,6 +44,7 @@ from soporte.tickets.models import (
     Note,
     Priority,
     Sequence,
+    SlaAlert,
     Status,
     StatusChange,
     SupportKind,
@@ -115,15 +120,23 @@ def _next_number(name: str) -> int:
 
 def ticket_logbook(ticket: Ticket, *, now: dt.datetime) -> Logbook:
     """The customer's open contract logbook, or the desk's internal one."""
+    return organisation_logbook(ticket.organisation_id, now=now)
+
+
+def organisation_logbook(organisation_id: int | None, *, now: dt.datetime) -> Logbook:
+    """Where the desk's work for an organisation is logged (a ticket's, a call's): its open
+    contract logbook, or the desk's internal one (also for a caller nobody knows)."""
     book = (
         Logbook.objects.filter(
             kind=LogbookKind.CUSTOMER,
-            organisation_id=ticket.organisation_id,
+            organisation_id=organisation_id,
             closed_at__isnull=True,
             head_number__gte=1,
         )
         .order_by("id")
         .first()
+        if organisation_id
+        else None
     )
     return book or logbook.desk_logbook(now=now)
 
@@ -160,8 +173,19 @@ LIVE_CHANNELS = (Channel.PHONE, Channel.IN_PERSON, Channel.REMOTE, Channel.PROAC
 
 
 @transaction.atomic
-def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
-    """Open a ticket from any channel; records both people when attention is indirect."""
+def open_ticket(
+    *,
+    actor: User,
+    data: NewTicket,
+    now: dt.datetime,
+    files: Collection[FileIn] = (),
+    via_mail: ViaMail | None = None,
+) -> Ticket:
+    """Open a ticket from any channel; records both people when attention is indirect.
+
+    `files` arrive with it (the portal's form, an e-mail's attachments): checked against the
+    limits (`attachments.check_upload`; a refused file opens no ticket), stored and named in
+    the bitácora with their size and SHA-256. `via_mail`: opened from a customer's e-mail."""
     if actor.is_customer and actor.organisation_id != data.organisation.pk:
         raise Forbidden(_("Solo puede abrir tickets de su organización."))
     if actor.is_customer:
@@ -255,17 +279,19 @@ def open_ticket(*, actor: User, data: NewTicket, now: dt.datetime) -> Ticket:
         _log(
             ticket,
             kind=EntryKind.NOTE,
-            author=actor if actor.is_desk_staff else _desk_author(now),
+            author=actor if actor.is_desk_staff else desk_author(now),
             summary=_("Ticket %(folio)s abierto: %(subject)s")
             % {"folio": ticket.folio, "subject": ticket.subject},
             fields=fields,
             now=now,
         )
-    mail.notify_ticket_opened(ticket)
+    if files:
+        attach_files(ticket=ticket, actor=actor, files=files, now=now)
+    mail.notify_ticket_opened(ticket, via_mail=via_mail)
     return ticket
 
 
-def _desk_author(now: dt.datetime) -> User:
+def desk_author(now: dt.datetime) -> User:
     """Portal and e-mail tickets are logged by the desk's own logbook author."""
     book = logbook.desk_logbook(now=now)
     return book.entries.get(number=1).author
@@ -527,6 +553,22 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
 
 
 @transaction.atomic
+def assign_tickets(
+    *, tickets: Iterable[Ticket], actor: User, agent: Agent, now: dt.datetime
+) -> list[Ticket]:
+    """Bulk assignment: every ticket to one agent, all of them or none (one transaction).
+    A refusal names the ticket it stopped at in its details (`folio`)."""
+    done = []
+    for ticket in tickets:
+        try:
+            done.append(assign_ticket(ticket=ticket, actor=actor, agent=agent, now=now))
+        except DomainError as exc:
+            exc.details.setdefault("folio", ticket.folio)
+            raise
+    return done
+
+
+@transaction.atomic
 def set_priority(
     *, ticket: Ticket, actor: User, priority: str, now: dt.datetime, reason: str = ""
 ) -> Ticket:
@@ -572,16 +614,20 @@ def add_note(
     now: dt.datetime,
     internal: bool = False,
     log: bool = True,
-    files: Iterable[FileIn] = (),
+    files: Collection[FileIn] = (),
     from_customer: bool = False,
+    via_mail: ViaMail | None = None,
 ) -> Note:
     """A reply or an internal note, with its bitácora entry: a public note goes to the
     customer's logbook, an internal one to the desk's (the customer never reads it).
-    `files` are stored with the note and named in its entry with their size and SHA-256
-    (checked with `attachments.check_upload` before the call). `log=False` is for callers
+    `files` are checked against the limits, stored with the note and named in its entry
+    with their size and SHA-256 (a refused file leaves no note). `log=False` is for callers
     that write their own, richer entry (a call's record). `from_customer`: the words are a
     customer's though the author is the desk's (an e-mail from a contact without a portal
-    account): they answer nothing of the desk's targets and bring the ticket back."""
+    account): they answer nothing of the desk's targets and bring the ticket back.
+    `via_mail`: the note is a customer's e-mail (its notification threads under it)."""
+    if files:
+        attachments.check_upload(ticket, [(f.name, f.data) for f in files])
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     customer = author.is_customer or from_customer
     if not body.strip():
@@ -632,7 +678,7 @@ def add_note(
                 subject=logbook.Subject("ticket", ticket.folio, ticket.subject),
                 now=now,
             )
-    mail.notify_note_added(note)
+    mail.notify_note_added(note, via_mail=via_mail)
     return note
 
 
@@ -645,10 +691,11 @@ class FileIn:
 
 @transaction.atomic
 def attach_files(
-    *, ticket: Ticket, actor: User, files: list[FileIn], now: dt.datetime
+    *, ticket: Ticket, actor: User, files: Collection[FileIn], now: dt.datetime
 ) -> list[Attachment]:
-    """Files added to the ticket itself (not to a note), each named in the bitácora with its
-    size and SHA-256; checked with `attachments.check_upload` before the call."""
+    """Files added to the ticket itself (not to a note), checked against the limits
+    (`attachments.check_upload`), each named in the bitácora with its size and SHA-256."""
+    attachments.check_upload(ticket, [(f.name, f.data) for f in files])
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _refuse_customer_on_finished(ticket, actor)
     stored = _store(ticket, actor, files, now=now)
@@ -699,8 +746,6 @@ def handoff_for(ticket: Ticket) -> Escalation | None:
 
 
 def _notify(recipients: list[str], subject: str, body: str) -> None:
-    from django.core.mail import send_mail
-
     addresses = [r for r in recipients if r]
     if addresses:
         transaction.on_commit(lambda: send_mail(subject, body, None, addresses, fail_silently=True))
@@ -711,11 +756,7 @@ def sweep_sla(*, now: dt.datetime) -> dict[str, int]:
 
     Only tickets whose next threshold has come are read (`sla_check_at`, indexed): a desk
     with 200,000 open tickets sweeps the few that need it, not all of them every minute."""
-    from django.conf import settings as dj_settings
-
-    from soporte.directory.models import MANAGER_ROLES
-
-    calendar = sla.desk_calendar(dj_settings.TIME_ZONE)
+    calendar = sla.desk_calendar(settings.TIME_ZONE)
     counts = {"warnings": 0, "breaches": 0, "escalations": 0, "failed": 0}
     supervisors = list(User.objects.filter(role__in=MANAGER_ROLES, is_active=True).order_by("id"))
     # One short transaction per ticket: a sweep over thousands of open tickets must not hold
@@ -771,8 +812,6 @@ def _sweep_ticket(
     """Announce the ticket's thresholds that have come; True when it was escalated. Every
     breached target is announced before the ticket escalates, once: two targets breached
     together (a worker that was down) move it one level, not two."""
-    from soporte.tickets.models import SlaAlert
-
     breached: list[str] = []
     for clock in sla.ticket_clocks(ticket, calendar=calendar, now=now):
         state = clock.state

@@ -1,31 +1,33 @@
 from django.urls import path
 
-from soporte.tickets import views
+from soporte.tickets.views import desk, portal
 
 app_name = "tickets"
 
 urlpatterns = [
     # The desk (staff).
-    path("", views.queue, name="queue"),
-    path("nuevo/", views.ticket_new, name="new"),
-    path("asignar/", views.bulk_assign, name="bulk_assign"),
-    path("<int:number>/", views.ticket_detail, name="detail"),
-    path("<int:number>/estado/", views.ticket_status, name="status"),
-    path("<int:number>/asignar/", views.ticket_assign, name="assign"),
-    path("<int:number>/prioridad/", views.ticket_priority, name="priority"),
-    path("<int:number>/escalar/", views.ticket_escalate, name="escalate"),
-    path("<int:number>/notas/", views.ticket_note, name="note"),
+    path("", desk.queue, name="queue"),
+    path("nuevo/", desk.ticket_new, name="new"),
+    path("asignar/", desk.bulk_assign, name="bulk_assign"),
+    path("<int:number>/", desk.ticket_detail, name="detail"),
+    path("<int:number>/estado/", desk.ticket_status, name="status"),
+    path("<int:number>/asignar/", desk.ticket_assign, name="assign"),
+    path("<int:number>/prioridad/", desk.ticket_priority, name="priority"),
+    path("<int:number>/escalar/", desk.ticket_escalate, name="escalate"),
+    path("<int:number>/notas/", desk.ticket_note, name="note"),
     # Both: the access gate decides (another organisation's file is a 404).
     path(
         "<int:number>/adjuntos/<int:attachment_id>/",
-        views.attachment_download,
+        desk.attachment_download,
         name="attachment",
     ),
     # The customer portal (virtual attention).
-    path("mis-solicitudes/", views.portal_list, name="portal_list"),
-    path("mis-solicitudes/nueva/", views.portal_new, name="portal_new"),
-    path("mis-solicitudes/<int:number>/", views.portal_detail, name="portal_detail"),
-    path("mis-solicitudes/<int:number>/responder/", views.portal_reply, name="portal_reply"),
-    path("mis-solicitudes/<int:number>/aprobacion/", views.portal_approval, name="portal_approval"),
-    path("mis-solicitudes/<int:number>/encuesta/", views.portal_survey, name="portal_survey"),
+    path("mis-solicitudes/", portal.portal_list, name="portal_list"),
+    path("mis-solicitudes/nueva/", portal.portal_new, name="portal_new"),
+    path("mis-solicitudes/<int:number>/", portal.portal_detail, name="portal_detail"),
+    path("mis-solicitudes/<int:number>/responder/", portal.portal_reply, name="portal_reply"),
+    path(
+        "mis-solicitudes/<int:number>/aprobacion/", portal.portal_approval, name="portal_approval"
+    ),
+    path("mis-solicitudes/<int:number>/encuesta/", portal.portal_survey, name="portal_survey"),
 ]

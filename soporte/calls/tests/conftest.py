@@ -8,6 +8,7 @@ from django.test import Client
 
 from soporte.calls.events import token_hash
 from soporte.calls.models import PhoneLine
+from soporte.lib import refcache
 
 TOKEN = "zammad-token-0123456789abcdef"
 KEY_ID = "pbx-norte"
@@ -45,7 +46,5 @@ class Pbx:
 
 @pytest.fixture
 def pbx(line) -> Pbx:
-    from soporte.calls import cti
-
-    cti.LINES.clear()
+    refcache.forget_all()
     return Pbx(Client())

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from soporte.calls import cti
 from soporte.calls.tests.conftest import TOKEN
+from soporte.lib import refcache
 from soporte.routing import websocket_urlpatterns
 
 app = URLRouter(websocket_urlpatterns)
@@ -26,7 +27,7 @@ def _request(body: dict) -> cti.Request:
 @pytest.mark.django_db(transaction=True)
 def test_a_burst_for_one_agent_reaches_the_console_event_by_event(line, personas, now, settings):
     settings.RELAY_SOCKET = ""
-    cti.LINES.clear()
+    refcache.forget_all()
     calls = [f"burst-{n}" for n in range(5)]
     bodies = [
         {

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from soporte.calls import cti
+from soporte.calls import cti, endpoint
 from soporte.calls.models import Call, CallEvent
 from soporte.calls.tests.conftest import TOKEN
+from soporte.lib import refcache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,13 +34,13 @@ async def _post(path: str, body: bytes, content_type: str = "application/json"):
     async def fallback(scope, receive, send):  # pragma: no cover - not reached for JSON
         raise AssertionError("JSON must not fall back to Django")
 
-    await cti.asgi_endpoint(scope, receive, send, fallback)
+    await endpoint.asgi_endpoint(scope, receive, send, fallback)
     status = sent[0]["status"]
     return status, json.loads(sent[1]["body"])
 
 
 def test_a_burst_is_stored_once_each_and_acknowledged(line, monkeypatch):
-    cti.LINES.clear()
+    refcache.forget_all()
     batches: list[int] = []
     original = cti.process
 
@@ -74,7 +75,7 @@ def test_a_burst_is_stored_once_each_and_acknowledged(line, monkeypatch):
 
 
 def test_bad_input_and_bad_token_on_the_fast_path(line):
-    cti.LINES.clear()
+    refcache.forget_all()
 
     async def run():
         return await asyncio.gather(
@@ -97,8 +98,8 @@ def test_bad_input_and_bad_token_on_the_fast_path(line):
 
 
 def test_is_cti_request_only_for_posts_under_the_prefix():
-    assert cti.is_cti_request({"method": "POST", "path": "/api/v1/cti/abc"})
-    assert cti.is_cti_request({"method": "POST", "path": "/api/v1/cti"})
-    assert not cti.is_cti_request({"method": "GET", "path": "/api/v1/cti/abc"})
-    assert not cti.is_cti_request({"method": "POST", "path": "/api/v1/ctis"})
-    assert not cti.is_cti_request({"method": "POST", "path": "/api/v1/tickets"})
+    assert endpoint.is_cti_request({"method": "POST", "path": "/api/v1/cti/abc"})
+    assert endpoint.is_cti_request({"method": "POST", "path": "/api/v1/cti"})
+    assert not endpoint.is_cti_request({"method": "GET", "path": "/api/v1/cti/abc"})
+    assert not endpoint.is_cti_request({"method": "POST", "path": "/api/v1/ctis"})
+    assert not endpoint.is_cti_request({"method": "POST", "path": "/api/v1/tickets"})

@@ -13,8 +13,8 @@ import pytest
 
 from soporte.calls import cti
 from soporte.calls.models import Call, CallEvent, CallState, Outcome
-from soporte.calls.services import _chunks
 from soporte.calls.tests.conftest import TOKEN
+from soporte.lib import rawsql, refcache
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def _event(kind: str, n: int, at: dt.datetime, **extra) -> dict:
 
 @pytest.mark.parametrize("size", [1, 7, 33, 100, 203])
 def test_a_batch_of_any_size_stores_every_call_and_event_once(line, personas, now, size):
-    cti.LINES.clear()
+    refcache.forget_all()
     new = [_event("newCall", n, now, user=["Blanca Herrera"]) for n in range(size)]
     answers = [_event("answer", n, now + 5 * S, user="Blanca Herrera") for n in range(size)]
     hangups = [
@@ -77,7 +77,7 @@ def test_a_batch_of_any_size_stores_every_call_and_event_once(line, personas, no
 def test_statement_chunks_cover_every_row_once_within_the_parameter_limit():
     for width in (1, 8, 16, 29, 30):
         for count in range(0, 300):
-            chunks = list(_chunks(count, width))
+            chunks = list(rawsql.chunks(count, width))
             assert [start for start, _size in chunks] == [
                 sum(size for _start, size in chunks[:i]) for i in range(len(chunks))
             ]

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from soporte.calls.models import Call, PhoneLine
+from soporte.lib import refcache
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +34,13 @@ def test_add_prints_working_credentials_and_stores_only_a_hash():
 
 
 def test_rotate_invalidates_the_old_token():
-    from soporte.calls import cti
 
     out = io.StringIO()
     call_command("cti_line", "add", "PBX", stdout=out)
     old = re.search(r"/api/v1/cti/(\S+)", out.getvalue()).group(1)
     line = PhoneLine.objects.get()
     call_command("cti_line", "rotate", str(line.pk), stdout=io.StringIO())
-    cti.LINES.clear()
+    refcache.forget_all()
     response = Client().post(
         f"/api/v1/cti/{old}",
         json.dumps({"event": "newCall", "callId": "1", "direction": "in"}),

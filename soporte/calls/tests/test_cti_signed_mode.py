@@ -10,15 +10,15 @@ from django.test import Client
 from soporte.calls.events import sign
 from soporte.calls.models import Call
 from soporte.calls.tests.conftest import KEY_ID, SECRET
+from soporte.lib import refcache
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def signed(line):
-    from soporte.calls import cti
 
-    cti.LINES.clear()
+    refcache.forget_all()
     client = Client()
 
     def post(body: dict, *, secret: str = SECRET, ts: int | None = None, key: str = KEY_ID):
@@ -124,11 +124,10 @@ def test_missing_headers_and_unknown_key(signed, line):
 
 
 def test_a_signed_only_line_refuses_the_token_in_the_url(pbx, line):
-    from soporte.calls import cti
 
     line.signed_only = True
     line.save()
-    cti.LINES.clear()
+    refcache.forget_all()
     response = pbx.post(**NEW_CALL)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "signature_required"

@@ -11,7 +11,8 @@ import pytest
 from soporte.calls import cti
 from soporte.calls.models import Call, CallEvent
 from soporte.calls.tests.conftest import TOKEN
-from soporte.calls.writer import RemoteWriter, WriterServer
+from soporte.calls.writer import BatchWriter, RemoteWriter, WriterServer
+from soporte.lib import refcache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +25,7 @@ def _request(body: dict, token: str = TOKEN) -> cti.Request:
 
 @pytest.fixture
 def writer_socket(tmp_path, line):
-    cti.LINES.clear()
+    refcache.forget_all()
     path = str(tmp_path / "w.sock")
     ready = threading.Event()
     server = WriterServer(path)
@@ -38,7 +39,7 @@ def writer_socket(tmp_path, line):
 
 def test_forwarded_events_are_committed_once_and_answered(writer_socket):
     async def run():
-        remote = RemoteWriter(writer_socket, cti.BatchWriter())
+        remote = RemoteWriter(writer_socket, BatchWriter())
         bodies = [
             {
                 "event": "newCall",
@@ -64,10 +65,10 @@ def test_forwarded_events_are_committed_once_and_answered(writer_socket):
 
 
 def test_without_a_writer_process_the_worker_commits_itself(tmp_path, line):
-    cti.LINES.clear()
+    refcache.forget_all()
 
     async def run():
-        remote = RemoteWriter(str(tmp_path / "missing.sock"), cti.BatchWriter())
+        remote = RemoteWriter(str(tmp_path / "missing.sock"), BatchWriter())
         return await remote.submit(
             _request({"event": "newCall", "from": "1", "to": "2", "direction": "in", "callId": "f"})
         )
@@ -98,7 +99,7 @@ def test_signed_requests_are_verified_by_the_writer(writer_socket):
         )
 
     async def run():
-        remote = RemoteWriter(writer_socket, cti.BatchWriter())
+        remote = RemoteWriter(writer_socket, BatchWriter())
         good = await remote.submit(signed(sign(SECRET, stamp, body)))
         replay = await remote.submit(signed(sign(SECRET, stamp, body)))
         forged = await remote.submit(signed(sign("other", stamp, body)))
@@ -146,7 +147,7 @@ def test_the_log_is_checkpointed_after_the_answers_and_in_lulls_not_inside_commi
         )
 
     async def burst(count: int, prefix: str):
-        remote = RemoteWriter(writer_socket, cti.BatchWriter())
+        remote = RemoteWriter(writer_socket, BatchWriter())
         results = await asyncio.gather(
             *(remote.submit(new_call(f"{prefix}{i}")) for i in range(count))
         )

@@ -11,7 +11,6 @@ from django.test import Client
 from django.utils import timezone
 
 from soporte import demo
-from soporte.calls import cti
 from soporte.calls.models import (
     Call,
     Callback,
@@ -23,6 +22,7 @@ from soporte.calls.models import (
     Transfer,
     TransferKind,
 )
+from soporte.lib import refcache
 from soporte.logbook.models import Entry, EntryKind
 
 AFTERNOON = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC)  # 16:00 in Mexico City
@@ -69,7 +69,7 @@ def test_demo_line_token_is_the_documented_one_and_accepts_events():
     demo.load_demo(now=AFTERNOON)
     line = PhoneLine.objects.get(name=demo.DEMO_CTI_LINE_NAME)
     assert line.token_hint == demo.DEMO_CTI_TOKEN[-4:]
-    cti.LINES.clear()
+    refcache.forget_all()
 
     response = Client().post(
         f"/api/v1/cti/{demo.DEMO_CTI_TOKEN}",

@@ -131,7 +131,7 @@ def test_the_turn_is_named_in_the_error(personas, call):
 
 
 def test_too_many_turns_are_refused(personas, call, monkeypatch):
-    monkeypatch.setattr(qa, "MAX_TURNS", 3)
+    monkeypatch.setattr(qa.scoring, "MAX_TURNS", 3)
     response = post(personas.client("agent"), call.pk, body())
     assert response.json()["error"]["code"] == "transcript_too_long"
 

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 
 from conftest import make_agent
-from soporte.calls import cti
 from soporte.calls.models import Call, CallEvent, Hold, Outcome, Party, Transfer
 from soporte.calls.simulation import Planner, SimAgent, arrivals
 from soporte.calls.tests.conftest import TOKEN
+from soporte.lib import refcache
 
 AGENTS = [SimAgent(f"Agente {n}", f"10{n}") for n in range(1, 7)]
 
@@ -63,7 +63,7 @@ def test_command_drives_the_real_http_endpoint(live_server, line, personas, caps
         agent = make_agent(f"agente.{n}", level=1 + n % 2)
         agent.extension = f"20{n}"
         agent.save()
-    cti.LINES.clear()
+    refcache.forget_all()
     call_command(
         "simulate-calls",
         url=live_server.url,

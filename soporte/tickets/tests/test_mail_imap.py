@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from conftest import IN_CI
-from soporte.tickets import mail
+from soporte.tickets.mail import intake, threads
 from soporte.tickets.models import InboundMail, Note, Ticket
 from soporte.tickets.tests.test_mail_intake import compose
 
@@ -231,7 +231,7 @@ def test_a_reply_fetched_by_imap_is_threaded(personas, now, mailbox):
     mailbox.deliver(compose())
     poll()
     ticket = Ticket.objects.get()
-    reference = mail.make_message_id(ticket.number)
+    reference = threads.make_message_id(ticket.number)
     mailbox.deliver(
         compose(
             subject=f"Re: [{ticket.folio}]",
@@ -250,7 +250,7 @@ def test_a_failed_intake_leaves_the_message_for_the_next_run(personas, now, mail
     def broken(raw: bytes, *, now: object) -> None:
         raise RuntimeError("base de datos caída")
 
-    monkeypatch.setattr(mail, "ingest", broken)
+    monkeypatch.setattr(intake, "ingest", broken)
     with pytest.raises(CommandError, match="left unseen"):
         poll()
     assert len(mailbox.search("UNSEEN")) == 1

@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.db import DatabaseError
 
 from soporte.directory.models import Person
-from soporte.tickets import attachments, mail
+from soporte.tickets import attachments
+from soporte.tickets.mail import intake, parsing
 from soporte.tickets.models import Attachment, Channel, InboundMail, Note, Ticket
 
 ROBERTO = "roberto.sanchez@example.mx"  # customer_a, organisation A
@@ -63,7 +64,7 @@ def media(settings, tmp_path) -> Path:
 
 
 def test_a_new_message_opens_a_ticket_for_the_senders_organisation(personas, now, media):
-    result = mail.ingest(compose(), now=now)
+    result = intake.ingest(compose(), now=now)
 
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     ticket = result.ticket
@@ -84,7 +85,7 @@ def test_a_new_message_opens_a_ticket_for_the_senders_organisation(personas, now
 
 
 def test_the_sender_is_matched_without_regard_to_case(personas, now):
-    result = mail.ingest(compose(sender="ROBERTO.Sanchez@Example.MX"), now=now)
+    result = intake.ingest(compose(sender="ROBERTO.Sanchez@Example.MX"), now=now)
     assert result.ticket is not None
     assert result.ticket.requester == personas.person_a
 
@@ -93,7 +94,7 @@ def test_a_contact_without_portal_account_gets_a_ticket_signed_by_the_desk(perso
     person = Person.objects.create(
         organisation=personas.org_a, full_name="Iván Ortega", email="ivan.ortega@example.mx"
     )
-    result = mail.ingest(compose(sender="Iván <ivan.ortega@example.mx>"), now=now)
+    result = intake.ingest(compose(sender="Iván <ivan.ortega@example.mx>"), now=now)
     assert result.ticket is not None
     assert result.ticket.requester == person
     assert result.ticket.created_by.is_desk_staff
@@ -101,21 +102,21 @@ def test_a_contact_without_portal_account_gets_a_ticket_signed_by_the_desk(perso
 
 
 def test_an_unknown_sender_is_quarantined(personas, now):
-    result = mail.ingest(compose(sender="desconocido@otra-empresa.mx"), now=now)
+    result = intake.ingest(compose(sender="desconocido@otra-empresa.mx"), now=now)
     assert (result.outcome, result.reason, result.ticket) == ("quarantined", "unknown_sender", None)
     assert Ticket.objects.count() == 0
 
 
 def test_an_address_shared_by_two_organisations_is_quarantined(personas, now):
     Person.objects.create(organisation=personas.org_b, full_name="Roberto (B)", email=ROBERTO)
-    result = mail.ingest(compose(), now=now)
+    result = intake.ingest(compose(), now=now)
     assert (result.outcome, result.reason) == ("quarantined", "sender_ambiguous")
     assert Ticket.objects.count() == 0
 
 
 def test_mail_claiming_to_come_from_an_agent_is_quarantined(personas, now):
     """From is trivially forged: the desk never takes an e-mail as an agent's action (T8b)."""
-    result = mail.ingest(compose(sender=personas.agent.email), now=now)
+    result = intake.ingest(compose(sender=personas.agent.email), now=now)
     assert (result.outcome, result.reason) == ("quarantined", "staff_sender")
     assert Ticket.objects.count() == 0
 
@@ -142,7 +143,7 @@ AMBIGUOUS_FROM = [
 
 @pytest.mark.parametrize("from_header", AMBIGUOUS_FROM)
 def test_an_ambiguous_or_malformed_from_is_quarantined_not_attributed(personas, now, from_header):
-    result = mail.ingest(compose(sender=from_header), now=now)
+    result = intake.ingest(compose(sender=from_header), now=now)
 
     assert result.outcome == InboundMail.Outcome.QUARANTINED
     assert result.reason.startswith("from_")
@@ -152,17 +153,17 @@ def test_an_ambiguous_or_malformed_from_is_quarantined_not_attributed(personas, 
 
 def test_two_from_headers_are_quarantined(personas, now):
     raw = compose(headers=[f"From: {ELENA}"])
-    result = mail.ingest(raw, now=now)
+    result = intake.ingest(raw, now=now)
     assert (result.outcome, result.reason) == ("quarantined", "from_multiple")
 
 
 def test_a_message_without_from_is_quarantined(personas, now):
-    result = mail.ingest(compose(sender=None), now=now)
+    result = intake.ingest(compose(sender=None), now=now)
     assert (result.outcome, result.reason) == ("quarantined", "from_missing")
 
 
 def test_a_display_name_that_looks_like_an_address_does_not_change_who_sent_it(personas, now):
-    result = mail.ingest(compose(sender=f'"{ROBERTO}" <{ELENA}>'), now=now)
+    result = intake.ingest(compose(sender=f'"{ROBERTO}" <{ELENA}>'), now=now)
     assert result.ticket is not None
     assert result.ticket.organisation == personas.org_b
     assert result.ticket.requester == personas.person_b
@@ -172,7 +173,7 @@ def test_an_utf8_display_name_is_accepted(personas, now):
     raw = compose(sender="PLACEHOLDER").replace(
         b"From: PLACEHOLDER", f"From: Roberto Sánchez <{ROBERTO}>".encode()
     )
-    result = mail.ingest(raw, now=now)
+    result = intake.ingest(raw, now=now)
     assert result.ticket is not None
     assert result.ticket.requester == personas.person_a
 
@@ -186,7 +187,7 @@ HOSTILE_HTML = """<html><head><title>titulo</title><style>p {color: red}</style>
 
 
 def test_an_html_only_message_is_sanitised_to_text(personas, now):
-    result = mail.ingest(compose(text=None, html=HOSTILE_HTML), now=now)
+    result = intake.ingest(compose(text=None, html=HOSTILE_HTML), now=now)
 
     assert result.ticket is not None
     description = result.ticket.description
@@ -198,7 +199,7 @@ def test_an_html_only_message_is_sanitised_to_text(personas, now):
 
 
 def test_the_plain_alternative_is_preferred(personas, now):
-    result = mail.ingest(compose(text="Texto plano", html="<p>Versión HTML</p>"), now=now)
+    result = intake.ingest(compose(text="Texto plano", html="<p>Versión HTML</p>"), now=now)
     assert result.ticket is not None
     assert "Texto plano" in result.ticket.description
     assert "HTML" not in result.ticket.description
@@ -209,7 +210,7 @@ def test_attachments_are_stored_outside_the_web_root(personas, now, media):
         ("foto.jpg", b"\xff\xd8\xff" + b"0" * 100, "image/jpeg"),
         ("../../etc/passwd", b"root:x:0:0", "text/plain"),
     ]
-    result = mail.ingest(compose(files=files), now=now)
+    result = intake.ingest(compose(files=files), now=now)
 
     assert result.ticket is not None
     stored = list(Attachment.objects.filter(ticket=result.ticket).order_by("id"))
@@ -232,7 +233,7 @@ def test_attachments_are_stored_outside_the_web_root(personas, now, media):
 
 def test_too_many_attachments_are_refused_but_the_ticket_is_opened(personas, now):
     files = [(f"f{i}.txt", b"x", "text/plain") for i in range(attachments.MAX_FILES_PER_UPLOAD + 1)]
-    result = mail.ingest(compose(files=files), now=now)
+    result = intake.ingest(compose(files=files), now=now)
 
     assert result.ticket is not None
     assert Attachment.objects.count() == 0
@@ -241,15 +242,15 @@ def test_too_many_attachments_are_refused_but_the_ticket_is_opened(personas, now
 
 def test_an_oversized_attachment_is_refused(personas, now, monkeypatch):
     monkeypatch.setattr(attachments, "MAX_BYTES", 1024)
-    result = mail.ingest(compose(files=[("grande.bin", b"x" * 2048, "application/zip")]), now=now)
+    result = intake.ingest(compose(files=[("grande.bin", b"x" * 2048, "application/zip")]), now=now)
     assert result.ticket is not None
     assert Attachment.objects.count() == 0
     assert "grande.bin" in result.reason
 
 
 def test_a_message_over_the_size_limit_is_quarantined(personas, now, monkeypatch):
-    monkeypatch.setattr(mail, "MAX_MESSAGE_BYTES", 500)
-    result = mail.ingest(compose(text="x" * 1000), now=now)
+    monkeypatch.setattr(parsing, "MAX_MESSAGE_BYTES", 500)
+    result = intake.ingest(compose(text="x" * 1000), now=now)
     assert (result.outcome, result.reason) == ("quarantined", "too_large")
 
 
@@ -269,15 +270,15 @@ def test_a_message_over_the_size_limit_is_quarantined(personas, now, monkeypatch
     ],
 )
 def test_malformed_messages_never_crash_intake(personas, now, raw):
-    result = mail.ingest(raw, now=now)
+    result = intake.ingest(raw, now=now)
     assert result.outcome in {"quarantined", "new_ticket"}
     assert InboundMail.objects.count() == 1
 
 
 def test_the_same_message_delivered_twice_is_taken_once(personas, now):
     raw = compose(message_id="<una-sola-vez@cliente.example.mx>")
-    first = mail.ingest(raw, now=now)
-    again = mail.ingest(raw, now=now + dt.timedelta(minutes=5))
+    first = intake.ingest(raw, now=now)
+    again = intake.ingest(raw, now=now + dt.timedelta(minutes=5))
 
     assert again.duplicate
     assert again.ticket == first.ticket
@@ -300,13 +301,13 @@ AUTOMATIC = [
 
 @pytest.mark.parametrize(("header", "reason"), AUTOMATIC)
 def test_auto_replies_bounces_and_bulk_mail_do_not_open_tickets(personas, now, header, reason):
-    result = mail.ingest(compose(subject="Fuera de la oficina", headers=[header]), now=now)
+    result = intake.ingest(compose(subject="Fuera de la oficina", headers=[header]), now=now)
     assert (result.outcome, result.reason) == ("ignored", reason)
     assert Ticket.objects.count() == 0
 
 
 def test_auto_submitted_no_is_a_person_writing(personas, now):
-    result = mail.ingest(compose(headers=["Auto-Submitted: no"]), now=now)
+    result = intake.ingest(compose(headers=["Auto-Submitted: no"]), now=now)
     assert result.outcome == "new_ticket"
 
 
@@ -316,34 +317,34 @@ def test_a_delivery_status_report_is_ignored(personas, now):
         b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
         b"--b\r\nContent-Type: text/plain\r\n\r\nNo se pudo entregar\r\n--b--\r\n"
     )
-    result = mail.ingest(raw, now=now)
+    result = intake.ingest(raw, now=now)
     assert (result.outcome, result.reason) == ("ignored", "bounce")
 
 
 def test_mail_from_our_own_address_is_ignored(personas, now, settings):
     settings.DEFAULT_FROM_EMAIL = "Mesa de ayuda <soporte@mesa.example.mx>"
-    result = mail.ingest(compose(sender="soporte@mesa.example.mx"), now=now)
+    result = intake.ingest(compose(sender="soporte@mesa.example.mx"), now=now)
     assert (result.outcome, result.reason) == ("ignored", "own_address")
 
 
 def test_a_sender_flooding_the_desk_is_rate_limited(personas, now, settings):
     settings.SOPORTE_MAIL_MAX_PER_SENDER_PER_HOUR = 3
     outcomes = [
-        mail.ingest(compose(), now=now + dt.timedelta(seconds=i)).outcome for i in range(10)
+        intake.ingest(compose(), now=now + dt.timedelta(seconds=i)).outcome for i in range(10)
     ]
     assert outcomes == ["new_ticket"] * 3 + ["ignored"] * 7
     assert set(InboundMail.objects.filter(outcome="ignored").values_list("reason", flat=True)) == {
         "rate_limited"
     }
 
-    later = mail.ingest(compose(), now=now + dt.timedelta(hours=1, seconds=10))
+    later = intake.ingest(compose(), now=now + dt.timedelta(hours=1, seconds=10))
     assert later.outcome == "new_ticket"
 
 
 def test_the_rate_limit_is_per_sender(personas, now, settings):
     settings.SOPORTE_MAIL_MAX_PER_SENDER_PER_HOUR = 1
-    mail.ingest(compose(), now=now)
-    other = mail.ingest(compose(sender=ELENA), now=now)
+    intake.ingest(compose(), now=now)
+    other = intake.ingest(compose(sender=ELENA), now=now)
     assert other.outcome == "new_ticket"
 
 
@@ -366,7 +367,7 @@ def test_mail_ingest_reads_one_message_on_stdin(personas, now, monkeypatch, comm
 
 def test_mail_ingest_asks_the_mta_to_retry_when_the_database_fails(personas, monkeypatch):
     monkeypatch.setattr("sys.stdin", _Stdin(compose()))
-    monkeypatch.setattr(mail, "ingest", _raise_database_error)
+    monkeypatch.setattr(intake, "ingest", _raise_database_error)
     with pytest.raises(SystemExit) as exit_info:
         call_command("mail_ingest", stdout=io.StringIO(), stderr=io.StringIO())
     assert exit_info.value.code == 75
@@ -377,7 +378,7 @@ def _raise_database_error(raw: bytes, *, now: dt.datetime) -> None:
 
 
 def test_mail_ingest_drains_a_huge_message(monkeypatch):
-    monkeypatch.setattr(mail, "MAX_MESSAGE_BYTES", 10)
+    monkeypatch.setattr(intake, "MAX_MESSAGE_BYTES", 10)
     from soporte.tickets.management.commands.mail_ingest import read_message
 
     stream = io.BytesIO(b"x" * 5000)
@@ -387,5 +388,5 @@ def test_mail_ingest_drains_a_huge_message(monkeypatch):
 
 def test_notes_are_never_created_for_quarantined_mail(personas, now):
     for header in AMBIGUOUS_FROM[:5]:
-        mail.ingest(compose(sender=header), now=now)
+        intake.ingest(compose(sender=header), now=now)
     assert Note.objects.count() == 0

@@ -19,7 +19,8 @@ from django.db import transaction
 
 from conftest import make_agent
 from soporte.directory.models import Person
-from soporte.tickets import mail, services
+from soporte.tickets import services
+from soporte.tickets.mail import intake, notifications, threads
 from soporte.tickets.models import Channel, Status, Ticket
 from soporte.tickets.tests.test_mail_intake import ROBERTO, compose
 
@@ -77,10 +78,10 @@ def media(settings, tmp_path):
 # Until services.py calls the notify_* functions itself, this stands in for those one-line calls;
 # once a use case makes the call, its wrapper here steps aside (no double sending).
 WIRING: dict[str, Callable[..., None]] = {
-    "open_ticket": lambda result, kw: mail.notify_ticket_opened(result),
-    "add_note": lambda result, kw: mail.notify_note_added(result),
-    "escalate_ticket": lambda result, kw: mail.notify_ticket_escalated(result),
-    "change_status": lambda result, kw: mail.notify_status_changed(
+    "open_ticket": lambda result, kw: notifications.notify_ticket_opened(result),
+    "add_note": lambda result, kw: notifications.notify_note_added(result),
+    "escalate_ticket": lambda result, kw: notifications.notify_ticket_escalated(result),
+    "change_status": lambda result, kw: notifications.notify_status_changed(
         result, previous=kw["_previous"]
     ),
 }
@@ -156,9 +157,9 @@ def test_a_new_ticket_is_acknowledged_in_spanish_text_and_html(
         message
     )
     assert f"<strong>{ticket.folio}</strong>" in html_of(message)
-    assert mail.REPLY_MARKER in text_of(message)
-    assert mail.verify_reference(message["Message-ID"]) == ticket.number
-    assert mail.thread_root_id(ticket.number) in message["References"]
+    assert threads.REPLY_MARKER in text_of(message)
+    assert threads.verify_reference(message["Message-ID"]) == ticket.number
+    assert threads.thread_root_id(ticket.number) in message["References"]
     assert message["Auto-Submitted"] == "auto-generated"
 
 
@@ -176,12 +177,12 @@ def test_email_threading_round_trip_through_smtp(personas, now, smtp, wired, com
     [ack] = smtp.to(ROBERTO)
     raw = compose(
         subject=f"Re: {subject_of(ack)}",
-        text=f"Sigue sin imprimir.\n\n> {mail.REPLY_MARKER}\n> …",
+        text=f"Sigue sin imprimir.\n\n> {threads.REPLY_MARKER}\n> …",
         headers=[f"In-Reply-To: {ack['Message-ID']}", f"References: {ack['References']}"],
     )
 
     with committed():
-        result = mail.ingest(raw, now=now + dt.timedelta(minutes=5))
+        result = intake.ingest(raw, now=now + dt.timedelta(minutes=5))
 
     assert (result.outcome, result.ticket) == ("reply", ticket)
     assert ticket.notes.get().body == "Sigue sin imprimir."
@@ -192,11 +193,11 @@ def test_an_email_ticket_is_acknowledged_under_the_customers_message(
     personas, now, smtp, wired, committed
 ):
     with committed():
-        result = mail.ingest(compose(message_id="<original-1@cliente.example.mx>"), now=now)
+        result = intake.ingest(compose(message_id="<original-1@cliente.example.mx>"), now=now)
     [ack] = smtp.to(ROBERTO)
     assert result.ticket is not None
     assert ack["In-Reply-To"] == "<original-1@cliente.example.mx>"
-    assert mail.verify_reference(ack["Message-ID"]) == result.ticket.number
+    assert threads.verify_reference(ack["Message-ID"]) == result.ticket.number
 
 
 def test_a_public_reply_of_the_agent_reaches_the_customer(personas, now, smtp, wired, committed):
@@ -230,7 +231,7 @@ def test_the_customers_reply_goes_to_the_assignee(personas, now, smtp, wired, co
     assert smtp.recipients == {personas.agent.email}
     [message] = smtp.delivered
     assert "&lt;b&gt;Urgente&lt;/b&gt;" in html_of(message.message)
-    assert mail.REPLY_MARKER not in text_of(message.message)
+    assert threads.REPLY_MARKER not in text_of(message.message)
 
 
 def test_an_escalation_hands_off_to_the_agent_and_tells_the_customer_only_the_level(
@@ -342,8 +343,8 @@ def test_an_address_shared_with_org_b_is_withheld(personas, now, smtp, committed
     Person.objects.create(organisation=personas.org_b, full_name="Roberto en B", email=ROBERTO)
     with committed():
         ticket = open_for_a(personas, now)
-        mail.notify_ticket_opened(ticket)
-        mail.notify_status_changed(ticket, previous=Status.IN_PROGRESS)
+        notifications.notify_ticket_opened(ticket)
+        notifications.notify_status_changed(ticket, previous=Status.IN_PROGRESS)
     assert smtp.delivered == []
 
 
@@ -365,7 +366,7 @@ def test_an_autoresponder_flood_gets_at_most_one_receipt_per_hour(
     settings.SOPORTE_MAIL_MAX_PER_SENDER_PER_HOUR = 20
     with committed():
         outcomes = [
-            mail.ingest(
+            intake.ingest(
                 compose(subject="Respuesta automática: estoy de vacaciones"),
                 now=now + dt.timedelta(seconds=i),
             ).outcome
@@ -383,7 +384,7 @@ def test_our_own_notification_coming_back_is_ignored(personas, now, smtp, wired,
     bounced_back = ack.message.as_bytes().replace(
         b"From: Mesa de ayuda <soporte@mesa.example.mx>", f"From: {ROBERTO}".encode()
     )
-    result = mail.ingest(bounced_back, now=now)
+    result = intake.ingest(bounced_back, now=now)
     assert (result.outcome, result.reason) == ("ignored", "auto_submitted")
 
 

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from soporte.directory.models import Person
-from soporte.tickets import mail, services
+from soporte.tickets import services
+from soporte.tickets.mail import intake, threads
 from soporte.tickets.models import Channel, InboundMail, Note, Status, Ticket
 from soporte.tickets.tests.test_mail_intake import ELENA, compose
 
@@ -21,7 +22,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def ticket(personas, now) -> Ticket:
-    result = mail.ingest(compose(), now=now)
+    result = intake.ingest(compose(), now=now)
     assert result.ticket is not None
     return result.ticket
 
@@ -30,7 +31,7 @@ def reply(ticket_reference: str, *, sender: str = "roberto.sanchez@example.mx", 
     body = (
         "Ya reinicié la impresora y sigue igual.\n\n"
         "El lun, 23 nov 2026 a las 10:30, Soporte <soporte@localhost> escribió:\n"
-        f"> {mail.REPLY_MARKER}\n> Recibimos su solicitud…\n"
+        f"> {threads.REPLY_MARKER}\n> Recibimos su solicitud…\n"
     )
     return compose(
         sender=sender,
@@ -46,15 +47,15 @@ def later(now: dt.datetime, minutes: int = 10) -> dt.datetime:
 
 
 def test_our_message_ids_are_signed_and_verify(ticket):
-    message_id = mail.make_message_id(ticket.number)
+    message_id = threads.make_message_id(ticket.number)
     assert re.fullmatch(r"<sop-000001-[0-9a-f]{16}-[0-9a-f]{32}@soporte\.local>", message_id)
-    assert mail.verify_reference(message_id) == ticket.number
-    assert mail.verify_reference(mail.thread_root_id(ticket.number)) == ticket.number
-    assert mail.make_message_id(ticket.number) != message_id  # a fresh nonce every time
+    assert threads.verify_reference(message_id) == ticket.number
+    assert threads.verify_reference(threads.thread_root_id(ticket.number)) == ticket.number
+    assert threads.make_message_id(ticket.number) != message_id  # a fresh nonce every time
 
 
 def test_a_reply_to_our_message_is_threaded_onto_its_ticket(ticket, now):
-    result = mail.ingest(reply(mail.make_message_id(ticket.number)), now=later(now))
+    result = intake.ingest(reply(threads.make_message_id(ticket.number)), now=later(now))
 
     assert result.outcome == InboundMail.Outcome.REPLY
     assert result.ticket == ticket
@@ -71,10 +72,10 @@ def test_a_reference_found_only_in_references_threads_too(ticket, now):
         text="Agrego una foto.",
         headers=[
             "In-Reply-To: <algo-de-su-cliente@example.mx>",
-            f"References: {mail.thread_root_id(ticket.number)} <algo-de-su-cliente@example.mx>",
+            f"References: {threads.thread_root_id(ticket.number)} <algo-de-su-cliente@example.mx>",
         ],
     )
-    result = mail.ingest(raw, now=later(now))
+    result = intake.ingest(raw, now=later(now))
     assert (result.outcome, result.ticket) == ("reply", ticket)
 
 
@@ -88,8 +89,9 @@ def test_a_reply_from_a_contact_without_an_account_is_the_customers_not_the_desk
         organisation=personas.org_a, full_name="Iván Ortega", email="ivan.ortega@example.mx"
     )
     Ticket.objects.filter(pk=ticket.pk).update(status=waiting)
-    mail.ingest(
-        reply(mail.make_message_id(ticket.number), sender="ivan.ortega@example.mx"), now=later(now)
+    intake.ingest(
+        reply(threads.make_message_id(ticket.number), sender="ivan.ortega@example.mx"),
+        now=later(now),
     )
     ticket.refresh_from_db()
     assert ticket.first_response_at is None
@@ -111,10 +113,10 @@ def test_a_reference_with_an_altered_number_opens_a_new_ticket(personas, ticket,
         ),
         now=now,
     )
-    genuine = mail.make_message_id(ticket.number)
+    genuine = threads.make_message_id(ticket.number)
     forged = genuine.replace(f"sop-{ticket.number:06d}-", f"sop-{other.number:06d}-")
 
-    result = mail.ingest(reply(forged), now=later(now))
+    result = intake.ingest(reply(forged), now=later(now))
 
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     assert result.reason == "forged_reference"
@@ -131,7 +133,7 @@ def test_a_reference_with_an_altered_number_opens_a_new_ticket(personas, ticket,
     ],
 )
 def test_a_reference_with_a_bad_mac_is_a_new_message_never_a_reply(ticket, now, forged):
-    result = mail.ingest(reply(forged), now=later(now))
+    result = intake.ingest(reply(forged), now=later(now))
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     assert result.reason == "forged_reference"
     assert result.ticket != ticket
@@ -140,10 +142,10 @@ def test_a_reference_with_a_bad_mac_is_a_new_message_never_a_reply(ticket, now, 
 
 def test_a_reference_signed_with_another_key_is_not_ours(ticket, now, settings):
     settings.SECRET_KEY = "otra-instalacion-otra-clave-secreta-de-32-caracteres"
-    foreign = mail.make_message_id(ticket.number)
+    foreign = threads.make_message_id(ticket.number)
     settings.SECRET_KEY = "la-clave-de-esta-mesa-de-ayuda-de-32-caracteres-o-mas"
 
-    result = mail.ingest(reply(foreign), now=later(now))
+    result = intake.ingest(reply(foreign), now=later(now))
 
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     assert not Note.objects.filter(ticket=ticket).exists()
@@ -151,16 +153,16 @@ def test_a_reference_signed_with_another_key_is_not_ours(ticket, now, settings):
 
 def test_references_survive_a_key_rotation(ticket, now, settings):
     old_key = settings.SECRET_KEY
-    issued = mail.make_message_id(ticket.number)
+    issued = threads.make_message_id(ticket.number)
     settings.SECRET_KEY = "una-clave-nueva-tras-la-rotacion-de-32-caracteres"
     settings.SECRET_KEY_FALLBACKS = [old_key]
 
-    assert mail.ingest(reply(issued), now=later(now)).outcome == InboundMail.Outcome.REPLY
+    assert intake.ingest(reply(issued), now=later(now)).outcome == InboundMail.Outcome.REPLY
 
 
 def test_the_folio_in_the_subject_is_never_used_to_thread(ticket, now):
     raw = compose(subject=f"Re: [{ticket.folio}] Recibimos su solicitud", text="Hola")
-    result = mail.ingest(raw, now=later(now))
+    result = intake.ingest(raw, now=later(now))
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     assert result.reason == ""
     assert result.ticket != ticket
@@ -170,8 +172,9 @@ def test_a_colleague_of_the_same_organisation_can_reply(personas, ticket, now):
     Person.objects.create(
         organisation=personas.org_a, full_name="Iván Ortega", email="ivan.ortega@example.mx"
     )
-    result = mail.ingest(
-        reply(mail.make_message_id(ticket.number), sender="ivan.ortega@example.mx"), now=later(now)
+    result = intake.ingest(
+        reply(threads.make_message_id(ticket.number), sender="ivan.ortega@example.mx"),
+        now=later(now),
     )
     assert (result.outcome, result.ticket) == ("reply", ticket)
     note = Note.objects.get(ticket=ticket)
@@ -182,7 +185,9 @@ def test_a_valid_reference_held_by_another_organisation_does_not_reach_the_ticke
     personas, ticket, now
 ):
     """Org A's customer forwarded our mail to org B; org B's reply opens org B's own ticket."""
-    result = mail.ingest(reply(mail.make_message_id(ticket.number), sender=ELENA), now=later(now))
+    result = intake.ingest(
+        reply(threads.make_message_id(ticket.number), sender=ELENA), now=later(now)
+    )
 
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     assert result.reason == "reference_other_organisation"
@@ -193,7 +198,7 @@ def test_a_valid_reference_held_by_another_organisation_does_not_reach_the_ticke
 
 def test_a_reply_to_a_closed_ticket_opens_a_new_one(personas, ticket, now):
     Ticket.objects.filter(pk=ticket.pk).update(status=Status.CLOSED)
-    result = mail.ingest(reply(mail.make_message_id(ticket.number)), now=later(now))
+    result = intake.ingest(reply(threads.make_message_id(ticket.number)), now=later(now))
     assert result.outcome == InboundMail.Outcome.NEW_TICKET
     assert result.reason == f"ticket_closed:{ticket.folio}"
     assert result.ticket != ticket
@@ -201,8 +206,8 @@ def test_a_reply_to_a_closed_ticket_opens_a_new_one(personas, ticket, now):
 
 def test_an_unknown_sender_with_a_valid_reference_is_quarantined(ticket, now):
     """Ticket trick (T8f): a third party's mail never lands in a visible thread."""
-    raw = reply(mail.make_message_id(ticket.number), sender="no-reply@red-social.example")
-    result = mail.ingest(raw, now=later(now))
+    raw = reply(threads.make_message_id(ticket.number), sender="no-reply@red-social.example")
+    result = intake.ingest(raw, now=later(now))
     assert (result.outcome, result.reason) == ("quarantined", "unknown_sender")
     assert not Note.objects.filter(ticket=ticket).exists()
 
@@ -210,7 +215,7 @@ def test_an_unknown_sender_with_a_valid_reference_is_quarantined(ticket, now):
 def test_a_spoofed_agent_reply_is_not_taken_as_the_agents(personas, ticket, now):
     """FreeScout CVE-2026-47123: a forged From + a reference made an 'agent reply' that was
     mailed to the customer. Here it goes to the quarantine and nothing is added or sent."""
-    raw = reply(mail.make_message_id(ticket.number), sender=personas.agent.email)
-    result = mail.ingest(raw, now=later(now))
+    raw = reply(threads.make_message_id(ticket.number), sender=personas.agent.email)
+    result = intake.ingest(raw, now=later(now))
     assert (result.outcome, result.reason) == ("quarantined", "staff_sender")
     assert not Note.objects.filter(ticket=ticket).exists()

@@ -24,7 +24,7 @@ from soporte.tickets.models import (
     Survey,
     Ticket,
 )
-from soporte.tickets.views import countdown_text
+from soporte.tickets.views.display import countdown_text
 
 LATER = dt.timedelta(minutes=10)
 

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from django.core.management.base import BaseCommand
 
 from soporte.lib import clock
-from soporte.tickets import mail
+from soporte.tickets.mail import intake
 
 EX_TEMPFAIL = 75
 CHUNK = 1024 * 1024
@@ -27,7 +27,7 @@ def read_message(stream: BinaryIO) -> bytes:
     so the MTA never sees a broken pipe."""
     kept = bytearray()
     while chunk := stream.read(CHUNK):
-        room = mail.MAX_MESSAGE_BYTES + 1 - len(kept)
+        room = intake.MAX_MESSAGE_BYTES + 1 - len(kept)
         if room > 0:
             kept += chunk[:room]
     return bytes(kept)
@@ -46,7 +46,7 @@ class Command(BaseCommand):
                     raw = read_message(handle)
             else:
                 raw = read_message(sys.stdin.buffer)
-            result = mail.ingest(raw, now=clock.now())
+            result = intake.ingest(raw, now=clock.now())
         except Exception as error:
             # The MTA keeps the message and retries: nothing is lost, nothing bounces.
             self.stderr.write(f"mail-ingest: temporary failure: {error!r}")

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from soporte.lib import clock
-from soporte.tickets import mail
+from soporte.tickets.mail import intake
 
 logger = logging.getLogger(__name__)
 
@@ -90,13 +90,13 @@ class Command(BaseCommand):
             for uid in uids[: max(1, options["limit"])]:
                 # A partial fetch: a message over the limit is never downloaded whole.
                 status, data = connection.uid(
-                    "FETCH", uid, f"(BODY.PEEK[]<0.{mail.MAX_MESSAGE_BYTES + 1}>)"
+                    "FETCH", uid, f"(BODY.PEEK[]<0.{intake.MAX_MESSAGE_BYTES + 1}>)"
                 )
                 if status != "OK":
                     failed += 1
                     continue
                 try:
-                    result = mail.ingest(fetched_bytes(data), now=clock.now())
+                    result = intake.ingest(fetched_bytes(data), now=clock.now())
                 except Exception:
                     logger.exception("intake failed for IMAP uid %s; left unseen", uid)
                     failed += 1

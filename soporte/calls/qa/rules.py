@@ -1,6 +1,7 @@
-"""Automatic QA: a scorecard per finished call, one line per rule, each with its evidence.
+"""The QA rules as pure functions: a finished call's facts (and its transcript) in, a
+verdict and its evidence out, one function per rule of DESIGN.md §1.
 
-Three kinds of lines:
+Three kinds of rules:
 
 - event rules (T1, T3, T4, X2, H1–H3, C3) are scored from what the phone system and the
   console recorded;
@@ -14,8 +15,8 @@ Three kinds of lines:
   overrides them.
 
 Transcript times are milliseconds since the call was answered (the start of the recording).
-Spanish text is matched without accents or case. A supervisor's override is kept apart from
-the automatic verdict, survives re-scoring and is what the score counts.
+Spanish text is matched without accents or case. Reading the facts and writing scorecards
+is `scoring`'s.
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db import transaction
-from django.db.models import Avg, Case, CharField, Count, F, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -38,26 +36,20 @@ from soporte.calls.models import (
     RING_LIMIT,
     Call,
     CallDirection,
-    CallState,
-    GlossaryTerm,
     Hold,
     Outcome,
     Party,
-    Scorecard,
-    ScoreLine,
     Speaker,
-    TranscriptTurn,
     Transfer,
     TransferKind,
     TransferState,
     Verdict,
 )
 from soporte.calls.scripts import GREETINGS, greeting_for
-from soporte.directory.models import Agent, User
-from soporte.lib.errors import DomainError, Forbidden
+from soporte.directory.models import Agent
 
 Line = tuple[str, str]  # (verdict, evidence)
-Rule = Callable[[Call], Line]
+Rule = Callable[["CallFacts"], Line]
 
 NA = Verdict.NOT_APPLICABLE
 
@@ -95,6 +87,22 @@ MAX_TURN_TEXT = 5_000
 END_SLACK_MS = 5_000  # a transcript may run a little past the PBX's hangup.
 
 
+@dataclass(frozen=True)
+class CallFacts:
+    """What the event rules read about a finished call, loaded once (`scoring.call_facts`):
+    the call's own row, its holds and transfers in order, and how many call-backs it left."""
+
+    call: Call
+    holds: list[Hold]
+    transfers: list[Transfer]
+    callbacks: int
+    hold_limit_seconds: int
+
+    @property
+    def completed_transfers(self) -> list[Transfer]:
+        return [t for t in self.transfers if t.state == TransferState.COMPLETED]
+
+
 def rule_name(rule: str) -> str:
     return str(RULE_NAMES.get(rule, rule))
 
@@ -103,8 +111,9 @@ def _ordinal(n: int) -> str:
     return f"{n}.º"
 
 
-def rule_t1(call: Call) -> Line:
+def rule_t1(facts: CallFacts) -> Line:
     """T1: answered before the third ring (rings from ring seconds and the line's cadence)."""
+    call = facts.call
     if call.direction != CallDirection.IN:
         return NA, _("llamada saliente")
     if call.answered_at is None or call.rings is None:
@@ -116,8 +125,9 @@ def rule_t1(call: Call) -> Line:
     return (Verdict.PASSED if call.rings < RING_LIMIT else Verdict.FAILED), evidence
 
 
-def rule_t3(call: Call) -> Line:
+def rule_t3(facts: CallFacts) -> Line:
     """T3: the caller's name was asked and recorded."""
+    call = facts.call
     if call.answered_at is None:
         return NA, _("no se contestó")
     if call.caller_name.strip():
@@ -125,12 +135,8 @@ def rule_t3(call: Call) -> Line:
     return Verdict.FAILED, _("no se anotó el nombre de quien llama")
 
 
-def _holds(call: Call) -> list:
-    return list(call.holds.order_by("started_at", "id"))
-
-
-def rule_h1(call: Call) -> Line:
-    holds = _holds(call)
+def rule_h1(facts: CallFacts) -> Line:
+    holds = facts.holds
     if not holds:
         return NA, _("sin esperas")
     missing = [i + 1 for i, h in enumerate(holds) if not h.reason.strip()]
@@ -141,9 +147,9 @@ def rule_h1(call: Call) -> Line:
     return Verdict.PASSED, _("motivo dicho en %(n)d espera(s)") % {"n": len(holds)}
 
 
-def rule_h2(call: Call) -> Line:
-    holds = _holds(call)
-    callbacks = call.callbacks.count()
+def rule_h2(facts: CallFacts) -> Line:
+    holds = facts.holds
+    callbacks = facts.callbacks
     if not holds and not callbacks:
         return NA, _("sin esperas")
     missing = [i + 1 for i, h in enumerate(holds) if not h.choice]
@@ -156,11 +162,11 @@ def rule_h2(call: Call) -> Line:
     return Verdict.PASSED, _("quien llama eligió en %(n)d espera(s)") % {"n": len(holds)}
 
 
-def rule_h3(call: Call) -> Line:
-    holds = _holds(call)
+def rule_h3(facts: CallFacts) -> Line:
+    holds = facts.holds
     if not holds:
         return NA, _("sin esperas")
-    limit = call.line.hold_limit_seconds
+    limit = facts.hold_limit_seconds
     over = [h for h in holds if h.over_limit]
     if over:
         worst = max(over, key=lambda h: h.seconds or 0)
@@ -172,8 +178,8 @@ def rule_h3(call: Call) -> Line:
     return Verdict.PASSED, _("espera más larga %(s).0f s") % {"s": longest}
 
 
-def rule_t4(call: Call) -> Line:
-    transfers = list(call.transfers.exclude(state=TransferState.CANCELLED))
+def rule_t4(facts: CallFacts) -> Line:
+    transfers = [t for t in facts.transfers if t.state != TransferState.CANCELLED]
     if not transfers:
         return NA, _("sin transferencias")
     if all(t.announced for t in transfers):
@@ -181,8 +187,8 @@ def rule_t4(call: Call) -> Line:
     return Verdict.FAILED, _("transfirió sin avisar a quien llama")
 
 
-def rule_x2(call: Call) -> Line:
-    transfers = list(call.transfers.filter(state=TransferState.COMPLETED))
+def rule_x2(facts: CallFacts) -> Line:
+    transfers = facts.completed_transfers
     if not transfers:
         return NA, _("sin transferencias")
     blind = [t for t in transfers if t.kind == TransferKind.BLIND]
@@ -192,7 +198,8 @@ def rule_x2(call: Call) -> Line:
     return Verdict.PASSED, _("transferencia en caliente, consulta de %(s).0f s") % {"s": seconds}
 
 
-def rule_c3(call: Call) -> Line:
+def rule_c3(facts: CallFacts) -> Line:
+    call = facts.call
     if call.outcome != Outcome.ANSWERED:
         return NA, _("no se contestó")
     if call.hangup_by == Party.CALLER:
@@ -317,40 +324,12 @@ class Transcript:
         return int((moment - self.answered_at).total_seconds() * 1000)
 
 
-TextRule = Callable[[Call, Transcript], Line]
+TextRule = Callable[[CallFacts, Transcript], Line]
 
 
 def name_words(name: str) -> list[str]:
     """The words that identify a person: "Sr. Roberto Sánchez" → ["roberto", "sanchez"]."""
     return [w for w in fold(name).split() if len(w) > 2 and w not in NAME_NOISE]
-
-
-def _completed_transfers(call: Call) -> list[Transfer]:
-    return list(
-        call.transfers.filter(state=TransferState.COMPLETED)
-        .select_related("to_agent__user")
-        .order_by("started_at", "id")
-    )
-
-
-def load_transcript(call: Call) -> Transcript | None:
-    turns = [
-        Turn.of(t.speaker, t.start_ms, t.end_ms, t.text)
-        for t in call.turns.order_by("start_ms", "id")
-    ]
-    if not turns or call.answered_at is None:
-        return None
-    transfers = _completed_transfers(call)
-    agent = call.answered_by or call.agent
-    caller_name = call.caller_name.strip() or (call.person.full_name if call.person else "")
-    return Transcript(
-        turns=turns,
-        glossary=list(GlossaryTerm.objects.order_by("term", "id").values_list("term", "plain")),
-        agent=agent,
-        receiving_agent=transfers[-1].to_agent if transfers else None,
-        caller_name=caller_name,
-        answered_at=call.answered_at,
-    )
 
 
 def _problems(found: str, problems: list[str]) -> Line:
@@ -362,7 +341,7 @@ def _problems(found: str, problems: list[str]) -> Line:
 # --- Text rules -----------------------------------------------------------------------------
 
 
-def rule_t2(call: Call, tr: Transcript) -> Line:
+def rule_t2(facts: CallFacts, tr: Transcript) -> Line:
     """T2: the first agent turn, within ~10 s, greets for the time of day and gives the name."""
     first = next(iter(tr.of(Speaker.AGENT)), None)
     if first is None or first.start_ms > GREETING_WINDOW_MS:
@@ -386,14 +365,14 @@ def rule_t2(call: Call, tr: Transcript) -> Line:
     return _problems(f"{quote(first.text)} ({at_ms(first.start_ms)})", problems)
 
 
-def rule_t3_with_transcript(call: Call, tr: Transcript) -> Line:
+def rule_t3_with_transcript(facts: CallFacts, tr: Transcript) -> Line:
     """T3 with a transcript: recorded (event rule) and asked by the agent, or said by the caller.
 
     Both halves are needed: a name taken from the directory by caller ID but never asked or
     confirmed fails. The seed's "after the caller states the need" is not checked (an early
     ask is a style matter a supervisor can override).
     """
-    verdict, evidence = rule_t3(call)
+    verdict, evidence = rule_t3(facts)
     if verdict == NA:
         return verdict, evidence
     asked = next((t for t in tr.of(Speaker.AGENT) if _any(t.folded, NAME_QUESTIONS)), None)
@@ -417,13 +396,9 @@ def rule_t3_with_transcript(call: Call, tr: Transcript) -> Line:
     return Verdict.PASSED, f"{heard}; {evidence}"
 
 
-def rule_h4(call: Call, tr: Transcript) -> Line:
+def rule_h4(facts: CallFacts, tr: Transcript) -> Line:
     """H4: after each hold, the agent's next turn says the caller's name and thanks for waiting."""
-    holds: list[Hold] = [
-        h
-        for h in call.holds.order_by("started_at", "id")
-        if h.ended_at is not None and not h.ended_by_hangup
-    ]
+    holds: list[Hold] = [h for h in facts.holds if h.ended_at is not None and not h.ended_by_hangup]
     if not holds:
         return NA, _("sin esperas retomadas")
     agent_turns = tr.agent_side
@@ -459,9 +434,9 @@ def rule_h4(call: Call, tr: Transcript) -> Line:
     return Verdict.PASSED, evidence
 
 
-def rule_x3(call: Call, tr: Transcript) -> Line:
+def rule_x3(facts: CallFacts, tr: Transcript) -> Line:
     """X3: the receiving agent's first turn gives their first name and the caller's name."""
-    if not _completed_transfers(call):
+    if not facts.completed_transfers:
         return NA, _("sin transferencias")
     first = next(iter(tr.of(Speaker.OTHER_AGENT)), None)
     if first is None:
@@ -481,7 +456,7 @@ def rule_x3(call: Call, tr: Transcript) -> Line:
     return _problems(found, problems)
 
 
-def rule_c1(call: Call, tr: Transcript) -> Line:
+def rule_c1(facts: CallFacts, tr: Transcript) -> Line:
     """C1: the last agent turns thank for calling and say who attended ("la atendió Gabriela")."""
     closing = tr.agent_side[-CLOSING_TURNS:]
     if not closing:
@@ -505,7 +480,7 @@ def _is_backchannel(turn: Turn, caller: Turn) -> bool:
     return turn.words <= 2 and turn.end_ms <= caller.end_ms
 
 
-def rule_d1(call: Call, tr: Transcript) -> Line:
+def rule_d1(facts: CallFacts, tr: Transcript) -> Line:
     """D1: no agent turn starts before the caller's turn ended (beyond a small tolerance)."""
     callers = tr.of(Speaker.CALLER)
     agents = tr.agent_side
@@ -552,7 +527,7 @@ def only_questions(text: str) -> bool:
     return bool(parts) and all(p.endswith("?") for p in parts)
 
 
-def rule_d3(call: Call, tr: Transcript) -> Line:
+def rule_d3(facts: CallFacts, tr: Transcript) -> Line:
     """D3: a caller's question is not answered with a turn that is only a question."""
     questions = 0
     for index, turn in enumerate(tr.turns):
@@ -575,7 +550,7 @@ def rule_d3(call: Call, tr: Transcript) -> Line:
     ) % {"n": questions}
 
 
-def rule_d4(call: Call, tr: Transcript) -> Line:
+def rule_d4(facts: CallFacts, tr: Transcript) -> Line:
     """D4: no glossary jargon in the agents' turns; each term found comes with its plain words."""
     if not tr.glossary:
         return NA, _("el glosario está vacío")
@@ -616,377 +591,14 @@ TEXT_RULES: dict[str, TextRule] = {
 }
 
 
-def evaluate(call: Call) -> dict[str, Line]:
-    """Every rule's automatic verdict and evidence for a call (no writes)."""
-    lines = {rule: func(call) for rule, func in EVENT_RULES.items()}
-    transcript = load_transcript(call)
+def evaluate(facts: CallFacts, transcript: Transcript | None) -> dict[str, Line]:
+    """Every rule's automatic verdict and evidence for a call (pure: no reads, no writes)."""
+    lines = {rule: func(facts) for rule, func in EVENT_RULES.items()}
     for rule, text_rule in TEXT_RULES.items():
         if transcript is not None:
-            lines[rule] = text_rule(call, transcript)
+            lines[rule] = text_rule(facts, transcript)
         elif rule not in lines:
             lines[rule] = (NA, _("sin transcripción"))
     for rule in HUMAN_RULES:
         lines[rule] = (Verdict.PENDING, _("lo evalúa un supervisor"))
     return {rule: lines[rule] for rule in RULE_ORDER if rule in lines}
-
-
-# --- Scorecards -----------------------------------------------------------------------------
-
-
-def final_verdict(line: ScoreLine) -> str:
-    return line.override or line.verdict
-
-
-def score_of(lines: Iterable[ScoreLine]) -> float | None:
-    """Share of applicable lines passed (overrides count; pending lines do not)."""
-    decided = [ln.final for ln in lines if ln.final in (Verdict.PASSED, Verdict.FAILED)]
-    if not decided:
-        return None
-    return round(100.0 * decided.count(Verdict.PASSED) / len(decided), 1)
-
-
-@transaction.atomic
-def score_call(*, call: Call, now: dt.datetime) -> Scorecard:
-    """(Re)score a call: automatic verdicts are recomputed, a supervisor's override is kept."""
-    agent = call.answered_by or call.agent
-    card, _created = Scorecard.objects.get_or_create(
-        call=call,
-        defaults={
-            "agent": agent,
-            "level": agent.level if agent else None,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    existing = {line.rule: line for line in card.lines.all()}
-    for rule, (verdict, evidence) in evaluate(call).items():
-        line = existing.get(rule) or ScoreLine(scorecard=card, rule=rule)
-        line.verdict = verdict
-        line.evidence = evidence[:500]
-        line.save()
-        existing[rule] = line
-    card.score = score_of(existing.values())
-    card.updated_at = now
-    card.save(update_fields=["score", "updated_at"])
-    return card
-
-
-def ordered_lines(card: Scorecard) -> list[ScoreLine]:
-    lines = list(card.lines.select_related("reviewed_by"))
-    rank = {rule: i for i, rule in enumerate(RULE_ORDER)}
-    return sorted(lines, key=lambda ln: (rank.get(ln.rule, len(rank)), ln.rule))
-
-
-REVIEW_VERDICTS = (Verdict.PASSED, Verdict.FAILED, Verdict.NOT_APPLICABLE)
-
-
-@transaction.atomic
-def review_line(
-    *, actor: User, line: ScoreLine, verdict: str, comment: str, now: dt.datetime
-) -> ScoreLine:
-    """A supervisor overrides one line with a comment; the automatic verdict stays beside it."""
-    if not actor.is_manager:
-        raise Forbidden(_("Solo un supervisor puede revisar una evaluación."))
-    if verdict not in REVIEW_VERDICTS:
-        raise DomainError(
-            _("Elija «Cumple», «No cumple» o «No aplica»."), code="invalid_verdict", verdict=verdict
-        )
-    comment = comment.strip()
-    if not comment:
-        raise DomainError(
-            _("Escriba un comentario que explique la revisión."), code="comment_required"
-        )
-    line = ScoreLine.objects.select_for_update().get(pk=line.pk)
-    line.override = verdict
-    line.comment = comment
-    line.reviewed_by = actor
-    line.reviewed_at = now
-    line.save(update_fields=["override", "comment", "reviewed_by", "reviewed_at"])
-    card = Scorecard.objects.select_for_update().get(pk=line.scorecard_id)
-    card.score = score_of(card.lines.all())
-    card.updated_at = now
-    card.save(update_fields=["score", "updated_at"])
-    return line
-
-
-# --- Transcripts ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TurnData:
-    speaker: str
-    start_ms: int
-    end_ms: int
-    text: str
-
-
-def _check_turns(call: Call, turns: Sequence[TurnData]) -> None:
-    if not turns:
-        raise DomainError(_("La transcripción no tiene turnos."), code="transcript_empty")
-    if len(turns) > MAX_TURNS:
-        raise DomainError(
-            _("La transcripción tiene %(n)d turnos; el máximo es %(max)d.")
-            % {"n": len(turns), "max": MAX_TURNS},
-            code="transcript_too_long",
-            max_turns=MAX_TURNS,
-        )
-    assert call.answered_at is not None and call.ended_at is not None
-    limit_ms = int((call.ended_at - call.answered_at).total_seconds() * 1000) + END_SLACK_MS
-    previous_start = 0
-    for index, turn in enumerate(turns):
-        if turn.speaker not in Speaker.values:
-            raise DomainError(
-                _("Turno %(n)d: «%(speaker)s» no es un hablante conocido (agent, caller, agent2).")
-                % {"n": index + 1, "speaker": turn.speaker},
-                code="unknown_speaker",
-                turn=index,
-            )
-        if turn.start_ms < 0 or turn.end_ms < turn.start_ms:
-            raise DomainError(
-                _("Turno %(n)d: el fin debe ser igual o posterior al inicio.") % {"n": index + 1},
-                code="turn_times_invalid",
-                turn=index,
-            )
-        if turn.start_ms < previous_start:
-            raise DomainError(
-                _("Turno %(n)d: los turnos deben venir ordenados por su inicio.")
-                % {"n": index + 1},
-                code="turns_out_of_order",
-                turn=index,
-            )
-        if turn.end_ms > limit_ms:
-            raise DomainError(
-                _("Turno %(n)d: termina después de que terminó la llamada.") % {"n": index + 1},
-                code="turn_after_call_end",
-                turn=index,
-                call_ms=limit_ms - END_SLACK_MS,
-            )
-        if not turn.text.strip() or len(turn.text) > MAX_TURN_TEXT:
-            raise DomainError(
-                _("Turno %(n)d: el texto debe tener entre 1 y %(max)d caracteres.")
-                % {"n": index + 1, "max": MAX_TURN_TEXT},
-                code="turn_text_invalid",
-                turn=index,
-            )
-        previous_start = turn.start_ms
-
-
-@transaction.atomic
-def save_transcript(
-    *, actor: User, call: Call, turns: Sequence[TurnData], now: dt.datetime
-) -> Scorecard:
-    """Store (replacing any previous one) a finished call's transcript and re-score the call.
-
-    Times are milliseconds since the call was answered. Overrides survive the re-scoring.
-    """
-    if not actor.is_desk_staff:
-        raise Forbidden(_("Solo el personal de la mesa envía transcripciones."))
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    if call.state != CallState.ENDED:
-        raise DomainError(
-            _("La llamada sigue en curso; envíe la transcripción cuando termine."),
-            code="call_not_finished",
-        )
-    if call.answered_at is None:
-        raise DomainError(
-            _("La llamada no se contestó: no hay conversación que transcribir."),
-            code="call_not_answered",
-        )
-    _check_turns(call, turns)
-    TranscriptTurn.objects.filter(call=call).delete()
-    TranscriptTurn.objects.bulk_create(
-        TranscriptTurn(
-            call=call,
-            speaker=t.speaker,
-            start_ms=t.start_ms,
-            end_ms=t.end_ms,
-            text=t.text.strip(),
-        )
-        for t in turns
-    )
-    return score_call(call=call, now=now)
-
-
-# --- Glossary (D4) --------------------------------------------------------------------------
-
-
-DEFAULT_GLOSSARY: tuple[tuple[str, str], ...] = (
-    ("DNS", "la dirección de internet del equipo"),
-    ("IP", "el número que identifica al equipo en la red"),
-    ("router", "el aparato de internet (módem)"),
-    ("reiniciar el router", "apagar y volver a encender el aparato de internet"),
-    ("firewall", "la protección de la red"),
-    ("proxy", "el equipo intermedio por el que sale a internet"),
-    ("VPN", "la conexión segura a la red de la oficina"),
-    ("RAM", "la memoria del equipo"),
-    ("BIOS", "la configuración de arranque del equipo"),
-    ("driver", "el programa que hace funcionar el dispositivo"),
-    ("caché", "los archivos temporales"),
-    ("formatear", "borrar todo el disco y reinstalar"),
-    ("ping", "una prueba de conexión"),
-    ("SSID", "el nombre de la red inalámbrica"),
-)
-
-
-def _manager(actor: User) -> None:
-    if not actor.is_manager:
-        raise Forbidden(_("Solo un supervisor puede cambiar el glosario."))
-
-
-def _check_term(term: str, plain: str, *, exclude: int | None = None) -> tuple[str, str]:
-    term, plain = " ".join(term.split()), " ".join(plain.split())
-    if not fold(term) or not plain:
-        raise DomainError(
-            _("Escriba el término y las palabras sencillas que lo sustituyen."),
-            code="term_incomplete",
-        )
-    others = GlossaryTerm.objects.all()
-    if exclude is not None:
-        others = others.exclude(pk=exclude)
-    clash = others.values_list("term", flat=True)
-    if any(fold(t) == fold(term) for t in clash):
-        raise DomainError(
-            _("«%(term)s» ya está en el glosario.") % {"term": term}, code="term_exists"
-        )
-    return term, plain
-
-
-@transaction.atomic
-def add_term(*, actor: User, term: str, plain: str) -> GlossaryTerm:
-    _manager(actor)
-    term, plain = _check_term(term, plain)
-    return GlossaryTerm.objects.create(term=term, plain=plain)
-
-
-@transaction.atomic
-def update_term(*, actor: User, glossary_term: GlossaryTerm, term: str, plain: str) -> GlossaryTerm:
-    _manager(actor)
-    glossary_term.term, glossary_term.plain = _check_term(term, plain, exclude=glossary_term.pk)
-    glossary_term.save(update_fields=["term", "plain"])
-    return glossary_term
-
-
-@transaction.atomic
-def delete_term(*, actor: User, glossary_term: GlossaryTerm) -> None:
-    _manager(actor)
-    glossary_term.delete()
-
-
-def ensure_default_glossary() -> int:
-    """Add the default terms the desk does not have yet (the demo and new desks); returns how many."""
-    have = {fold(t) for t in GlossaryTerm.objects.values_list("term", flat=True)}
-    new = [GlossaryTerm(term=t, plain=p) for t, p in DEFAULT_GLOSSARY if fold(t) not in have]
-    GlossaryTerm.objects.bulk_create(new)
-    return len(new)
-
-
-# --- Averages -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GroupAverage:
-    key: int | None
-    label: str
-    calls: int
-    average: float | None
-
-
-@dataclass(frozen=True)
-class RuleRate:
-    rule: str
-    name: str
-    passed: int
-    failed: int
-    not_applicable: int
-    pending: int
-    overridden: int
-
-    @property
-    def rate(self) -> float | None:
-        decided = self.passed + self.failed
-        return round(100.0 * self.passed / decided, 1) if decided else None
-
-
-@dataclass(frozen=True)
-class Averages:
-    start_at: dt.datetime
-    end_at: dt.datetime
-    calls: int
-    average: float | None
-    overrides: int
-    agents: list[GroupAverage]
-    levels: list[GroupAverage]
-    rules: list[RuleRate]
-
-
-def _avg(value: Any) -> float | None:
-    return round(float(value), 1) if value is not None else None
-
-
-def averages(*, start_at: dt.datetime, end_at: dt.datetime) -> Averages:
-    """QA over the calls started in [start_at, end_at): average score per agent and per level
-    (of the agent when the call was scored) and each rule's pass rate. Overrides count."""
-    cards = Scorecard.objects.filter(call__started_at__gte=start_at, call__started_at__lt=end_at)
-    total = cards.aggregate(n=Count("id"), avg=Avg("score"))
-    names = {
-        a.pk: a.name
-        for a in Agent.objects.select_related("user").filter(
-            pk__in=cards.exclude(agent=None).values("agent")
-        )
-    }
-    agents = [
-        GroupAverage(
-            key=row["agent"],
-            label=names.get(row["agent"], _("Sin agente")),
-            calls=row["n"],
-            average=_avg(row["avg"]),
-        )
-        for row in cards.values("agent").annotate(n=Count("id"), avg=Avg("score")).order_by()
-    ]
-    agents.sort(key=lambda g: (g.average is None, -(g.average or 0), g.label))
-    levels = sorted(
-        (
-            GroupAverage(
-                key=row["level"],
-                label=_("Nivel %(n)d") % {"n": row["level"]} if row["level"] else _("Sin nivel"),
-                calls=row["n"],
-                average=_avg(row["avg"]),
-            )
-            for row in cards.values("level").annotate(n=Count("id"), avg=Avg("score")).order_by()
-        ),
-        key=lambda g: (g.key is None, g.key or 0),
-    )
-    lines = ScoreLine.objects.filter(scorecard__in=cards).annotate(
-        final_verdict=Case(
-            When(override="", then=F("verdict")), default=F("override"), output_field=CharField()
-        )
-    )
-    counts: dict[str, dict[str, int]] = {}
-    for row in lines.values("rule", "final_verdict").annotate(n=Count("id")).order_by():
-        counts.setdefault(row["rule"], {})[row["final_verdict"]] = row["n"]
-    overridden = dict(
-        lines.exclude(override="").values_list("rule").annotate(n=Count("id")).order_by()
-    )
-    rules = [
-        RuleRate(
-            rule=rule,
-            name=rule_name(rule),
-            passed=counts[rule].get(Verdict.PASSED, 0),
-            failed=counts[rule].get(Verdict.FAILED, 0),
-            not_applicable=counts[rule].get(Verdict.NOT_APPLICABLE, 0),
-            pending=counts[rule].get(Verdict.PENDING, 0),
-            overridden=overridden.get(rule, 0),
-        )
-        for rule in RULE_ORDER
-        if rule in counts
-    ]
-    return Averages(
-        start_at=start_at,
-        end_at=end_at,
-        calls=total["n"],
-        average=_avg(total["avg"]),
-        overrides=sum(overridden.values()),
-        agents=agents,
-        levels=levels,
-        rules=rules,
-    )
