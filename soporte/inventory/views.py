@@ -340,43 +340,58 @@ def device_import_confirm(request: HttpRequest, import_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
-    """What is stored, how much, its value under the item's method, last movement, flags."""
+    """What is stored, how much, its value under the item's method, last movement, flags:
+    the whole stock is valued from the kept totals (`reads.stock_values`), a page is shown."""
     _staff(request)
     rules = InventorySettings.current()
-    items = list(StockItem.objects.select_related("preferred_supplier").order_by("sku"))
-    levels = reads.levels_by_item()
+    values = reads.stock_values()
     ordered = services.on_order()
-    rows = []
     flag = request.GET.get("marca", "")
+    text = request.GET.get("q", "").strip()[:60]
+    items = StockItem.objects.select_related("preferred_supplier").order_by("sku")
+    if text:
+        items = items.filter(Q(sku__icontains=text) | Q(name__icontains=text) | Q(barcode=text))
+    zero = Decimal(0)
+    rows = []
+    total = zero
+    low_count = 0
     for item in items:
-        level = levels.get(item.pk)
-        on_hand = level.on_hand if level else Decimal(0)
-        method = item.cost_method or rules.default_cost_method
-        low = item.is_active and on_hand <= item.reorder_point and item.reorder_point > 0
+        value = values.get(item.pk)
+        on_hand = value.on_hand if value else zero
+        low = item.is_active and item.reorder_point > 0 and on_hand <= item.reorder_point
         over = item.target_level > 0 and on_hand > item.target_level
-        if flag == "bajo" and not low or flag == "exceso" and not over:
+        total += value.value if value else zero
+        low_count += low
+        if (flag == "bajo" and not low) or (flag == "exceso" and not over):
             continue
         rows.append(
             {
                 "item": item,
                 "on_hand": on_hand,
-                "value": level.value(method) if level else Decimal(0),
-                "method": method,
-                "last": level.last_movement_at if level else None,
+                "value": value.value if value else zero,
+                "method": value.method if value else (item.cost_method or rules.default_cost_method),
                 "low": low,
                 "over": over,
-                "on_order": ordered.get(item.pk, Decimal(0)),
+                "on_order": ordered.get(item.pk, zero),
             }
         )
-    total = sum((row["value"] for row in rows), Decimal(0))
+    page = Paginator(rows, 100).get_page(request.GET.get("pagina"))
+    last = reads.levels_by_item([row["item"].pk for row in page])
+    for row in page:
+        level = last.get(row["item"].pk)
+        row["last"] = level.last_movement_at if level else None
+    params = request.GET.copy()
+    params.pop("pagina", None)
     return render(
         request,
         "inventory/item_list.html",
         {
-            "rows": rows,
+            "page": page,
             "total": total,
             "flag": flag,
-            "low_count": sum(1 for r in rows if r["low"]),
+            "filters": request.GET,
+            "querystring": params.urlencode(),
+            "low_count": low_count,
             "propose_form": ProposeForm(),
             "rules": rules,
         },
