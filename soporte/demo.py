@@ -697,20 +697,71 @@ def _demo_calls(*, now: dt.datetime) -> None:
 DEMO_INVENTORY_SEED = 20261123
 # (kind, brand, models, processor, memory, disk, operating system)
 DEVICE_MODELS: list[tuple[str, str, list[str], str, str, str, str]] = [
-    ("desktop", "Lenovo", ["ThinkCentre M70q", "ThinkCentre M90s"], "Intel Core i5-12400T", "16 GB", "SSD 512 GB", "Windows 11 Pro"),
-    ("desktop", "HP", ["ProDesk 400 G9", "EliteDesk 800 G6"], "Intel Core i5-12500", "8 GB", "SSD 256 GB", "Windows 11 Pro"),
-    ("laptop", "Dell", ["Latitude 5440", "Vostro 3520"], "Intel Core i7-1355U", "16 GB", "SSD 512 GB", "Windows 11 Pro"),
-    ("laptop", "Lenovo", ["ThinkPad T14 Gen 3", "IdeaPad 3"], "AMD Ryzen 5 7530U", "16 GB", "SSD 512 GB", "Windows 11 Pro"),
+    (
+        "desktop",
+        "Lenovo",
+        ["ThinkCentre M70q", "ThinkCentre M90s"],
+        "Intel Core i5-12400T",
+        "16 GB",
+        "SSD 512 GB",
+        "Windows 11 Pro",
+    ),
+    (
+        "desktop",
+        "HP",
+        ["ProDesk 400 G9", "EliteDesk 800 G6"],
+        "Intel Core i5-12500",
+        "8 GB",
+        "SSD 256 GB",
+        "Windows 11 Pro",
+    ),
+    (
+        "laptop",
+        "Dell",
+        ["Latitude 5440", "Vostro 3520"],
+        "Intel Core i7-1355U",
+        "16 GB",
+        "SSD 512 GB",
+        "Windows 11 Pro",
+    ),
+    (
+        "laptop",
+        "Lenovo",
+        ["ThinkPad T14 Gen 3", "IdeaPad 3"],
+        "AMD Ryzen 5 7530U",
+        "16 GB",
+        "SSD 512 GB",
+        "Windows 11 Pro",
+    ),
     ("printer", "HP", ["LaserJet Pro M404dn", "LaserJet MFP M428fdw"], "", "", "", ""),
     ("printer", "Brother", ["HL-L2350DW", "DCP-L2540DW"], "", "", "", ""),
     ("network", "TP-Link", ["TL-SG1016D", "Archer AX55"], "", "", "", ""),
-    ("server", "Dell", ["PowerEdge T150"], "Intel Xeon E-2314", "32 GB", "2 × HDD 2 TB RAID 1", "Windows Server 2022"),
+    (
+        "server",
+        "Dell",
+        ["PowerEdge T150"],
+        "Intel Xeon E-2314",
+        "32 GB",
+        "2 × HDD 2 TB RAID 1",
+        "Windows Server 2022",
+    ),
     ("monitor", "Samsung", ["S24R350", "LS27C310"], "", "", "", ""),
     ("peripheral", "Zebra", ["ZD220 (etiquetas)"], "", "", "", ""),
     ("phone", "Yealink", ["T31P", "T43U"], "", "", "", ""),
 ]
 DEVICES_PER_ORGANISATION = 150
-SITES = ["Recepción", "Caja 1", "Caja 2", "Almacén", "Compras", "Dirección", "Consultorio 1", "Consultorio 2", "Sucursal Coyoacán", "Sucursal Tlalpan"]
+SITES = [
+    "Recepción",
+    "Caja 1",
+    "Caja 2",
+    "Almacén",
+    "Compras",
+    "Dirección",
+    "Consultorio 1",
+    "Consultorio 2",
+    "Sucursal Coyoacán",
+    "Sucursal Tlalpan",
+]
 
 # (sku, name, brand, unit, serialised, method, reorder point, target, cost)
 PARTS: list[tuple[str, str, str, str, bool, str, int, int, str]] = [
@@ -752,8 +803,20 @@ PARTS: list[tuple[str, str, str, str, bool, str, int, int, str]] = [
     ("LIMP-AIRE", "Aire comprimido 400 ml", "Silimex", "pza", False, "", 6, 24, "119.00"),
 ]
 SUPPLIERS = [
-    ("Distribuidora Cómputo del Bajío", "DCB990101AB1", "Sergio Aranda", "ventas@dcbajio.mx", "+52 477 712 4400"),
-    ("Consumibles y Redes del Centro", "CRC050505CD2", "Patricia Lozano", "pedidos@cyrcentro.mx", "+52 55 5510 7788"),
+    (
+        "Distribuidora Cómputo del Bajío",
+        "DCB990101AB1",
+        "Sergio Aranda",
+        "ventas@dcbajio.mx",
+        "+52 477 712 4400",
+    ),
+    (
+        "Consumibles y Redes del Centro",
+        "CRC050505CD2",
+        "Patricia Lozano",
+        "pedidos@cyrcentro.mx",
+        "+52 55 5510 7788",
+    ),
 ]
 
 
@@ -805,7 +868,9 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
                     memory=ram,
                     disk=disk,
                     operating_system=os_name,
-                    ip_address=f"192.168.{org.pk}.{10 + n}" if computer or kind == "printer" else "",
+                    ip_address=f"192.168.{org.pk}.{10 + n}"
+                    if computer or kind == "printer"
+                    else "",
                     created_at=start,
                     updated_at=start,
                 )
@@ -819,22 +884,45 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
         computers = [d for d in org_devices if d.kind in ("desktop", "laptop")]
         for peripheral in [d for d in org_devices if d.kind in ("monitor", "peripheral")][:20]:
             Device.objects.filter(pk=peripheral.pk).update(attached_to=rng.choice(computers))
-        device_cases.add_remote_access(actor=supervisor, device=computers[0], tool="AnyDesk", remote_id="1 234 567 890")
+        device_cases.add_remote_access(
+            actor=supervisor, device=computers[0], tool="AnyDesk", remote_id="1 234 567 890"
+        )
     retired = by_org[min(by_org)][-1]
-    device_cases.retire_device(actor=supervisor, device=retired, reason="Equipo obsoleto: se sustituyó", now=now - dt.timedelta(days=10))
+    device_cases.retire_device(
+        actor=supervisor,
+        device=retired,
+        reason="Equipo obsoleto: se sustituyó",
+        now=now - dt.timedelta(days=10),
+    )
 
     suppliers = [
-        Supplier.objects.create(name=name, tax_id=tax, contact_name=contact, email=email, phone=phone)
+        Supplier.objects.create(
+            name=name, tax_id=tax, contact_name=contact, email=email, phone=phone
+        )
         for name, tax, contact, email, phone in SUPPLIERS
     ]
-    shelf_a = Location.objects.create(code="ALM-A", name="Almacén, estante A", kind=LocationKind.SHELF)
-    shelf_b = Location.objects.create(code="ALM-B", name="Almacén, estante B", kind=LocationKind.SHELF)
-    van = Location.objects.create(code="CAM-1", name="Camioneta de servicio 1", kind=LocationKind.VAN)
+    shelf_a = Location.objects.create(
+        code="ALM-A", name="Almacén, estante A", kind=LocationKind.SHELF
+    )
+    shelf_b = Location.objects.create(
+        code="ALM-B", name="Almacén, estante B", kind=LocationKind.SHELF
+    )
+    van = Location.objects.create(
+        code="CAM-1", name="Camioneta de servicio 1", kind=LocationKind.VAN
+    )
     items = [
         StockItem.objects.create(
-            sku=sku, name=name, brand=brand, unit=unit, serialised=serialised, cost_method=method,
-            reorder_point=reorder, target_level=target,
-            preferred_supplier=suppliers[0] if sku.startswith(("RAM", "SSD", "NVME", "HDD", "PSU", "ADP", "UPS")) else suppliers[1],
+            sku=sku,
+            name=name,
+            brand=brand,
+            unit=unit,
+            serialised=serialised,
+            cost_method=method,
+            reorder_point=reorder,
+            target_level=target,
+            preferred_supplier=suppliers[0]
+            if sku.startswith(("RAM", "SSD", "NVME", "HDD", "PSU", "ADP", "UPS"))
+            else suppliers[1],
             created_at=start,
         )
         for sku, name, brand, unit, serialised, method, reorder, target, _cost in PARTS
@@ -857,12 +945,27 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
             chosen = mine if week == 0 else rng.sample(mine, k=min(len(mine), 4))
             lines = []
             for item in chosen:
-                quantity = int(item.target_level if week == 0 else rng.randint(2, max(2, int(item.reorder_point) + 2)))
+                units = int(
+                    item.target_level
+                    if week == 0
+                    else rng.randint(2, max(2, int(item.reorder_point) + 2))
+                )
                 drift = Decimal(rng.randint(-4, 6)) / 100
-                lines.append(stock.ReceiptLine(item, Decimal(quantity), (costs[item.pk] * (1 + drift)).quantize(Decimal("0.01")), serials_for(item, quantity)))
+                lines.append(
+                    stock.ReceiptLine(
+                        item,
+                        Decimal(units),
+                        (costs[item.pk] * (1 + drift)).quantize(Decimal("0.01")),
+                        serials_for(item, units),
+                    )
+                )
             stock.receive_stock(
-                actor=rng.choice(agents), supplier=supplier, location=shelf_a if week % 3 else shelf_b,
-                invoice_number=f"F-{supplier.pk}{week + 1:04d}", lines=lines, now=day,
+                actor=rng.choice(agents),
+                supplier=supplier,
+                location=shelf_a if week % 3 else shelf_b,
+                invoice_number=f"F-{supplier.pk}{week + 1:04d}",
+                lines=lines,
+                now=day,
             )
     for step in range(240):
         moment = start + dt.timedelta(days=1 + step * 89 / 240, hours=rng.randint(0, 8))
@@ -873,21 +976,56 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
         balance = item.balances.filter(location=location).first()
         if balance is None or balance.on_hand < 1:
             continue
-        quantity = Decimal(1) if item.serialised or item.unit != "m" else Decimal(rng.choice((5, 10, 15)))
+        quantity = (
+            Decimal(1) if item.serialised or item.unit != "m" else Decimal(rng.choice((5, 10, 15)))
+        )
         quantity = min(quantity, balance.on_hand)
-        serials = list(item.serials.filter(location=location).order_by("serial").values_list("serial", flat=True)[: int(quantity)]) if item.serialised else []
+        serials = (
+            list(
+                item.serials.filter(location=location)
+                .order_by("serial")
+                .values_list("serial", flat=True)[: int(quantity)]
+            )
+            if item.serialised
+            else []
+        )
         if step % 17 == 0:
-            stock.transfer_stock(actor=rng.choice(agents), item=item, from_location=location, to_location=van, quantity=quantity, serials=serials, reason="Salida a servicio en sitio", now=moment)
+            stock.transfer_stock(
+                actor=rng.choice(agents),
+                item=item,
+                from_location=location,
+                to_location=van,
+                quantity=quantity,
+                serials=serials,
+                reason="Salida a servicio en sitio",
+                now=moment,
+            )
             continue
         device = rng.choice(devices[:-1])
         stock.issue_stock(
-            actor=rng.choice(agents), item=item, location=location, quantity=quantity,
-            kind="sale" if step % 11 == 0 else "issue", device=device,
-            reference=f"Servicio {device.inventory_tag}", serials=serials, now=moment,
+            actor=rng.choice(agents),
+            item=item,
+            location=location,
+            quantity=quantity,
+            kind="sale" if step % 11 == 0 else "issue",
+            device=device,
+            reference=f"Servicio {device.inventory_tag}",
+            serials=serials,
+            now=moment,
         )
-    last = StockItem.objects.get(sku="CAB-HDMI-2").movements.filter(kind="issue").order_by("-id").first()
+    last = (
+        StockItem.objects.get(sku="CAB-HDMI-2")
+        .movements.filter(kind="issue")
+        .order_by("-id")
+        .first()
+    )
     if last is not None:
-        stock.reverse_movement(actor=supervisor, movement=last, reason="Se capturó en el artículo equivocado", now=now - dt.timedelta(days=2))
+        stock.reverse_movement(
+            actor=supervisor,
+            movement=last,
+            reason="Se capturó en el artículo equivocado",
+            now=now - dt.timedelta(days=2),
+        )
 
     # A count of shelf A with differences, waiting for the supervisor's approval.
     count = stock.start_count(actor=agents[0], location=shelf_a, now=now - dt.timedelta(hours=3))
@@ -905,19 +1043,26 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
     # the part fitted to it; and the portal's open requests point to devices.
     for org_id, org_devices in sorted(by_org.items()):
         device = next(d for d in org_devices if d.kind == "laptop")
-        for ticket in Ticket.objects.filter(organisation_id=org_id, device__isnull=True).order_by("id")[:3]:
+        for ticket in Ticket.objects.filter(organisation_id=org_id, device__isnull=True).order_by(
+            "id"
+        )[:3]:
             Ticket.objects.filter(pk=ticket.pk).update(device=device, equipment=str(device))
         book = Logbook.objects.filter(organisation_id=org_id).order_by("id").first()
         if book is not None and agents:
             moment = now - dt.timedelta(days=5)
             elements = device_cases.maintenance_elements(device)
             logbook.append_entry(
-                logbook=book, kind=EntryKind.PREVENTIVE, author=agents[0],
+                logbook=book,
+                kind=EntryKind.PREVENTIVE,
+                author=agents[0],
                 summary=f"Mantenimiento preventivo de {device.inventory_tag}",
                 fields={
-                    "user_name": str(device.owner or device.organisation), "evaluated_date": desk_date(moment).isoformat(),
-                    "addressee_name": str(agents[0]), "damage_at": moment.isoformat(timespec="minutes"),
-                    "description": "Limpieza interna y revisión de temperatura.", **elements,
+                    "user_name": str(device.owner or device.organisation),
+                    "evaluated_date": desk_date(moment).isoformat(),
+                    "addressee_name": str(agents[0]),
+                    "damage_at": moment.isoformat(timespec="minutes"),
+                    "description": "Limpieza interna y revisión de temperatura.",
+                    **elements,
                     "diagnosis": "Ventilador con polvo; temperatura en reposo 68 °C.",
                     "observations": "Se limpió y se cambió la pasta térmica; 44 °C en reposo.",
                     "reporting_name": str(device.owner or device.organisation),

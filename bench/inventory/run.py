@@ -66,8 +66,12 @@ def setup_people():
 
     now = clock.now()
     org = Organisation.objects.create(name="Ferretería Anáhuac", contract_reference="CS-2026-014")
-    User.objects.create_user("sofia.supervisora", first_name="Sofía", last_name="Ramírez", role=Role.SUPERVISOR)
-    agent = User.objects.create_user("diego.agente", first_name="Diego", last_name="Castillo", role=Role.AGENT)
+    User.objects.create_user(
+        "sofia.supervisora", first_name="Sofía", last_name="Ramírez", role=Role.SUPERVISOR
+    )
+    agent = User.objects.create_user(
+        "diego.agente", first_name="Diego", last_name="Castillo", role=Role.AGENT
+    )
     keys.key_for_user(agent, now=now)
     services.desk_logbook(now=now)
     InventorySettings.objects.get_or_create(pk=1)
@@ -90,21 +94,33 @@ def seed_ledger(n_items: int, per_item: int, agent, supplier, shelf, van) -> int
     # One real receipt (with its bitácora entry) that the seeded receipts point to.
     first = StockItem.objects.create(sku="SEED-0", name="Pieza de arranque", created_at=now)
     receipt = services.receive_stock(
-        actor=agent, supplier=supplier, location=shelf, invoice_number="SEED",
-        lines=[services.ReceiptLine(first, D(1), D("1.00"))], now=now,
+        actor=agent,
+        supplier=supplier,
+        location=shelf,
+        invoice_number="SEED",
+        lines=[services.ReceiptLine(first, D(1), D("1.00"))],
+        now=now,
     )
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM inventory_stockmovement")
         next_id = cursor.fetchone()[0] + 1
     StockItem.objects.bulk_create(
         [
-            StockItem(sku=f"SKU-{n:05d}", name=f"Pieza {n}", cost_method="fifo" if n % 2 else "average",
-                      reorder_point=D(5), target_level=D(40), created_at=now)
+            StockItem(
+                sku=f"SKU-{n:05d}",
+                name=f"Pieza {n}",
+                cost_method="fifo" if n % 2 else "average",
+                reorder_point=D(5),
+                target_level=D(40),
+                created_at=now,
+            )
             for n in range(n_items)
         ],
         batch_size=2000,
     )
-    item_ids = list(StockItem.objects.exclude(pk=first.pk).order_by("id").values_list("id", flat=True))
+    item_ids = list(
+        StockItem.objects.exclude(pk=first.pk).order_by("id").values_list("id", flat=True)
+    )
     q3, m2, c4 = 1000, 100, 10000
     columns = (
         "id, item_id, location_id, kind, quantity, unit_cost, value_avg, value_fifo, cost_method, "
@@ -128,30 +144,89 @@ def seed_ledger(n_items: int, per_item: int, agent, supplier, shelf, van) -> int
                     q = D(rng.randint(1, 20))
                     cost = D(rng.randint(1000, 250000)) / 100
                     va, vf = ledger.inbound_values(bucket, q, cost)
-                    change = ledger.inbound(bucket, source_id=mid, quantity=q, value_avg=va, value_fifo=vf)
-                    rows.append((mid, item_id, location, "receipt", int(q * q3), int(cost * c4), int(change.value_avg * m2),
-                                 int(change.value_fifo * m2), method, int(bucket.on_hand * q3), at, agent.pk, receipt.pk, supplier.pk, "SEED", ""))
+                    change = ledger.inbound(
+                        bucket, source_id=mid, quantity=q, value_avg=va, value_fifo=vf
+                    )
+                    rows.append(
+                        (
+                            mid,
+                            item_id,
+                            location,
+                            "receipt",
+                            int(q * q3),
+                            int(cost * c4),
+                            int(change.value_avg * m2),
+                            int(change.value_fifo * m2),
+                            method,
+                            int(bucket.on_hand * q3),
+                            at,
+                            agent.pk,
+                            receipt.pk,
+                            supplier.pk,
+                            "SEED",
+                            "",
+                        )
+                    )
                 else:
                     q = min(bucket.on_hand, D(rng.randint(1, 6)))
                     change = ledger.outbound(bucket, source_id=mid, quantity=q, fallback_rate=D(0))
-                    rows.append((mid, item_id, location, "issue", -int(q * q3), None, int(change.value_avg * m2),
-                                 int(change.value_fifo * m2), method, int(bucket.on_hand * q3), at, agent.pk, None, None, "", ""))
+                    rows.append(
+                        (
+                            mid,
+                            item_id,
+                            location,
+                            "issue",
+                            -int(q * q3),
+                            None,
+                            int(change.value_avg * m2),
+                            int(change.value_fifo * m2),
+                            method,
+                            int(bucket.on_hand * q3),
+                            at,
+                            agent.pk,
+                            None,
+                            None,
+                            "",
+                            "",
+                        )
+                    )
                 last = (mid, at)
                 total += 1
-            balances.append((item_id, location, int(bucket.on_hand * q3), int(bucket.value_avg * m2), int(bucket.value_fifo * m2), last[0], last[1]))
+            balances.append(
+                (
+                    item_id,
+                    location,
+                    int(bucket.on_hand * q3),
+                    int(bucket.value_avg * m2),
+                    int(bucket.value_fifo * m2),
+                    last[0],
+                    last[1],
+                )
+            )
             for layer in bucket.layers:
-                layers.append((item_id, location, layer.source_id, int(layer.remaining * q3), int(layer.remaining_value * m2)))
+                layers.append(
+                    (
+                        item_id,
+                        location,
+                        layer.source_id,
+                        int(layer.remaining * q3),
+                        int(layer.remaining_value * m2),
+                    )
+                )
         if len(rows) >= 50_000:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.executemany(insert, rows)
             rows = []
-            print(f"  seeded {total:,} movements ({time.perf_counter() - started:.0f} s)", flush=True)
+            print(
+                f"  seeded {total:,} movements ({time.perf_counter() - started:.0f} s)", flush=True
+            )
     with transaction.atomic(), connection.cursor() as cursor:
         if rows:
             cursor.executemany(insert, rows)
         cursor.executemany(
             "INSERT INTO inventory_stockbalance (item_id, location_id, on_hand, value_avg, value_fifo, last_movement_id, last_movement_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s)", balances,
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            balances,
         )
         totals: dict[int, list] = {}
         for item_id, _location, q, va, vf, _mid, at in balances:
@@ -169,12 +244,20 @@ def seed_ledger(n_items: int, per_item: int, agent, supplier, shelf, van) -> int
             layers,
         )
         if connection.vendor == "postgresql":
-            for table in ("inventory_stockmovement", "inventory_stockbalance", "inventory_stocklayer"):
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+            for table in (
+                "inventory_stockmovement",
+                "inventory_stockbalance",
+                "inventory_stocklayer",
+            ):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                )
             cursor.execute("ANALYZE")
         else:
             cursor.execute("ANALYZE")
-    print(f"  seeded {total:,} movements, {len(balances):,} balances, {len(layers):,} layers in {time.perf_counter() - started:.0f} s")
+    print(
+        f"  seeded {total:,} movements, {len(balances):,} balances, {len(layers):,} layers in {time.perf_counter() - started:.0f} s"
+    )
     return total
 
 
@@ -183,8 +266,13 @@ def bench_levels(repeat: int) -> None:
 
     values = reads.stock_values()
     print(f"levels: {len(values):,} items")
-    print("  stock_values (every item: on-hand, value under its method and both):", summary(timed(reads.stock_values, repeat)))
-    print("  levels_by_item (every item, both methods):", summary(timed(reads.levels_by_item, repeat)))
+    print(
+        "  stock_values (every item: on-hand, value under its method and both):",
+        summary(timed(reads.stock_values, repeat)),
+    )
+    print(
+        "  levels_by_item (every item, both methods):", summary(timed(reads.levels_by_item, repeat))
+    )
     raw = timed(reads.ledger_totals, max(3, repeat // 5))
     print("  raw SUM over the ledger (comparison):", summary(raw))
     mismatches = reads.balance_mismatches()
@@ -196,7 +284,7 @@ def seed_timeline(org, agent) -> int:
     from soporte.calls.models import Call, PhoneLine
     from soporte.directory.models import Person
     from soporte.inventory import devices, services
-    from soporte.inventory.models import Device, Location, StockItem, Supplier
+    from soporte.inventory.models import Location, StockItem, Supplier
     from soporte.lib import clock
     from soporte.logbook import services as logbook
     from soporte.logbook.models import EntryKind
@@ -205,7 +293,13 @@ def seed_timeline(org, agent) -> int:
     now = clock.now()
     person = Person.objects.create(organisation=org, full_name="Roberto Sánchez")
     targets = [
-        devices.register_device(actor=agent, data=devices.DeviceData(organisation=org, kind="laptop", brand="Dell", serial_number=f"TL-{n}"), now=now)
+        devices.register_device(
+            actor=agent,
+            data=devices.DeviceData(
+                organisation=org, kind="laptop", brand="Dell", serial_number=f"TL-{n}"
+            ),
+            now=now,
+        )
         for n in range(21)
     ]
     device = targets[0]
@@ -215,26 +309,64 @@ def seed_timeline(org, agent) -> int:
     for n in range(21 * 250):
         owner = targets[n % 21]
         at = now - dt.timedelta(hours=n)
-        tickets.append(Ticket(number=number + n, organisation=org, requester=person, channel="phone", direction="reactive",
-                              support_kind="distance", subject=f"Falla {n}", description="No enciende", device=owner,
-                              created_by=agent, created_at=at, updated_at=at))
+        tickets.append(
+            Ticket(
+                number=number + n,
+                organisation=org,
+                requester=person,
+                channel="phone",
+                direction="reactive",
+                support_kind="distance",
+                subject=f"Falla {n}",
+                description="No enciende",
+                device=owner,
+                created_by=agent,
+                created_at=at,
+                updated_at=at,
+            )
+        )
     Ticket.objects.bulk_create(tickets, batch_size=2000)
     mine = list(Ticket.objects.filter(device=device).order_by("id")[:250])
-    Call.objects.bulk_create([
-        Call(line=line, call_id=f"c{n}", direction="in", from_number="5550001111", to_number="100", organisation=org,
-             ticket=t, started_at=t.created_at, updated_at=t.created_at)
-        for n, t in enumerate(mine)
-    ])
+    Call.objects.bulk_create(
+        [
+            Call(
+                line=line,
+                call_id=f"c{n}",
+                direction="in",
+                from_number="5550001111",
+                to_number="100",
+                organisation=org,
+                ticket=t,
+                started_at=t.created_at,
+                updated_at=t.created_at,
+            )
+            for n, t in enumerate(mine)
+        ]
+    )
     book = logbook.desk_logbook(now=now)
     for n in range(250):
-        logbook.append_entry(logbook=book, kind=EntryKind.NOTE, author=agent, summary=f"Revisión {n}",
-                             subject=logbook.Subject("equipment", device.subject_id, str(device)), now=now)
+        logbook.append_entry(
+            logbook=book,
+            kind=EntryKind.NOTE,
+            author=agent,
+            summary=f"Revisión {n}",
+            subject=logbook.Subject("equipment", device.subject_id, str(device)),
+            now=now,
+        )
     item = StockItem.objects.create(sku="TL-PART", name="Pieza", created_at=now)
     shelf = Location.objects.get(code="A")
-    services.receive_stock(actor=agent, supplier=Supplier.objects.first(), location=shelf, invoice_number="TL",
-                           lines=[services.ReceiptLine(item, D(300), D("10"))], now=now)
+    services.receive_stock(
+        actor=agent,
+        supplier=Supplier.objects.first(),
+        location=shelf,
+        invoice_number="TL",
+        lines=[services.ReceiptLine(item, D(300), D("10"))],
+        now=now,
+    )
     for n in range(250):
-        services.issue_stock(actor=agent, item=item, location=shelf, quantity=D(1), device=device, now=now)
+        services.issue_stock(
+            actor=agent, item=item, location=shelf, quantity=D(1), device=device, now=now
+        )
     return device.pk
 
 
@@ -245,7 +377,10 @@ def bench_timeline(device_id: int, agent, repeat: int) -> None:
     device = Device.objects.get(pk=device_id)
     events = devices.timeline(device=device, actor=agent, limit=5000)
     print(f"timeline: {len(events):,} events for one device")
-    print("  devices.timeline:", summary(timed(lambda: devices.timeline(device=device, actor=agent, limit=5000), repeat)))
+    print(
+        "  devices.timeline:",
+        summary(timed(lambda: devices.timeline(device=device, actor=agent, limit=5000), repeat)),
+    )
 
 
 def bench_intake(agent, supplier, shelf, receipts: int, lines: int) -> None:
@@ -259,14 +394,22 @@ def bench_intake(agent, supplier, shelf, receipts: int, lines: int) -> None:
     for n in range(receipts):
         chosen = rng.sample(items, lines)
         services.receive_stock(
-            actor=agent, supplier=supplier, location=shelf, invoice_number=f"B-{lines}-{n}",
-            lines=[services.ReceiptLine(item, D(rng.randint(1, 9)), D(rng.randint(100, 90000)) / 100) for item in chosen],
+            actor=agent,
+            supplier=supplier,
+            location=shelf,
+            invoice_number=f"B-{lines}-{n}",
+            lines=[
+                services.ReceiptLine(item, D(rng.randint(1, 9)), D(rng.randint(100, 90000)) / 100)
+                for item in chosen
+            ],
             now=clock.now(),
         )
     elapsed = time.perf_counter() - started
     moved = receipts * lines
-    print(f"intake, {lines} line(s) per receipt: {moved:,} movements + {receipts:,} signed entries in {elapsed:.1f} s = "
-          f"{moved / elapsed:,.0f} movements/s ({receipts / elapsed:,.0f} receipts/s)")
+    print(
+        f"intake, {lines} line(s) per receipt: {moved:,} movements + {receipts:,} signed entries in {elapsed:.1f} s = "
+        f"{moved / elapsed:,.0f} movements/s ({receipts / elapsed:,.0f} receipts/s)"
+    )
 
 
 def main() -> int:
@@ -277,8 +420,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--only", choices=["levels", "timeline", "intake"], action="append",
-                        help="run only these parts (the ledger is seeded for every part)")
+    parser.add_argument(
+        "--only",
+        choices=["levels", "timeline", "intake"],
+        action="append",
+        help="run only these parts (the ledger is seeded for every part)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.items, args.movements, args.repeat = 1_000, 100_000, 10
@@ -295,9 +442,18 @@ def main() -> int:
         env["DATABASE_URL"] = database_url
     os.environ.clear()
     os.environ.update(env)
-    print(f"# inventory bench: {args.movements:,} movements over {args.items:,} items, {args.database}")
-    print(f"# {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load {os.getloadavg()}")
-    subprocess.run([sys.executable, "-m", "soporte.cli", "migrate", "--verbosity", "0"], cwd=PROJECT_DIR, env=env, check=True)
+    print(
+        f"# inventory bench: {args.movements:,} movements over {args.items:,} items, {args.database}"
+    )
+    print(
+        f"# {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, load {os.getloadavg()}"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "soporte.cli", "migrate", "--verbosity", "0"],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+    )
     import django
 
     django.setup()
@@ -315,7 +471,9 @@ def main() -> int:
             bench_intake(agent, supplier, shelf, receipts=300, lines=1)
         from soporte.inventory import reads
 
-        print(f"after intake, kept balances vs raw ledger: {'EQUAL' if not reads.balance_mismatches() else 'DIFFERENT'}")
+        print(
+            f"after intake, kept balances vs raw ledger: {'EQUAL' if not reads.balance_mismatches() else 'DIFFERENT'}"
+        )
         print(f"# load at the end {os.getloadavg()}")
     finally:
         from django.db import connection

@@ -67,20 +67,46 @@ class LocationAdmin(admin.ModelAdmin):
 class DeviceAdmin(ReadOnlyAdmin):
     """Devices are registered and changed on the pages (the rules live in `devices`)."""
 
-    list_display = ("inventory_tag", "organisation", "kind", "brand", "model", "serial_number", "retired_at")
+    list_display = (
+        "inventory_tag",
+        "organisation",
+        "kind",
+        "brand",
+        "model",
+        "serial_number",
+        "retired_at",
+    )
     list_filter = ("kind", "organisation")
     search_fields = ("inventory_tag", "serial_number", "brand", "model")
 
 
 @admin.register(StockItem)
 class StockItemAdmin(ReadOnlyAdmin):
-    list_display = ("sku", "name", "brand", "unit", "serialised", "cost_method", "reorder_point", "target_level")
+    list_display = (
+        "sku",
+        "name",
+        "brand",
+        "unit",
+        "serialised",
+        "cost_method",
+        "reorder_point",
+        "target_level",
+    )
     search_fields = ("sku", "name", "barcode")
 
 
 @admin.register(StockMovement)
 class StockMovementAdmin(ReadOnlyAdmin):
-    list_display = ("id", "occurred_at", "kind", "item", "location", "quantity", "value_avg", "value_fifo")
+    list_display = (
+        "id",
+        "occurred_at",
+        "kind",
+        "item",
+        "location",
+        "quantity",
+        "value_avg",
+        "value_fifo",
+    )
     list_filter = ("kind", "location")
     search_fields = ("item__sku", "reference")
 

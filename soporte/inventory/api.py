@@ -13,6 +13,7 @@ import binascii
 import datetime as dt
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from soporte.inventory.models import (
     StockCount,
     StockItem,
     StockMovement,
+    StockReceipt,
     Supplier,
 )
 from soporte.lib import clock
@@ -234,7 +236,9 @@ def add_remote_access(
     access = devices.add_remote_access(
         actor=user, device=_device(request, device_id), **payload.model_dump()
     )
-    return Status(201, RemoteAccessOut(tool=access.tool, remote_id=access.remote_id, notes=access.notes))
+    return Status(
+        201, RemoteAccessOut(tool=access.tool, remote_id=access.remote_id, notes=access.notes)
+    )
 
 
 @router.get(
@@ -245,7 +249,9 @@ def add_remote_access(
 def device_timeline(request: HttpRequest, device_id: int, limit: int = 200) -> list[EventOut]:
     device = _device(request, device_id)
     events = devices.timeline(device=device, actor=_me(request), limit=min(max(limit, 1), 1000))
-    return [EventOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, url=e.url) for e in events]
+    return [
+        EventOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, url=e.url) for e in events
+    ]
 
 
 # --- stock --------------------------------------------------------------------------------
@@ -318,11 +324,15 @@ def _item_out(item: StockItem, level: reads.Level | None, default: str) -> ItemO
         value_fifo=level.value_fifo if level else zero,
         low_stock=item.reorder_point > 0 and on_hand <= item.reorder_point,
         over_stock=item.target_level > 0 and on_hand > item.target_level,
-        last_movement_at=level.last_movement_at if level else None,  # type: ignore[arg-type]
+        last_movement_at=level.last_movement_at if level else None,
     )
 
 
-@router.get("stock/items", response={200: list[ItemOut], 403: ErrorOut}, summary="Artículos con su existencia y valor")
+@router.get(
+    "stock/items",
+    response={200: list[ItemOut], 403: ErrorOut},
+    summary="Artículos con su existencia y valor",
+)
 def list_items(
     request: HttpRequest, q: str = "", low_stock: bool = False, after_id: int = 0, limit: int = 200
 ) -> list[ItemOut]:
@@ -357,19 +367,27 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[ItemOut]:
     if item.unit not in dict(StockItem._meta.get_field("unit").choices or []):
         raise services.StockError(_("Unidad desconocida."), code="invalid_unit")
     if item.serialised and item.unit != "pza":
-        raise services.StockError(_("Un artículo con número de serie se cuenta en piezas."), code="invalid_unit")
+        raise services.StockError(
+            _("Un artículo con número de serie se cuenta en piezas."), code="invalid_unit"
+        )
     if item.cost_method not in ("", "average", "fifo"):
         raise services.StockError(_("Método de costo desconocido."), code="invalid_method")
     item = services.save_item(actor=user, item=item, now=clock.now())
     return Status(201, _item_out(item, None, InventorySettings.current().default_cost_method))
 
 
-@router.get("stock/items/{item_id}", response={200: ItemOut, 403: ErrorOut, 404: ErrorOut}, summary="Un artículo por ubicación")
+@router.get(
+    "stock/items/{item_id}",
+    response={200: ItemOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Un artículo por ubicación",
+)
 def get_item(request: HttpRequest, item_id: int) -> ItemOut:
     _staff(request)
     item = get_object_or_404(StockItem, pk=item_id)
     out = _item_out(
-        item, reads.levels_by_item([item.pk]).get(item.pk), InventorySettings.current().default_cost_method
+        item,
+        reads.levels_by_item([item.pk]).get(item.pk),
+        InventorySettings.current().default_cost_method,
     )
     names = {loc.pk: str(loc) for loc in Location.objects.all()}
     out.balances = [
@@ -441,11 +459,15 @@ class MovementOut(Schema):
         )
 
 
-def _movements() -> object:
+def _movements() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("item").prefetch_related("serials__serial")
 
 
-@router.get("stock/movements", response={200: list[MovementOut], 403: ErrorOut}, summary="El libro de movimientos")
+@router.get(
+    "stock/movements",
+    response={200: list[MovementOut], 403: ErrorOut},
+    summary="El libro de movimientos",
+)
 def list_movements(
     request: HttpRequest,
     item_id: int | None = None,
@@ -456,7 +478,7 @@ def list_movements(
     limit: int = 100,
 ) -> list[MovementOut]:
     _staff(request)
-    queryset = _movements().filter(pk__gt=after_id)  # type: ignore[attr-defined]
+    queryset = _movements().filter(pk__gt=after_id)
     if item_id is not None:
         queryset = queryset.filter(item_id=item_id)
     if location_id is not None:
@@ -468,10 +490,14 @@ def list_movements(
     return [MovementOut.of(m) for m in queryset.order_by("id")[: _limit(limit)]]
 
 
-@router.get("stock/movements/{movement_id}", response={200: MovementOut, 403: ErrorOut, 404: ErrorOut}, summary="Un movimiento")
+@router.get(
+    "stock/movements/{movement_id}",
+    response={200: MovementOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Un movimiento",
+)
 def get_movement(request: HttpRequest, movement_id: int) -> MovementOut:
     _staff(request)
-    return MovementOut.of(get_object_or_404(_movements(), pk=movement_id))  # type: ignore[arg-type]
+    return MovementOut.of(get_object_or_404(_movements(), pk=movement_id))
 
 
 class DocumentIn(Schema):
@@ -515,7 +541,9 @@ def _document(document: DocumentIn | None) -> services.Document | None:
     try:
         data = base64.b64decode(document.content_base64, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise services.StockError(_("El documento no es base64 válido."), code="invalid_document") from exc
+        raise services.StockError(
+            _("El documento no es base64 válido."), code="invalid_document"
+        ) from exc
     return services.Document(document.name, data, document.content_type)
 
 
@@ -527,23 +555,26 @@ def _items_by_id(ids: list[int]) -> dict[int, StockItem]:
     return items
 
 
-def _receipt_out(receipt: object) -> ReceiptOut:
-    r = receipt  # a StockReceipt
+def _receipt_out(r: StockReceipt) -> ReceiptOut:
     return ReceiptOut(
-        id=r.pk,  # type: ignore[attr-defined]
-        supplier_id=r.supplier_id,  # type: ignore[attr-defined]
-        invoice_number=r.invoice_number,  # type: ignore[attr-defined]
-        location_id=r.location_id,  # type: ignore[attr-defined]
-        received_at=r.received_at,  # type: ignore[attr-defined]
-        received_by_id=r.received_by_id,  # type: ignore[attr-defined]
-        document_sha256=r.document_sha256,  # type: ignore[attr-defined]
-        logbook_id=r.entry.logbook_id,  # type: ignore[attr-defined]
-        entry_number=r.entry.number,  # type: ignore[attr-defined]
-        movements=[MovementOut.of(m) for m in _movements().filter(receipt=r).order_by("id")],  # type: ignore[attr-defined]
+        id=r.pk,
+        supplier_id=r.supplier_id,
+        invoice_number=r.invoice_number,
+        location_id=r.location_id,
+        received_at=r.received_at,
+        received_by_id=r.received_by_id,
+        document_sha256=r.document_sha256,
+        logbook_id=r.entry.logbook_id,
+        entry_number=r.entry.number,
+        movements=[MovementOut.of(m) for m in _movements().filter(receipt=r).order_by("id")],
     )
 
 
-@router.post("stock/receipts", response={201: ReceiptOut, **ERRORS}, summary="Registrar una entrada de proveedor (bitácora de contenido)")
+@router.post(
+    "stock/receipts",
+    response={201: ReceiptOut, **ERRORS},
+    summary="Registrar una entrada de proveedor (bitácora de contenido)",
+)
 def create_receipt(request: HttpRequest, payload: ReceiptIn) -> Status[ReceiptOut]:
     user = _staff(request)
     supplier = get_object_or_404(Supplier, pk=payload.supplier_id)
@@ -581,7 +612,11 @@ class MoveIn(Schema):
     serials: list[str] = Field([], max_length=1000)
 
 
-@router.post("stock/movements", response={201: list[MovementOut], **ERRORS}, summary="Registrar salida, venta, devolución o traspaso")
+@router.post(
+    "stock/movements",
+    response={201: list[MovementOut], **ERRORS},
+    summary="Registrar salida, venta, devolución o traspaso",
+)
 def create_movement(request: HttpRequest, payload: MoveIn) -> Status[list[MovementOut]]:
     from soporte.tickets.models import Ticket
 
@@ -589,9 +624,13 @@ def create_movement(request: HttpRequest, payload: MoveIn) -> Status[list[Moveme
     item = get_object_or_404(StockItem, pk=payload.item_id)
     location = get_object_or_404(Location, pk=payload.location_id)
     device = get_object_or_404(Device, pk=payload.device_id) if payload.device_id else None
-    ticket = get_object_or_404(Ticket, number=payload.ticket_number) if payload.ticket_number else None
+    ticket = (
+        get_object_or_404(Ticket, number=payload.ticket_number) if payload.ticket_number else None
+    )
     organisation = (
-        get_object_or_404(Organisation, pk=payload.organisation_id) if payload.organisation_id else None
+        get_object_or_404(Organisation, pk=payload.organisation_id)
+        if payload.organisation_id
+        else None
     )
     supplier = get_object_or_404(Supplier, pk=payload.supplier_id) if payload.supplier_id else None
     now = clock.now()
@@ -614,29 +653,57 @@ def create_movement(request: HttpRequest, payload: MoveIn) -> Status[list[Moveme
     elif payload.kind == MovementKind.CUSTOMER_RETURN:
         moved = [
             services.return_from_customer(
-                actor=user, item=item, location=location, quantity=payload.quantity,
-                unit_cost=payload.unit_cost, organisation=organisation or (device.organisation if device else None),
-                ticket=ticket, device=device, reference=payload.reference, reason=payload.reason,
-                serials=payload.serials, now=now,
+                actor=user,
+                item=item,
+                location=location,
+                quantity=payload.quantity,
+                unit_cost=payload.unit_cost,
+                organisation=organisation or (device.organisation if device else None),
+                ticket=ticket,
+                device=device,
+                reference=payload.reference,
+                reason=payload.reason,
+                serials=payload.serials,
+                now=now,
             )
         ]
     else:
         moved = [
             services.issue_stock(
-                actor=user, item=item, location=location, quantity=payload.quantity, kind=payload.kind,
-                ticket=ticket, device=device, organisation=organisation, supplier=supplier,
-                reference=payload.reference, reason=payload.reason, serials=payload.serials, now=now,
+                actor=user,
+                item=item,
+                location=location,
+                quantity=payload.quantity,
+                kind=payload.kind,
+                ticket=ticket,
+                device=device,
+                organisation=organisation,
+                supplier=supplier,
+                reference=payload.reference,
+                reason=payload.reason,
+                serials=payload.serials,
+                now=now,
             )
         ]
-    return Status(201, [MovementOut.of(get_object_or_404(_movements(), pk=m.pk)) for m in moved])  # type: ignore[arg-type]
+    return Status(201, [MovementOut.of(get_object_or_404(_movements(), pk=m.pk)) for m in moved])
 
 
-@router.post("stock/movements/{movement_id}/reverse", response={201: list[MovementOut], **ERRORS}, summary="Revertir un movimiento")
-def reverse_movement(request: HttpRequest, movement_id: int, payload: ReasonIn) -> Status[list[MovementOut]]:
+@router.post(
+    "stock/movements/{movement_id}/reverse",
+    response={201: list[MovementOut], **ERRORS},
+    summary="Revertir un movimiento",
+)
+def reverse_movement(
+    request: HttpRequest, movement_id: int, payload: ReasonIn
+) -> Status[list[MovementOut]]:
     user = _staff(request)
     movement = get_object_or_404(StockMovement, pk=movement_id)
-    reversals = services.reverse_movement(actor=user, movement=movement, reason=payload.reason, now=clock.now())
-    return Status(201, [MovementOut.of(get_object_or_404(_movements(), pk=m.pk)) for m in reversals])  # type: ignore[arg-type]
+    reversals = services.reverse_movement(
+        actor=user, movement=movement, reason=payload.reason, now=clock.now()
+    )
+    return Status(
+        201, [MovementOut.of(get_object_or_404(_movements(), pk=m.pk)) for m in reversals]
+    )
 
 
 # --- counts -------------------------------------------------------------------------------
@@ -691,8 +758,11 @@ def _count_out(count: StockCount) -> CountOut:
         entry_number=count.entry.number if count.entry else None,
         lines=[
             CountLineOut(
-                item_id=d.line.item_id, sku=d.line.item.sku, counted=d.line.counted,
-                expected=d.expected, difference=d.difference,
+                item_id=d.line.item_id,
+                sku=d.line.item.sku,
+                counted=d.line.counted,
+                expected=d.expected,
+                difference=d.difference,
             )
             for d in services.count_differences(count)
         ],
@@ -704,7 +774,9 @@ def _count(request: HttpRequest, count_id: int) -> StockCount:
     return get_object_or_404(StockCount, pk=count_id)
 
 
-@router.get("stock/counts", response={200: list[CountOut], 403: ErrorOut}, summary="Conteos físicos")
+@router.get(
+    "stock/counts", response={200: list[CountOut], 403: ErrorOut}, summary="Conteos físicos"
+)
 def list_counts(request: HttpRequest, status: str = "", limit: int = 50) -> list[CountOut]:
     _staff(request)
     queryset = StockCount.objects.order_by("-id")
@@ -717,32 +789,52 @@ def list_counts(request: HttpRequest, status: str = "", limit: int = 50) -> list
 def start_count(request: HttpRequest, payload: CountIn) -> Status[CountOut]:
     user = _staff(request)
     location = get_object_or_404(Location, pk=payload.location_id)
-    count = services.start_count(actor=user, location=location, notes=payload.notes, now=clock.now())
+    count = services.start_count(
+        actor=user, location=location, notes=payload.notes, now=clock.now()
+    )
     return Status(201, _count_out(count))
 
 
-@router.get("stock/counts/{count_id}", response={200: CountOut, 403: ErrorOut, 404: ErrorOut}, summary="Un conteo con sus diferencias")
+@router.get(
+    "stock/counts/{count_id}",
+    response={200: CountOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Un conteo con sus diferencias",
+)
 def get_count(request: HttpRequest, count_id: int) -> CountOut:
     return _count_out(_count(request, count_id))
 
 
-@router.post("stock/counts/{count_id}/lines", response={200: CountOut, **ERRORS}, summary="Capturar lo contado")
+@router.post(
+    "stock/counts/{count_id}/lines",
+    response={200: CountOut, **ERRORS},
+    summary="Capturar lo contado",
+)
 def record_count(request: HttpRequest, count_id: int, payload: CountLinesIn) -> CountOut:
     count = _count(request, count_id)
     items = _items_by_id([line.item_id for line in payload.lines])
     services.record_count(
-        count=count, actor=_me(request), counted={items[line.item_id]: line.counted for line in payload.lines}
+        count=count,
+        actor=_me(request),
+        counted={items[line.item_id]: line.counted for line in payload.lines},
     )
     return _count_out(count)
 
 
-@router.post("stock/counts/{count_id}/submit", response={200: CountOut, **ERRORS}, summary="Enviar a aprobación")
+@router.post(
+    "stock/counts/{count_id}/submit",
+    response={200: CountOut, **ERRORS},
+    summary="Enviar a aprobación",
+)
 def submit_count(request: HttpRequest, count_id: int) -> CountOut:
     count = _count(request, count_id)
     return _count_out(services.submit_count(count=count, actor=_me(request), now=clock.now()))
 
 
-@router.post("stock/counts/{count_id}/approve", response={200: CountOut, **ERRORS}, summary="Aprobar (supervisor): ajustes y nota firmada")
+@router.post(
+    "stock/counts/{count_id}/approve",
+    response={200: CountOut, **ERRORS},
+    summary="Aprobar (supervisor): ajustes y nota firmada",
+)
 def approve_count(request: HttpRequest, count_id: int) -> CountOut:
     count = _count(request, count_id)
     return _count_out(services.approve_count(count=count, actor=_me(request), now=clock.now()))
@@ -801,8 +893,12 @@ def _order_out(order: PurchaseOrder) -> OrderOut:
         ordered_at=order.ordered_at,
         lines=[
             OrderLineOut(
-                id=line.pk, item_id=line.item_id, sku=line.item.sku, quantity=line.quantity,
-                unit_cost=line.unit_cost, received=line.received,
+                id=line.pk,
+                item_id=line.item_id,
+                sku=line.item.sku,
+                quantity=line.quantity,
+                unit_cost=line.unit_cost,
+                received=line.received,
             )
             for line in order.lines.select_related("item").order_by("id")
         ],
@@ -815,7 +911,11 @@ def _order(request: HttpRequest, order_id: int) -> PurchaseOrder:
     return get_object_or_404(PurchaseOrder, pk=order_id)
 
 
-@router.get("stock/purchase-orders", response={200: list[OrderOut], 403: ErrorOut}, summary="Órdenes de compra")
+@router.get(
+    "stock/purchase-orders",
+    response={200: list[OrderOut], 403: ErrorOut},
+    summary="Órdenes de compra",
+)
 def list_orders(request: HttpRequest, status: str = "", limit: int = 50) -> list[OrderOut]:
     _staff(request)
     queryset = PurchaseOrder.objects.order_by("-id")
@@ -824,7 +924,11 @@ def list_orders(request: HttpRequest, status: str = "", limit: int = 50) -> list
     return [_order_out(o) for o in queryset[: _limit(limit)]]
 
 
-@router.post("stock/purchase-orders/propose", response={201: list[OrderOut], **ERRORS}, summary="Proponer órdenes por existencias bajas")
+@router.post(
+    "stock/purchase-orders/propose",
+    response={201: list[OrderOut], **ERRORS},
+    summary="Proponer órdenes por existencias bajas",
+)
 def propose_orders(request: HttpRequest, payload: ProposeIn) -> Status[list[OrderOut]]:
     user = _staff(request)
     location = get_object_or_404(Location, pk=payload.location_id)
@@ -832,26 +936,42 @@ def propose_orders(request: HttpRequest, payload: ProposeIn) -> Status[list[Orde
     return Status(201, [_order_out(o) for o in orders])
 
 
-@router.get("stock/purchase-orders/{order_id}", response={200: OrderOut, 403: ErrorOut, 404: ErrorOut}, summary="Una orden de compra")
+@router.get(
+    "stock/purchase-orders/{order_id}",
+    response={200: OrderOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Una orden de compra",
+)
 def get_order(request: HttpRequest, order_id: int) -> OrderOut:
     return _order_out(_order(request, order_id))
 
 
-@router.post("stock/purchase-orders/{order_id}/place", response={200: OrderOut, **ERRORS}, summary="Marcar como pedida")
+@router.post(
+    "stock/purchase-orders/{order_id}/place",
+    response={200: OrderOut, **ERRORS},
+    summary="Marcar como pedida",
+)
 def place_order(request: HttpRequest, order_id: int) -> OrderOut:
     order = _order(request, order_id)
     return _order_out(services.place_order(order=order, actor=_me(request), now=clock.now()))
 
 
-@router.post("stock/purchase-orders/{order_id}/receive", response={201: ReceiptOut, **ERRORS}, summary="Recibir todo o parte de una orden")
-def receive_order(request: HttpRequest, order_id: int, payload: OrderReceiptIn) -> Status[ReceiptOut]:
+@router.post(
+    "stock/purchase-orders/{order_id}/receive",
+    response={201: ReceiptOut, **ERRORS},
+    summary="Recibir todo o parte de una orden",
+)
+def receive_order(
+    request: HttpRequest, order_id: int, payload: OrderReceiptIn
+) -> Status[ReceiptOut]:
     order = _order(request, order_id)
     lines = {line.pk: line for line in order.lines.all()}
     wanted = []
     for line in payload.lines:
         if line.line_id not in lines:
             raise NotFound(_("Ese renglón no es de esta orden."))
-        wanted.append(services.OrderReceipt(lines[line.line_id], line.quantity, serials=line.serials))
+        wanted.append(
+            services.OrderReceipt(lines[line.line_id], line.quantity, serials=line.serials)
+        )
     receipt = services.receive_purchase_order(
         order=order,
         actor=_me(request),
@@ -862,4 +982,3 @@ def receive_order(request: HttpRequest, order_id: int, payload: OrderReceiptIn) 
         now=clock.now(),
     )
     return Status(201, _receipt_out(receipt))
-

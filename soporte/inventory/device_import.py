@@ -188,7 +188,7 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
 def _date(text: str) -> dt.date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d/%m/%y"):
         try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+            return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     raise ValueError(text)
@@ -268,7 +268,10 @@ def preview(name: str, data: bytes, *, default_organisation: Organisation | None
                 if row.data.inventory_tag in seen_tags:
                     row.errors.append(
                         _("la etiqueta %(tag)s se repite (fila %(other)d).")
-                        % {"tag": row.data.inventory_tag, "other": seen_tags[row.data.inventory_tag]}
+                        % {
+                            "tag": row.data.inventory_tag,
+                            "other": seen_tags[row.data.inventory_tag],
+                        }
                     )
                 seen_tags.setdefault(row.data.inventory_tag, row.number)
         rows.append(row)
@@ -398,7 +401,9 @@ def confirm_import(*, actor: User, staged: DeviceImport, now: dt.datetime) -> li
     staged = DeviceImport.objects.select_for_update().get(pk=staged.pk)
     if staged.status != ImportStatus.PENDING:
         raise ImportError_(_("Ese archivo ya se importó."), code="already_imported")
-    result = preview(staged.file_name, bytes(staged.content), default_organisation=staged.organisation)
+    result = preview(
+        staged.file_name, bytes(staged.content), default_organisation=staged.organisation
+    )
     if not result.ok:
         messages = row_messages(result)
         raise ImportError_(

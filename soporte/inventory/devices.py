@@ -224,7 +224,9 @@ def retire_device(*, actor: User, device: Device, reason: str, now: dt.datetime)
     device = Device.objects.select_for_update().get(pk=device.pk)
     if device.retired_at is not None:
         raise DeviceError(_("El equipo ya está dado de baja."), code="already_retired")
-    Device.objects.filter(pk=device.pk).update(retired_at=now, retired_reason=reason, updated_at=now)
+    Device.objects.filter(pk=device.pk).update(
+        retired_at=now, retired_reason=reason, updated_at=now
+    )
     device.refresh_from_db()
     return device
 
@@ -315,12 +317,12 @@ def timeline(*, device: Device, actor: Any, limit: int = 1000) -> list[Event]:
         )
         call_url = _Urls("calls:detail")
         title, detail = _("Llamada de %(caller)s"), _("Ticket %(number)d")
-        for pk, at, caller, number, ticket_number in calls:
+        for pk, at, caller, from_number, ticket_number in calls:
             events.append(
                 Event(
                     at,
                     "call",
-                    title % {"caller": caller or number},
+                    title % {"caller": caller or from_number},
                     detail % {"number": ticket_number},
                     call_url(pk),
                 )
@@ -371,7 +373,10 @@ def maintenance_elements(device: Device) -> dict[str, str]:
     device_data = device.device_data()
     if peripherals:
         device_data += "; " + _("periféricos: %(list)s") % {
-            "list": ", ".join(f"{p.get_kind_display()} {p.brand} {p.model} ({p.inventory_tag})".strip() for p in peripherals)
+            "list": ", ".join(
+                f"{p.get_kind_display()} {p.brand} {p.model} ({p.inventory_tag})".strip()
+                for p in peripherals
+            )
         }
     return {"device_data": device_data, "general_data": device.general_data()}
 

@@ -66,7 +66,7 @@ def devices_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHt
                 "brand": device.brand,
                 "model": device.model,
                 "serial_number": device.serial_number,
-                "owner": device.owner.full_name if device.owner_id else "",  # type: ignore[union-attr]
+                "owner": device.owner.full_name if device.owner else "",
                 "location": device.location,
                 "purchase_date": device.purchase_date,
                 "warranty_end_date": device.warranty_end_date,
@@ -75,9 +75,7 @@ def devices_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHt
                 "retired_at": device.retired_at,
             }
 
-    return _respond(
-        fmt, name="equipos", title=_("Equipos"), columns=device_columns(), rows=rows
-    )
+    return _respond(fmt, name="equipos", title=_("Equipos"), columns=device_columns(), rows=rows)
 
 
 def _staff(request: HttpRequest) -> None:
@@ -173,5 +171,9 @@ def movements_export(request: HttpRequest, fmt: str) -> HttpResponse | Streaming
             }
 
     return _respond(
-        fmt, name="movimientos", title=_("Movimientos de almacén"), columns=movement_columns(), rows=rows
+        fmt,
+        name="movimientos",
+        title=_("Movimientos de almacén"),
+        columns=movement_columns(),
+        rows=rows,
     )

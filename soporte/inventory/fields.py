@@ -14,15 +14,15 @@ from typing import Any
 from django.db import models
 
 
-class ScaledDecimalField(models.BigIntegerField):  # type: ignore[type-arg]
+class ScaledDecimalField(models.BigIntegerField):
     """A `Decimal` with `places` decimal places, stored as an integer scaled by 10**places.
 
     A value with more places than the field holds is an error, never silently rounded: the
     services round money explicitly (ROUND_HALF_UP) before they store it.
     """
 
-    _pyi_private_set_type: Decimal | int | str
-    _pyi_private_get_type: Decimal
+    _pyi_private_set_type: Decimal | int | str  # type: ignore[assignment]
+    _pyi_private_get_type: Decimal  # type: ignore[assignment]
 
     def __init__(self, *args: Any, places: int = 2, **kwargs: Any) -> None:
         self.places = places
@@ -58,11 +58,18 @@ class ScaledDecimalField(models.BigIntegerField):  # type: ignore[type-arg]
             return value
         return Decimal(str(value))
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
         from django import forms
 
         return forms.DecimalField(
-            **{"decimal_places": self.places, "max_digits": 18, "required": not self.blank, **kwargs}
+            **{
+                "decimal_places": self.places,
+                "max_digits": 18,
+                "required": not self.blank,
+                **kwargs,
+            }
         )
 
 

@@ -86,10 +86,26 @@ class DeviceForm(forms.ModelForm):
         pass
 
     def device_data(self) -> devices.DeviceData:
-        data = self.cleaned_data
-        return devices.DeviceData(
-            **{name: data.get(name) for name in self.Meta.fields if name in data},
-        )
+        data: dict[str, Any] = {
+            name: self.cleaned_data.get(name)
+            for name in self.Meta.fields
+            if name in self.cleaned_data
+        }
+        for name in (
+            "model",
+            "serial_number",
+            "inventory_tag",
+            "location",
+            "processor",
+            "memory",
+            "disk",
+            "operating_system",
+            "ip_address",
+            "mac_address",
+            "notes",
+        ):
+            data[name] = data.get(name) or ""
+        return devices.DeviceData(**data)
 
     def add_service_errors(self, fields: dict[str, str]) -> None:
         for name, message in fields.items():
@@ -104,12 +120,19 @@ class RemoteAccessForm(forms.Form):
     tool = forms.CharField(
         label=_("Herramienta"),
         max_length=80,
-        widget=forms.TextInput(attrs={"placeholder": _("Herramienta (AnyDesk, TeamViewer…)"), "aria-label": _("Herramienta")}),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": _("Herramienta (AnyDesk, TeamViewer…)"),
+                "aria-label": _("Herramienta"),
+            }
+        ),
     )
     remote_id = forms.CharField(
         label=_("Identificador"),
         max_length=120,
-        widget=forms.TextInput(attrs={"placeholder": _("Identificador"), "aria-label": _("Identificador")}),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Identificador"), "aria-label": _("Identificador")}
+        ),
     )
     notes = forms.CharField(
         label=_("Notas"),
@@ -134,7 +157,9 @@ class MaintenanceForm(forms.Form):
     )
     summary = forms.CharField(label=_("Resumen"), max_length=300)
 
-    def __init__(self, *args: Any, device: Device, initial_elements: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, device: Device, initial_elements: dict[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field: forms.ModelChoiceField = self.fields["logbook"]  # type: ignore[assignment]
         field.queryset = Logbook.objects.filter(
@@ -217,7 +242,9 @@ class ItemForm(forms.ModelForm):
         if reorder is not None and reorder < 0:
             self.add_error("reorder_point", _("No puede ser negativo."))
         if reorder is not None and target is not None and target < reorder:
-            self.add_error("target_level", _("El nivel objetivo no puede ser menor que el punto de reorden."))
+            self.add_error(
+                "target_level", _("El nivel objetivo no puede ser menor que el punto de reorden.")
+            )
         if data.get("serialised") and data.get("unit") != Unit.PIECE:
             self.add_error("unit", _("Un artículo con número de serie se cuenta en piezas."))
         return data
@@ -242,7 +269,9 @@ class ReceiptForm(forms.Form):
     )
     location = forms.ModelChoiceField(label=_("Ubicación"), queryset=Location.objects.none())
     invoice_number = forms.CharField(label=_("Factura o remisión"), max_length=60)
-    document = forms.FileField(label=_("Documento del proveedor (PDF, imagen o XML)"), required=False)
+    document = forms.FileField(
+        label=_("Documento del proveedor (PDF, imagen o XML)"), required=False
+    )
     notes = forms.CharField(label=_("Observaciones"), max_length=1000, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -275,7 +304,11 @@ class ReceiptForm(forms.Form):
         data = super().clean() or {}
         self.lines: list[tuple[StockItem, Decimal, Decimal, list[str]]] = []
         for n in range(RECEIPT_LINES):
-            item, quantity, cost = data.get(f"item_{n}"), data.get(f"quantity_{n}"), data.get(f"cost_{n}")
+            item, quantity, cost = (
+                data.get(f"item_{n}"),
+                data.get(f"quantity_{n}"),
+                data.get(f"cost_{n}"),
+            )
             if item is None and quantity is None:
                 continue
             if item is None or quantity is None or cost is None:
@@ -309,7 +342,9 @@ class MovementForm(forms.Form):
     )
     quantity = forms.DecimalField(label=_("Cantidad"), min_value=Decimal("0.001"), decimal_places=3)
     device = forms.CharField(
-        label=_("Etiqueta del equipo"), max_length=40, required=False,
+        label=_("Etiqueta del equipo"),
+        max_length=40,
+        required=False,
         help_text=_("Opcional: el equipo al que se instala la pieza."),
     )
     ticket_number = forms.IntegerField(label=_("Ticket"), required=False, min_value=1)
@@ -321,7 +356,9 @@ class MovementForm(forms.Form):
     reference = forms.CharField(label=_("Referencia"), max_length=120, required=False)
     reason = forms.CharField(label=_("Motivo"), max_length=500, required=False)
     serials = forms.CharField(
-        label=_("Números de serie"), max_length=4000, required=False,
+        label=_("Números de serie"),
+        max_length=4000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -352,4 +389,4 @@ class ProposeForm(forms.Form):
         self.fields["location"].queryset = _locations()  # type: ignore[attr-defined]
 
 
-KIND_CHOICES = [("", _("Todos"))] + list(DeviceKind.choices)
+KIND_CHOICES = [("", _("Todos")), *DeviceKind.choices]

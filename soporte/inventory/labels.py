@@ -90,7 +90,9 @@ def devices_pdf(devices: Iterable[Device]) -> bytes:
             (f"{device.brand} {device.model}".strip(), "Helvetica", 7.5),
         ]
         if device.serial_number:
-            lines.append((_("Serie: %(serial)s") % {"serial": device.serial_number}, "Helvetica", 7))
+            lines.append(
+                (_("Serie: %(serial)s") % {"serial": device.serial_number}, "Helvetica", 7)
+            )
         lines.append((device.organisation.name, "Helvetica", 7))
         lines.append((settings.DESK_NAME, "Helvetica-Oblique", 6))
         _label(canvas, device_url(device), lines)

@@ -8,13 +8,14 @@ after every scenario, and `soporte inventory check` runs it on a live database.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 
 from soporte.inventory.fields import scaled
 from soporte.inventory.models import (
@@ -40,7 +41,7 @@ class Level:
     on_hand: Decimal
     value_avg: Decimal
     value_fifo: Decimal
-    last_movement_at: object = None
+    last_movement_at: dt.datetime | None = None
 
     def value(self, method: str) -> Decimal:
         return self.value_fifo if method == CostMethod.FIFO else self.value_avg
@@ -150,7 +151,11 @@ def ledger_totals() -> dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]]:
             f"FROM {table} GROUP BY item_id, location_id"
         )
         return {
-            (item, location): (scaled(q, QTY_PLACES), scaled(va, MONEY_PLACES), scaled(vf, MONEY_PLACES))
+            (item, location): (
+                scaled(q, QTY_PLACES),
+                scaled(va, MONEY_PLACES),
+                scaled(vf, MONEY_PLACES),
+            )
             for item, location, q, va, vf in cursor.fetchall()
         }
 
@@ -165,18 +170,20 @@ def balance_mismatches() -> list[str]:
     }
     for key in sorted(set(raw) | set(kept)):
         if raw.get(key, (ZERO, ZERO, ZERO)) != kept.get(key, (ZERO, ZERO, ZERO)):
-            problems.append(f"item {key[0]} at {key[1]}: ledger {raw.get(key)} kept {kept.get(key)}")
+            problems.append(
+                f"item {key[0]} at {key[1]}: ledger {raw.get(key)} kept {kept.get(key)}"
+            )
     by_item: dict[int, list[Decimal]] = {}
     for (item_id, _location), values in raw.items():
         sums = by_item.setdefault(item_id, [ZERO, ZERO, ZERO])
         for n in range(3):
             sums[n] += values[n]
-    totals = {
-        t.item_id: [t.on_hand, t.value_avg, t.value_fifo] for t in StockTotal.objects.all()
-    }
+    totals = {t.item_id: [t.on_hand, t.value_avg, t.value_fifo] for t in StockTotal.objects.all()}
     for item_id in sorted(set(by_item) | set(totals)):
         if by_item.get(item_id, [ZERO] * 3) != totals.get(item_id, [ZERO] * 3):
-            problems.append(f"item {item_id}: ledger {by_item.get(item_id)} total {totals.get(item_id)}")
+            problems.append(
+                f"item {item_id}: ledger {by_item.get(item_id)} total {totals.get(item_id)}"
+            )
     layers: QuerySet = (
         StockLayer.objects.values("item_id", "location_id")
         .annotate(q=Sum("remaining"), v=Sum("remaining_value"))
@@ -185,5 +192,7 @@ def balance_mismatches() -> list[str]:
     layered = {(r["item_id"], r["location_id"]): (r["q"], r["v"]) for r in layers}
     for key, (on_hand, _va, value_fifo) in kept.items():
         if layered.get(key, (ZERO, ZERO)) != (on_hand, value_fifo):
-            problems.append(f"item {key[0]} at {key[1]}: layers {layered.get(key)} kept {(on_hand, value_fifo)}")
+            problems.append(
+                f"item {key[0]} at {key[1]}: layers {layered.get(key)} kept {(on_hand, value_fifo)}"
+            )
     return problems

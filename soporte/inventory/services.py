@@ -206,7 +206,10 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
 def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
     """Write back the balances and the FIFO layers this batch changed, a few statements for
     the whole batch; `ids` maps the placeholders of the batch's new movements to their ids."""
-    created, changed, gone, balances = [], [], [], []
+    created: list[StockLayer] = []
+    changed: list[StockLayer] = []
+    gone: list[int] = []
+    balances: list[StockBalance] = []
     for bucket in buckets:
         last = bucket.last
         assert last is not None
@@ -214,14 +217,16 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
             layer.source_id = ids.get(layer.source_id, layer.source_id)
         live = {layer.source_id: layer for layer in bucket.state.layers}
         for source_id in {ids.get(s, s) for s in bucket.dirty}:
-            layer = live.get(source_id)
+            kept = live.get(source_id)
             pk = bucket.layer_pks.get(source_id)
-            if layer is None:
+            if kept is None:
                 if pk is not None:
                     gone.append(pk)
             elif pk is not None:
                 changed.append(
-                    StockLayer(pk=pk, remaining=layer.remaining, remaining_value=layer.remaining_value)
+                    StockLayer(
+                        pk=pk, remaining=kept.remaining, remaining_value=kept.remaining_value
+                    )
                 )
             else:
                 created.append(
@@ -229,8 +234,8 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
                         item_id=last.item_id,
                         location_id=last.location_id,
                         source_id=source_id,
-                        remaining=layer.remaining,
-                        remaining_value=layer.remaining_value,
+                        remaining=kept.remaining,
+                        remaining_value=kept.remaining_value,
                     )
                 )
         state = bucket.state
@@ -260,7 +265,11 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
                 f"UPDATE {StockLayer._meta.db_table} SET remaining = %s, remaining_value = %s "  # noqa: S608
                 "WHERE id = %s",
                 [
-                    (qty.get_prep_value(layer.remaining), money.get_prep_value(layer.remaining_value), layer.pk)
+                    (
+                        qty.get_prep_value(layer.remaining),
+                        money.get_prep_value(layer.remaining_value),
+                        layer.pk,
+                    )
                     for layer in changed
                 ],
             )
@@ -335,7 +344,9 @@ class _Post:
     links: dict[str, object] = field(default_factory=dict)
 
 
-def _negative_stock(item: StockItem, location: Location, on_hand: Decimal, wanted: Decimal) -> StockError:
+def _negative_stock(
+    item: StockItem, location: Location, on_hand: Decimal, wanted: Decimal
+) -> StockError:
     return StockError(
         _(
             "No hay existencia suficiente de %(item)s en %(location)s: hay %(on_hand)s "
@@ -836,7 +847,15 @@ def transfer_stock(
     cleaned = _clean_serials(item, serials, quantity)
     reason = reason.strip()[:500]
     out = _post(
-        _Post(item, from_location, MovementKind.TRANSFER, -quantity, actor, now, links={"reason": reason}),
+        _Post(
+            item,
+            from_location,
+            MovementKind.TRANSFER,
+            -quantity,
+            actor,
+            now,
+            links={"reason": reason},
+        ),
         rules,
     )
     into = _post(
@@ -882,7 +901,10 @@ def reverse_movement(
     rules = rules or InventorySettings.current()
     movement = StockMovement.objects.select_related("item", "location").get(pk=movement.pk)
     if movement.kind == MovementKind.REVERSAL:
-        raise StockError(_("Un reverso no se revierte: registre el movimiento correcto."), code="reversal_of_reversal")
+        raise StockError(
+            _("Un reverso no se revierte: registre el movimiento correcto."),
+            code="reversal_of_reversal",
+        )
     legs = [movement]
     if movement.kind == MovementKind.TRANSFER:
         out = movement.transfer_from or movement
@@ -943,7 +965,9 @@ def reverse_movement(
 
 
 @transaction.atomic
-def start_count(*, actor: User, location: Location, now: dt.datetime, notes: str = "") -> StockCount:
+def start_count(
+    *, actor: User, location: Location, now: dt.datetime, notes: str = ""
+) -> StockCount:
     _require_staff(actor)
     if StockCount.objects.filter(
         location=location, status__in=[CountStatus.OPEN, CountStatus.SUBMITTED]
@@ -958,9 +982,7 @@ def start_count(*, actor: User, location: Location, now: dt.datetime, notes: str
 
 
 @transaction.atomic
-def record_count(
-    *, count: StockCount, actor: User, counted: dict[StockItem, Decimal]
-) -> StockCount:
+def record_count(*, count: StockCount, actor: User, counted: dict[StockItem, object]) -> StockCount:
     """The counter enters what they see (item by item; a later figure replaces an earlier
     one while the count is open)."""
     _require_staff(actor)
@@ -996,9 +1018,7 @@ def submit_count(*, count: StockCount, actor: User, now: dt.datetime) -> StockCo
         raise StockError(_("El conteo no tiene renglones."), code="no_lines")
     expected = on_hand_at(count.location, [line.item for line in lines])
     for line in lines:
-        StockCountLine.objects.filter(pk=line.pk).update(
-            expected=expected.get(line.item_id, ZERO)
-        )
+        StockCountLine.objects.filter(pk=line.pk).update(expected=expected.get(line.item_id, ZERO))
     StockCount.objects.filter(pk=count.pk).update(status=CountStatus.SUBMITTED, submitted_at=now)
     count.refresh_from_db()
     return count
@@ -1220,8 +1240,10 @@ def receive_purchase_order(
     """Receive all or part of an order: the intake is posted (with its bitácora entry), each
     line's received quantity grows, and the order is partial or received."""
     _require_staff(actor)
-    order = PurchaseOrder.objects.select_for_update().select_related("supplier", "location").get(
-        pk=order.pk
+    order = (
+        PurchaseOrder.objects.select_for_update()
+        .select_related("supplier", "location")
+        .get(pk=order.pk)
     )
     if order.status not in (OrderStatus.ORDERED, OrderStatus.PARTIAL):
         raise StockError(
@@ -1230,8 +1252,10 @@ def receive_purchase_order(
         )
     receipt_lines = []
     for wanted in lines:
-        line = PurchaseOrderLine.objects.select_for_update().select_related("item").get(
-            pk=wanted.line.pk, order=order
+        line = (
+            PurchaseOrderLine.objects.select_for_update()
+            .select_related("item")
+            .get(pk=wanted.line.pk, order=order)
         )
         quantity = parse_quantity(wanted.quantity, item=line.item)
         if quantity > line.pending:
@@ -1289,7 +1313,9 @@ def save_item(*, actor: User, item: StockItem, now: dt.datetime) -> StockItem:
     item.barcode = item.barcode.strip()
     if item.pk is None:
         item.created_at = now
-    elif item.serialised != StockItem.objects.get(pk=item.pk).serialised and item.movements.exists():
+    elif (
+        item.serialised != StockItem.objects.get(pk=item.pk).serialised and item.movements.exists()
+    ):
         raise StockError(
             _("El artículo ya tiene movimientos: no cambia si lleva número de serie."),
             code="serialised_fixed",

@@ -289,7 +289,11 @@ def device_maintenance(request: HttpRequest, device_id: int) -> HttpResponse:
     return render(
         request,
         "inventory/device_maintenance.html",
-        {"device": device, "form": form, "no_logbook": not form.fields["logbook"].queryset.exists()},  # type: ignore[attr-defined]
+        {
+            "device": device,
+            "form": form,
+            "no_logbook": not form.fields["logbook"].queryset.exists(),  # type: ignore[attr-defined]
+        },
     )
 
 
@@ -313,7 +317,13 @@ def device_import_upload(request: HttpRequest) -> HttpResponse:
             _forbidden(exc)
             form.add_error("file", str(exc))
         else:
-            context.update({"staged": staged, "preview": preview, "messages_rows": device_import.row_messages(preview)})
+            context.update(
+                {
+                    "staged": staged,
+                    "preview": preview,
+                    "messages_rows": device_import.row_messages(preview),
+                }
+            )
     return render(request, "inventory/device_import.html", context)
 
 
@@ -369,7 +379,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
                 "item": item,
                 "on_hand": on_hand,
                 "value": value.value if value else zero,
-                "method": value.method if value else (item.cost_method or rules.default_cost_method),
+                "method": value.method
+                if value
+                else (item.cost_method or rules.default_cost_method),
                 "low": low,
                 "over": over,
                 "on_order": ordered.get(item.pk, zero),
@@ -448,8 +460,14 @@ def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
             "form": form,
             "location_id": location_id,
             "total_on_hand": sum((b.on_hand for b in balances), Decimal(0)),
-            "total_value": sum((b.value_fifo if method == "fifo" else b.value_avg for b in balances), Decimal(0)),
-            "serials": item.serials.filter(location__isnull=False).select_related("location").order_by("serial")[:200] if item.serialised else [],
+            "total_value": sum(
+                (b.value_fifo if method == "fifo" else b.value_avg for b in balances), Decimal(0)
+            ),
+            "serials": item.serials.filter(location__isnull=False)
+            .select_related("location")
+            .order_by("serial")[:200]
+            if item.serialised
+            else [],
         },
     )
 
@@ -489,7 +507,9 @@ def _move(user: User, item: StockItem, data: dict[str, Any]) -> str:
             item=item,
             location=data["location"],
             quantity=data["quantity"],
-            organisation=device.organisation if device else (ticket.organisation if ticket else None),
+            organisation=device.organisation
+            if device
+            else (ticket.organisation if ticket else None),
             device=device,
             ticket=ticket,
             reference=data.get("reference") or "",
@@ -539,7 +559,9 @@ def movement_queryset(request: HttpRequest) -> Any:
     text = request.GET.get("q", "").strip()[:60]
     if text:
         queryset = queryset.filter(
-            Q(item__sku__icontains=text) | Q(item__name__icontains=text) | Q(reference__icontains=text)
+            Q(item__sku__icontains=text)
+            | Q(item__name__icontains=text)
+            | Q(reference__icontains=text)
         )
     return queryset.order_by("-occurred_at", "-id")
 
@@ -570,8 +592,16 @@ def movement_detail(request: HttpRequest, movement_id: int) -> HttpResponse:
     user = _staff(request)
     movement = get_object_or_404(
         StockMovement.objects.select_related(
-            "item", "location", "created_by", "receipt", "device", "ticket", "supplier",
-            "reverses", "transfer_from", "count",
+            "item",
+            "location",
+            "created_by",
+            "receipt",
+            "device",
+            "ticket",
+            "supplier",
+            "reverses",
+            "transfer_from",
+            "count",
         ),
         pk=movement_id,
     )
@@ -616,7 +646,7 @@ def receipt_list(request: HttpRequest) -> HttpResponse:
     )
     month = request.GET.get("mes", "")
     try:
-        start = dt.datetime.strptime(month, "%Y-%m").date() if month else None  # noqa: DTZ007
+        start = dt.datetime.strptime(month, "%Y-%m").date() if month else None
     except ValueError:
         start = None
     if start is not None:
@@ -689,7 +719,9 @@ def _receipt(request: HttpRequest, receipt_id: int) -> StockReceipt:
 @login_required
 def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
     receipt = _receipt(request, receipt_id)
-    movements = receipt.movements.select_related("item").prefetch_related("serials__serial").order_by("id")
+    movements = (
+        receipt.movements.select_related("item").prefetch_related("serials__serial").order_by("id")
+    )
     return render(
         request,
         "inventory/receipt_detail.html",
@@ -738,7 +770,9 @@ def count_list(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("inventory:count_detail", count.pk)
-    counts = StockCount.objects.select_related("location", "created_by", "approved_by").order_by("-created_at", "-id")[:200]
+    counts = StockCount.objects.select_related("location", "created_by", "approved_by").order_by(
+        "-created_at", "-id"
+    )[:200]
     return render(request, "inventory/count_list.html", {"counts": counts, "form": form})
 
 
@@ -757,8 +791,9 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
         now = clock.now()
         try:
             if action == "guardar":
-                counted = {}
-                for key, value in request.POST.items():
+                counted: dict[StockItem, object] = {}
+                for key in request.POST:
+                    value = request.POST.get(key, "")
                     if key.startswith("item_") and value.strip():
                         item_id = parse_id(key[5:])
                         item = StockItem.objects.filter(pk=item_id).first() if item_id else None
@@ -795,7 +830,9 @@ def count_detail(request: HttpRequest, count_id: int) -> HttpResponse:
             "count": count,
             "differences": differences,
             "uncounted": stocked,
-            "other_items": StockItem.objects.filter(is_active=True).exclude(pk__in=counted_ids).order_by("sku")[:500],
+            "other_items": StockItem.objects.filter(is_active=True)
+            .exclude(pk__in=counted_ids)
+            .order_by("sku")[:500],
             "can_approve": user.is_manager and count.status == CountStatus.SUBMITTED,
         },
     )
@@ -840,7 +877,9 @@ def order_propose(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     user = _staff(request)
-    order = get_object_or_404(PurchaseOrder.objects.select_related("supplier", "location"), pk=order_id)
+    order = get_object_or_404(
+        PurchaseOrder.objects.select_related("supplier", "location"), pk=order_id
+    )
     lines = list(order.lines.select_related("item").order_by("item__sku"))
     if request.method == "POST":
         action = request.POST.get("accion", "")
@@ -859,12 +898,15 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
                     if raw and Decimal(raw.replace(",", ".") or 0) != 0:
                         wanted.append(
                             services.OrderReceipt(
-                                line, services.parse_quantity(raw, item=line.item),
+                                line,
+                                services.parse_quantity(raw, item=line.item),
                                 serials=split_serials(request.POST.get(f"serials_{line.pk}", "")),
                             )
                         )
                 if not wanted:
-                    raise services.StockError(_("Capture qué cantidades llegaron."), code="no_lines")
+                    raise services.StockError(
+                        _("Capture qué cantidades llegaron."), code="no_lines"
+                    )
                 upload = request.FILES.get("document")
                 receipt = services.receive_purchase_order(
                     order=order,
@@ -872,11 +914,19 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
                     lines=wanted,
                     invoice_number=request.POST.get("invoice_number", ""),
                     document=services.Document(
-                        upload.name or "documento", read_upload(upload, MAX_UPLOAD), upload.content_type or ""
-                    ) if upload else None,
+                        upload.name or "documento",
+                        read_upload(upload, MAX_UPLOAD),
+                        upload.content_type or "",
+                    )
+                    if upload
+                    else None,
                     now=now,
                 )
-                messages.success(request, _("Recepción registrada (nota %(n)d de la bitácora).") % {"n": receipt.entry.number})
+                messages.success(
+                    request,
+                    _("Recepción registrada (nota %(n)d de la bitácora).")
+                    % {"n": receipt.entry.number},
+                )
         except DomainError as exc:
             messages.error(request, str(exc))
         except ArithmeticError:

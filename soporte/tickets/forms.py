@@ -241,7 +241,7 @@ def devices_of(actor: User, organisation_id: int | None) -> Any:
     """The organisation's devices in service that this person may see (the equipment
     registry, read through the app registry: tickets do not import inventory)."""
     device_model = Ticket._meta.get_field("device").related_model
-    manager = device_model._default_manager  # type: ignore[union-attr]
+    manager: Any = device_model._default_manager  # type: ignore[union-attr]
     if organisation_id is None:
         return manager.none()
     return (

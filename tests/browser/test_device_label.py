@@ -35,45 +35,84 @@ def test_agent_scans_a_device_label_and_sees_its_timeline(browser: Browser, live
     device = devices.register_device(
         actor=agent,
         data=devices.DeviceData(
-            organisation=org, kind="printer", brand="HP", model="LaserJet Pro M404dn",
-            serial_number="VNB3K12345", owner=customer.person, location="Almacén",
+            organisation=org,
+            kind="printer",
+            brand="HP",
+            model="LaserJet Pro M404dn",
+            serial_number="VNB3K12345",
+            owner=customer.person,
+            location="Almacén",
         ),
         now=now - dt.timedelta(days=3),
     )
     ticket = tickets.open_ticket(
         actor=agent,
         data=tickets.NewTicket(
-            organisation=org, requester=customer.person, subject="La impresora no alimenta papel",
-            description="Atasca cada hoja.", channel=Channel.PHONE,
+            organisation=org,
+            requester=customer.person,
+            subject="La impresora no alimenta papel",
+            description="Atasca cada hoja.",
+            channel=Channel.PHONE,
         ),
         now=now - dt.timedelta(days=2),
     )
     ticket.device = device
     ticket.save(update_fields=["device"])
     book = logbook.open_logbook(
-        actor=supervisor, organisation=org, title="Bitácora del contrato CS-2026-014",
-        contract_reference="CS-2026-014", countersign_days=2, customer_signers=[customer],
-        fields={"desk_party": "Mesa", "customer_party": org.name, "contract": "CS", "scope": "Equipos"},
+        actor=supervisor,
+        organisation=org,
+        title="Bitácora del contrato CS-2026-014",
+        contract_reference="CS-2026-014",
+        countersign_days=2,
+        customer_signers=[customer],
+        fields={
+            "desk_party": "Mesa",
+            "customer_party": org.name,
+            "contract": "CS",
+            "scope": "Equipos",
+        },
         now=now - dt.timedelta(days=2),
     )
     logbook.append_entry(
-        logbook=book, kind=EntryKind.CORRECTIVE, author=agent, summary="Cambio del rodillo de alimentación",
+        logbook=book,
+        kind=EntryKind.CORRECTIVE,
+        author=agent,
+        summary="Cambio del rodillo de alimentación",
         fields={
-            "user_name": str(customer), "evaluated_date": now.date().isoformat(), "addressee_name": str(agent),
-            "damage_at": now.isoformat(timespec="minutes"), "description": "Atasca cada hoja.",
-            **devices.maintenance_elements(device), "diagnosis": "Rodillo desgastado.",
-            "observations": "Se cambió el rodillo.", "reporting_name": str(customer),
+            "user_name": str(customer),
+            "evaluated_date": now.date().isoformat(),
+            "addressee_name": str(agent),
+            "damage_at": now.isoformat(timespec="minutes"),
+            "description": "Atasca cada hoja.",
+            **devices.maintenance_elements(device),
+            "diagnosis": "Rodillo desgastado.",
+            "observations": "Se cambió el rodillo.",
+            "reporting_name": str(customer),
         },
         subject=logbook.Subject("equipment", device.subject_id, str(device)),
         now=now - dt.timedelta(days=1),
     )
     shelf = Location.objects.create(code="A", name="Estante A", kind=LocationKind.SHELF)
-    roller = StockItem.objects.create(sku="ROD-M404", name="Kit de rodillos HP M404", created_at=now)
-    services.receive_stock(
-        actor=agent, supplier=Supplier.objects.create(name="Distribuidora"), location=shelf,
-        invoice_number="F-1", lines=[services.ReceiptLine(roller, Decimal(2), Decimal("980"))], now=now,
+    roller = StockItem.objects.create(
+        sku="ROD-M404", name="Kit de rodillos HP M404", created_at=now
     )
-    services.issue_stock(actor=agent, item=roller, location=shelf, quantity=Decimal(1), device=device, ticket=ticket, now=now)
+    services.receive_stock(
+        actor=agent,
+        supplier=Supplier.objects.create(name="Distribuidora"),
+        location=shelf,
+        invoice_number="F-1",
+        lines=[services.ReceiptLine(roller, Decimal(2), Decimal("980"))],
+        now=now,
+    )
+    services.issue_stock(
+        actor=agent,
+        item=roller,
+        location=shelf,
+        quantity=Decimal(1),
+        device=device,
+        ticket=ticket,
+        now=now,
+    )
 
     # The label carries the device's address (printed under the QR code, drawn from the same
     # string), and that address is what the phone opens.
@@ -106,7 +145,6 @@ def test_agent_scans_a_device_label_and_sees_its_timeline(browser: Browser, live
         )
         assert overflow == 0
         assert timeline.bounding_box()["y"] < 844 * 2
-        page.screenshot(path="/tmp/device_phone.png", full_page=True)
         # From the timeline, one tap opens the maintenance entry.
         timeline.get_by_role("link", name=re.compile("Cambio del rodillo")).click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Mantenimiento correctivo")

@@ -2,528 +2,1486 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import soporte.inventory.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import soporte.inventory.fields
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
-        ('logbook', '0002_immutable_triggers'),
-        ('tickets', '0009_open_mine_index'),
+        ("directory", "0001_initial"),
+        ("logbook", "0002_immutable_triggers"),
+        ("tickets", "0009_open_mine_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StockItem',
+            name="StockItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=40, verbose_name='SKU')),
-                ('name', models.CharField(max_length=200, verbose_name='nombre')),
-                ('brand', models.CharField(blank=True, max_length=80, verbose_name='marca')),
-                ('unit', models.CharField(choices=[('pza', 'pieza'), ('caja', 'caja'), ('juego', 'juego'), ('m', 'metro'), ('l', 'litro'), ('kg', 'kilogramo')], default='pza', max_length=8, verbose_name='unidad')),
-                ('barcode', models.CharField(blank=True, max_length=64, verbose_name='código de barras')),
-                ('serialised', models.BooleanField(default=False, help_text='Cada pieza tiene su número de serie, que se captura al recibirla.', verbose_name='con número de serie')),
-                ('cost_method', models.CharField(blank=True, choices=[('average', 'Costo promedio'), ('fifo', 'PEPS (primeras entradas, primeras salidas)')], help_text='Vacío: el de la mesa.', max_length=8, verbose_name='método de costo')),
-                ('reorder_point', soporte.inventory.fields.ScaledDecimalField(default=0, places=3, verbose_name='punto de reorden')),
-                ('target_level', soporte.inventory.fields.ScaledDecimalField(default=0, places=3, verbose_name='nivel objetivo')),
-                ('is_active', models.BooleanField(default=True, verbose_name='activo')),
-                ('created_at', models.DateTimeField(verbose_name='registrado')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sku", models.CharField(max_length=40, verbose_name="SKU")),
+                ("name", models.CharField(max_length=200, verbose_name="nombre")),
+                ("brand", models.CharField(blank=True, max_length=80, verbose_name="marca")),
+                (
+                    "unit",
+                    models.CharField(
+                        choices=[
+                            ("pza", "pieza"),
+                            ("caja", "caja"),
+                            ("juego", "juego"),
+                            ("m", "metro"),
+                            ("l", "litro"),
+                            ("kg", "kilogramo"),
+                        ],
+                        default="pza",
+                        max_length=8,
+                        verbose_name="unidad",
+                    ),
+                ),
+                (
+                    "barcode",
+                    models.CharField(blank=True, max_length=64, verbose_name="código de barras"),
+                ),
+                (
+                    "serialised",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Cada pieza tiene su número de serie, que se captura al recibirla.",
+                        verbose_name="con número de serie",
+                    ),
+                ),
+                (
+                    "cost_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("average", "Costo promedio"),
+                            ("fifo", "PEPS (primeras entradas, primeras salidas)"),
+                        ],
+                        help_text="Vacío: el de la mesa.",
+                        max_length=8,
+                        verbose_name="método de costo",
+                    ),
+                ),
+                (
+                    "reorder_point",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        default=0, places=3, verbose_name="punto de reorden"
+                    ),
+                ),
+                (
+                    "target_level",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        default=0, places=3, verbose_name="nivel objetivo"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="activo")),
+                ("created_at", models.DateTimeField(verbose_name="registrado")),
             ],
             options={
-                'verbose_name': 'artículo',
-                'verbose_name_plural': 'artículos',
+                "verbose_name": "artículo",
+                "verbose_name_plural": "artículos",
             },
         ),
         migrations.CreateModel(
-            name='Device',
+            name="Device",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('desktop', 'Computadora de escritorio'), ('laptop', 'Computadora portátil'), ('printer', 'Impresora'), ('server', 'Servidor'), ('network', 'Equipo de red'), ('phone', 'Teléfono'), ('tablet', 'Tableta'), ('monitor', 'Monitor'), ('peripheral', 'Periférico'), ('other', 'Otro')], max_length=16, verbose_name='tipo')),
-                ('brand', models.CharField(max_length=80, verbose_name='marca')),
-                ('model', models.CharField(blank=True, max_length=120, verbose_name='modelo')),
-                ('serial_number', models.CharField(blank=True, max_length=80, verbose_name='número de serie')),
-                ('inventory_tag', models.CharField(help_text='Única en la mesa; es la que lleva la etiqueta con el código QR.', max_length=40, verbose_name='etiqueta de inventario')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='ubicación')),
-                ('purchase_date', models.DateField(blank=True, null=True, verbose_name='fecha de compra')),
-                ('warranty_end_date', models.DateField(blank=True, null=True, verbose_name='fin de la garantía')),
-                ('processor', models.CharField(blank=True, max_length=120, verbose_name='procesador')),
-                ('memory', models.CharField(blank=True, max_length=60, verbose_name='memoria')),
-                ('disk', models.CharField(blank=True, max_length=120, verbose_name='disco')),
-                ('operating_system', models.CharField(blank=True, max_length=120, verbose_name='sistema operativo')),
-                ('ip_address', models.CharField(blank=True, max_length=45, verbose_name='dirección IP')),
-                ('mac_address', models.CharField(blank=True, max_length=17, verbose_name='dirección MAC')),
-                ('notes', models.TextField(blank=True, max_length=4000, verbose_name='datos generales')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='dado de baja')),
-                ('retired_reason', models.CharField(blank=True, max_length=300, verbose_name='motivo de la baja')),
-                ('created_at', models.DateTimeField(verbose_name='registrado')),
-                ('updated_at', models.DateTimeField(verbose_name='actualizado')),
-                ('attached_to', models.ForeignKey(blank=True, help_text='Para un periférico: el equipo al que está conectado.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='peripherals', to='inventory.device', verbose_name='conectado a')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='directory.organisation', verbose_name='organización')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='directory.person', verbose_name='responsable')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("desktop", "Computadora de escritorio"),
+                            ("laptop", "Computadora portátil"),
+                            ("printer", "Impresora"),
+                            ("server", "Servidor"),
+                            ("network", "Equipo de red"),
+                            ("phone", "Teléfono"),
+                            ("tablet", "Tableta"),
+                            ("monitor", "Monitor"),
+                            ("peripheral", "Periférico"),
+                            ("other", "Otro"),
+                        ],
+                        max_length=16,
+                        verbose_name="tipo",
+                    ),
+                ),
+                ("brand", models.CharField(max_length=80, verbose_name="marca")),
+                ("model", models.CharField(blank=True, max_length=120, verbose_name="modelo")),
+                (
+                    "serial_number",
+                    models.CharField(blank=True, max_length=80, verbose_name="número de serie"),
+                ),
+                (
+                    "inventory_tag",
+                    models.CharField(
+                        help_text="Única en la mesa; es la que lleva la etiqueta con el código QR.",
+                        max_length=40,
+                        verbose_name="etiqueta de inventario",
+                    ),
+                ),
+                (
+                    "location",
+                    models.CharField(blank=True, max_length=200, verbose_name="ubicación"),
+                ),
+                (
+                    "purchase_date",
+                    models.DateField(blank=True, null=True, verbose_name="fecha de compra"),
+                ),
+                (
+                    "warranty_end_date",
+                    models.DateField(blank=True, null=True, verbose_name="fin de la garantía"),
+                ),
+                (
+                    "processor",
+                    models.CharField(blank=True, max_length=120, verbose_name="procesador"),
+                ),
+                ("memory", models.CharField(blank=True, max_length=60, verbose_name="memoria")),
+                ("disk", models.CharField(blank=True, max_length=120, verbose_name="disco")),
+                (
+                    "operating_system",
+                    models.CharField(blank=True, max_length=120, verbose_name="sistema operativo"),
+                ),
+                (
+                    "ip_address",
+                    models.CharField(blank=True, max_length=45, verbose_name="dirección IP"),
+                ),
+                (
+                    "mac_address",
+                    models.CharField(blank=True, max_length=17, verbose_name="dirección MAC"),
+                ),
+                (
+                    "notes",
+                    models.TextField(blank=True, max_length=4000, verbose_name="datos generales"),
+                ),
+                (
+                    "retired_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="dado de baja"),
+                ),
+                (
+                    "retired_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="motivo de la baja"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="registrado")),
+                ("updated_at", models.DateTimeField(verbose_name="actualizado")),
+                (
+                    "attached_to",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Para un periférico: el equipo al que está conectado.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="peripherals",
+                        to="inventory.device",
+                        verbose_name="conectado a",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="devices",
+                        to="directory.organisation",
+                        verbose_name="organización",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="devices",
+                        to="directory.person",
+                        verbose_name="responsable",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'equipo',
-                'verbose_name_plural': 'equipos',
+                "verbose_name": "equipo",
+                "verbose_name_plural": "equipos",
             },
         ),
         migrations.CreateModel(
-            name='DeviceImport',
+            name="DeviceImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(max_length=200)),
-                ('content', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Por confirmar'), ('imported', 'Importado')], max_length=10)),
-                ('row_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField()),
-                ('imported_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.organisation', verbose_name='organización predeterminada')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file_name", models.CharField(max_length=200)),
+                ("content", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Por confirmar"), ("imported", "Importado")],
+                        max_length=10,
+                    ),
+                ),
+                ("row_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField()),
+                ("imported_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.organisation",
+                        verbose_name="organización predeterminada",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'importación de equipos',
-                'verbose_name_plural': 'importaciones de equipos',
+                "verbose_name": "importación de equipos",
+                "verbose_name_plural": "importaciones de equipos",
             },
         ),
         migrations.CreateModel(
-            name='InventorySettings',
+            name="InventorySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('default_cost_method', models.CharField(choices=[('average', 'Costo promedio'), ('fifo', 'PEPS (primeras entradas, primeras salidas)')], default='average', max_length=8, verbose_name='método de costo de la mesa')),
-                ('allow_negative_stock', models.BooleanField(default=False, help_text='Si no, una salida que deja la existencia bajo cero se rechaza.', verbose_name='permitir existencias negativas')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "default_cost_method",
+                    models.CharField(
+                        choices=[
+                            ("average", "Costo promedio"),
+                            ("fifo", "PEPS (primeras entradas, primeras salidas)"),
+                        ],
+                        default="average",
+                        max_length=8,
+                        verbose_name="método de costo de la mesa",
+                    ),
+                ),
+                (
+                    "allow_negative_stock",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Si no, una salida que deja la existencia bajo cero se rechaza.",
+                        verbose_name="permitir existencias negativas",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ajustes de inventario',
-                'verbose_name_plural': 'ajustes de inventario',
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='inventory_settings_single_row'), models.CheckConstraint(condition=models.Q(('default_cost_method__in', ['average', 'fifo'])), name='inventory_settings_cost_method_valid')],
+                "verbose_name": "ajustes de inventario",
+                "verbose_name_plural": "ajustes de inventario",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("id", 1)), name="inventory_settings_single_row"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("default_cost_method__in", ["average", "fifo"])),
+                        name="inventory_settings_cost_method_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='clave')),
-                ('name', models.CharField(max_length=120, verbose_name='nombre')),
-                ('kind', models.CharField(choices=[('warehouse', 'Almacén'), ('shelf', 'Estante'), ('van', 'Vehículo'), ('customer_site', 'Sitio del cliente')], max_length=16, verbose_name='tipo')),
-                ('is_active', models.BooleanField(default=True, verbose_name='activa')),
-                ('organisation', models.ForeignKey(blank=True, help_text='Solo para el sitio de un cliente.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stock_locations', to='directory.organisation', verbose_name='organización')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="clave")),
+                ("name", models.CharField(max_length=120, verbose_name="nombre")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("warehouse", "Almacén"),
+                            ("shelf", "Estante"),
+                            ("van", "Vehículo"),
+                            ("customer_site", "Sitio del cliente"),
+                        ],
+                        max_length=16,
+                        verbose_name="tipo",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="activa")),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Solo para el sitio de un cliente.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock_locations",
+                        to="directory.organisation",
+                        verbose_name="organización",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ubicación de almacén',
-                'verbose_name_plural': 'ubicaciones de almacén',
+                "verbose_name": "ubicación de almacén",
+                "verbose_name_plural": "ubicaciones de almacén",
             },
         ),
         migrations.CreateModel(
-            name='PurchaseOrder',
+            name="PurchaseOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Borrador'), ('ordered', 'Pedida'), ('partial', 'Recibida en parte'), ('received', 'Recibida'), ('cancelled', 'Cancelada')], default='draft', max_length=10, verbose_name='estado')),
-                ('created_at', models.DateTimeField(verbose_name='creada')),
-                ('ordered_at', models.DateTimeField(blank=True, null=True, verbose_name='pedida')),
-                ('notes', models.CharField(blank=True, max_length=1000, verbose_name='observaciones')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location', verbose_name='entregar en')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Borrador"),
+                            ("ordered", "Pedida"),
+                            ("partial", "Recibida en parte"),
+                            ("received", "Recibida"),
+                            ("cancelled", "Cancelada"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="estado",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="creada")),
+                ("ordered_at", models.DateTimeField(blank=True, null=True, verbose_name="pedida")),
+                (
+                    "notes",
+                    models.CharField(blank=True, max_length=1000, verbose_name="observaciones"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.location",
+                        verbose_name="entregar en",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'orden de compra',
-                'verbose_name_plural': 'órdenes de compra',
+                "verbose_name": "orden de compra",
+                "verbose_name_plural": "órdenes de compra",
             },
         ),
         migrations.CreateModel(
-            name='RemoteAccess',
+            name="RemoteAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tool', models.CharField(max_length=80, verbose_name='herramienta')),
-                ('remote_id', models.CharField(max_length=120, verbose_name='identificador')),
-                ('notes', models.CharField(blank=True, max_length=200, verbose_name='notas')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='remote_ids', to='inventory.device')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("tool", models.CharField(max_length=80, verbose_name="herramienta")),
+                ("remote_id", models.CharField(max_length=120, verbose_name="identificador")),
+                ("notes", models.CharField(blank=True, max_length=200, verbose_name="notas")),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="remote_ids",
+                        to="inventory.device",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'acceso remoto',
-                'verbose_name_plural': 'accesos remotos',
+                "verbose_name": "acceso remoto",
+                "verbose_name_plural": "accesos remotos",
             },
         ),
         migrations.CreateModel(
-            name='StockCount',
+            name="StockCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'En captura'), ('submitted', 'Por aprobar'), ('approved', 'Aprobado'), ('cancelled', 'Cancelado')], default='open', max_length=10, verbose_name='estado')),
-                ('created_at', models.DateTimeField(verbose_name='iniciado')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='enviado')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='aprobado')),
-                ('notes', models.CharField(blank=True, max_length=1000, verbose_name='observaciones')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='aprobó')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='contó')),
-                ('entry', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logbook.entry')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='counts', to='inventory.location', verbose_name='ubicación')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "En captura"),
+                            ("submitted", "Por aprobar"),
+                            ("approved", "Aprobado"),
+                            ("cancelled", "Cancelado"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="estado",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="iniciado")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="enviado"),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="aprobado"),
+                ),
+                (
+                    "notes",
+                    models.CharField(blank=True, max_length=1000, verbose_name="observaciones"),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="aprobó",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="contó",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="logbook.entry",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="counts",
+                        to="inventory.location",
+                        verbose_name="ubicación",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'conteo físico',
-                'verbose_name_plural': 'conteos físicos',
+                "verbose_name": "conteo físico",
+                "verbose_name_plural": "conteos físicos",
             },
         ),
         migrations.CreateModel(
-            name='StockCountLine',
+            name="StockCountLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('counted', soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name='contado')),
-                ('expected', soporte.inventory.fields.ScaledDecimalField(blank=True, null=True, places=3, verbose_name='según sistema')),
-                ('count', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='inventory.stockcount')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.stockitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "counted",
+                    soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name="contado"),
+                ),
+                (
+                    "expected",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        blank=True, null=True, places=3, verbose_name="según sistema"
+                    ),
+                ),
+                (
+                    "count",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="inventory.stockcount",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.stockitem",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PurchaseOrderLine',
+            name="PurchaseOrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name='cantidad')),
-                ('unit_cost', soporte.inventory.fields.ScaledDecimalField(places=4, verbose_name='costo unitario')),
-                ('received', soporte.inventory.fields.ScaledDecimalField(default=0, places=3, verbose_name='recibido')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='inventory.purchaseorder')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.stockitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quantity",
+                    soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name="cantidad"),
+                ),
+                (
+                    "unit_cost",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        places=4, verbose_name="costo unitario"
+                    ),
+                ),
+                (
+                    "received",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        default=0, places=3, verbose_name="recibido"
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="inventory.purchaseorder",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.stockitem",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('receipt', 'Entrada de proveedor'), ('issue', 'Salida a reparación o ticket'), ('sale', 'Venta'), ('customer_return', 'Devolución de cliente'), ('supplier_return', 'Devolución a proveedor'), ('transfer', 'Traspaso'), ('adjustment', 'Ajuste por conteo'), ('reversal', 'Reverso')], max_length=16, verbose_name='tipo')),
-                ('quantity', soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name='cantidad')),
-                ('unit_cost', soporte.inventory.fields.ScaledDecimalField(blank=True, null=True, places=4, verbose_name='costo unitario')),
-                ('value_avg', soporte.inventory.fields.ScaledDecimalField(places=2, verbose_name='valor (promedio)')),
-                ('value_fifo', soporte.inventory.fields.ScaledDecimalField(places=2, verbose_name='valor (PEPS)')),
-                ('cost_method', models.CharField(choices=[('average', 'Costo promedio'), ('fifo', 'PEPS (primeras entradas, primeras salidas)')], max_length=8)),
-                ('on_hand_after', soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name='existencia después')),
-                ('occurred_at', models.DateTimeField(verbose_name='fecha')),
-                ('reference', models.CharField(blank=True, max_length=120, verbose_name='referencia')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='motivo')),
-                ('count', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.stockcount')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registró')),
-                ('device', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stock_movements', to='inventory.device', verbose_name='equipo')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.stockitem')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.location')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.organisation', verbose_name='cliente')),
-                ('purchase_order_line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.purchaseorderline')),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='inventory.stockmovement', verbose_name='revierte a')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stock_movements', to='tickets.ticket', verbose_name='ticket')),
-                ('transfer_from', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='transfer_to', to='inventory.stockmovement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "Entrada de proveedor"),
+                            ("issue", "Salida a reparación o ticket"),
+                            ("sale", "Venta"),
+                            ("customer_return", "Devolución de cliente"),
+                            ("supplier_return", "Devolución a proveedor"),
+                            ("transfer", "Traspaso"),
+                            ("adjustment", "Ajuste por conteo"),
+                            ("reversal", "Reverso"),
+                        ],
+                        max_length=16,
+                        verbose_name="tipo",
+                    ),
+                ),
+                (
+                    "quantity",
+                    soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name="cantidad"),
+                ),
+                (
+                    "unit_cost",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        blank=True, null=True, places=4, verbose_name="costo unitario"
+                    ),
+                ),
+                (
+                    "value_avg",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        places=2, verbose_name="valor (promedio)"
+                    ),
+                ),
+                (
+                    "value_fifo",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        places=2, verbose_name="valor (PEPS)"
+                    ),
+                ),
+                (
+                    "cost_method",
+                    models.CharField(
+                        choices=[
+                            ("average", "Costo promedio"),
+                            ("fifo", "PEPS (primeras entradas, primeras salidas)"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "on_hand_after",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        places=3, verbose_name="existencia después"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="fecha")),
+                (
+                    "reference",
+                    models.CharField(blank=True, max_length=120, verbose_name="referencia"),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="motivo")),
+                (
+                    "count",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="inventory.stockcount",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registró",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock_movements",
+                        to="inventory.device",
+                        verbose_name="equipo",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="inventory.stockitem",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.organisation",
+                        verbose_name="cliente",
+                    ),
+                ),
+                (
+                    "purchase_order_line",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="inventory.purchaseorderline",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="inventory.stockmovement",
+                        verbose_name="revierte a",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stock_movements",
+                        to="tickets.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
+                (
+                    "transfer_from",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfer_to",
+                        to="inventory.stockmovement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'movimiento de almacén',
-                'verbose_name_plural': 'movimientos de almacén',
+                "verbose_name": "movimiento de almacén",
+                "verbose_name_plural": "movimientos de almacén",
             },
         ),
         migrations.CreateModel(
-            name='StockLayer',
+            name="StockLayer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('remaining', soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name='remaining')),
-                ('remaining_value', soporte.inventory.fields.ScaledDecimalField(places=2, verbose_name='remaining value')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.stockitem')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.stockmovement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "remaining",
+                    soporte.inventory.fields.ScaledDecimalField(places=3, verbose_name="remaining"),
+                ),
+                (
+                    "remaining_value",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        places=2, verbose_name="remaining value"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.stockitem",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.stockmovement",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StockBalance',
+            name="StockBalance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_hand', soporte.inventory.fields.ScaledDecimalField(default=0, places=3, verbose_name='existencia')),
-                ('value_avg', soporte.inventory.fields.ScaledDecimalField(default=0, places=2, verbose_name='valor (promedio)')),
-                ('value_fifo', soporte.inventory.fields.ScaledDecimalField(default=0, places=2, verbose_name='valor (PEPS)')),
-                ('last_movement_at', models.DateTimeField(null=True)),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='balances', to='inventory.location')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='balances', to='inventory.stockitem')),
-                ('last_movement', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.stockmovement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "on_hand",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        default=0, places=3, verbose_name="existencia"
+                    ),
+                ),
+                (
+                    "value_avg",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        default=0, places=2, verbose_name="valor (promedio)"
+                    ),
+                ),
+                (
+                    "value_fifo",
+                    soporte.inventory.fields.ScaledDecimalField(
+                        default=0, places=2, verbose_name="valor (PEPS)"
+                    ),
+                ),
+                ("last_movement_at", models.DateTimeField(null=True)),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="balances",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="balances",
+                        to="inventory.stockitem",
+                    ),
+                ),
+                (
+                    "last_movement",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.stockmovement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'existencia',
-                'verbose_name_plural': 'existencias',
+                "verbose_name": "existencia",
+                "verbose_name_plural": "existencias",
             },
         ),
         migrations.CreateModel(
-            name='StockReceipt',
+            name="StockReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('invoice_number', models.CharField(max_length=60, verbose_name='factura o remisión')),
-                ('received_at', models.DateTimeField(verbose_name='recibido')),
-                ('notes', models.CharField(blank=True, max_length=1000, verbose_name='observaciones')),
-                ('document_key', models.CharField(blank=True, max_length=32)),
-                ('document_name', models.CharField(blank=True, max_length=200, verbose_name='documento')),
-                ('document_content_type', models.CharField(blank=True, max_length=100)),
-                ('document_size', models.PositiveIntegerField(default=0)),
-                ('document_sha256', models.CharField(blank=True, max_length=64)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='logbook.entry', verbose_name='nota de bitácora')),
-                ('location', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.location', verbose_name='ubicación')),
-                ('purchase_order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='inventory.purchaseorder', verbose_name='orden de compra')),
-                ('received_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='recibió')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "invoice_number",
+                    models.CharField(max_length=60, verbose_name="factura o remisión"),
+                ),
+                ("received_at", models.DateTimeField(verbose_name="recibido")),
+                (
+                    "notes",
+                    models.CharField(blank=True, max_length=1000, verbose_name="observaciones"),
+                ),
+                ("document_key", models.CharField(blank=True, max_length=32)),
+                (
+                    "document_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="documento"),
+                ),
+                ("document_content_type", models.CharField(blank=True, max_length=100)),
+                ("document_size", models.PositiveIntegerField(default=0)),
+                ("document_sha256", models.CharField(blank=True, max_length=64)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="logbook.entry",
+                        verbose_name="nota de bitácora",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.location",
+                        verbose_name="ubicación",
+                    ),
+                ),
+                (
+                    "purchase_order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="inventory.purchaseorder",
+                        verbose_name="orden de compra",
+                    ),
+                ),
+                (
+                    "received_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recibió",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'entrada de recursos',
-                'verbose_name_plural': 'entradas de recursos',
+                "verbose_name": "entrada de recursos",
+                "verbose_name_plural": "entradas de recursos",
             },
         ),
         migrations.AddField(
-            model_name='stockmovement',
-            name='receipt',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.stockreceipt'),
+            model_name="stockmovement",
+            name="receipt",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="movements",
+                to="inventory.stockreceipt",
+            ),
         ),
         migrations.CreateModel(
-            name='StockSerial',
+            name="StockSerial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('brand', models.CharField(blank=True, max_length=80)),
-                ('serial', models.CharField(max_length=80, verbose_name='número de serie')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='serials', to='inventory.stockitem')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='serials', to='inventory.location')),
-                ('received_by_movement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='inventory.stockmovement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("brand", models.CharField(blank=True, max_length=80)),
+                ("serial", models.CharField(max_length=80, verbose_name="número de serie")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="serials",
+                        to="inventory.stockitem",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="serials",
+                        to="inventory.location",
+                    ),
+                ),
+                (
+                    "received_by_movement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="inventory.stockmovement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'número de serie',
-                'verbose_name_plural': 'números de serie',
+                "verbose_name": "número de serie",
+                "verbose_name_plural": "números de serie",
             },
         ),
         migrations.CreateModel(
-            name='MovementSerial',
+            name="MovementSerial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('movement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='serials', to='inventory.stockmovement')),
-                ('serial', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.stockserial')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "movement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="serials",
+                        to="inventory.stockmovement",
+                    ),
+                ),
+                (
+                    "serial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="movements",
+                        to="inventory.stockserial",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nombre')),
-                ('tax_id', models.CharField(blank=True, max_length=20, verbose_name='RFC')),
-                ('contact_name', models.CharField(blank=True, max_length=200, verbose_name='contacto')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='correo')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='teléfono')),
-                ('is_active', models.BooleanField(default=True, verbose_name='activo')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nombre")),
+                ("tax_id", models.CharField(blank=True, max_length=20, verbose_name="RFC")),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="contacto"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="correo")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="teléfono")),
+                ("is_active", models.BooleanField(default=True, verbose_name="activo")),
             ],
             options={
-                'verbose_name': 'proveedor',
-                'verbose_name_plural': 'proveedores',
-                'constraints': [models.UniqueConstraint(fields=('name',), name='inventory_supplier_name_unique')],
+                "verbose_name": "proveedor",
+                "verbose_name_plural": "proveedores",
+                "constraints": [
+                    models.UniqueConstraint(fields=("name",), name="inventory_supplier_name_unique")
+                ],
             },
         ),
         migrations.AddField(
-            model_name='stockreceipt',
-            name='supplier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='inventory.supplier', verbose_name='proveedor'),
+            model_name="stockreceipt",
+            name="supplier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="receipts",
+                to="inventory.supplier",
+                verbose_name="proveedor",
+            ),
         ),
         migrations.AddField(
-            model_name='stockmovement',
-            name='supplier',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='movements', to='inventory.supplier'),
+            model_name="stockmovement",
+            name="supplier",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="movements",
+                to="inventory.supplier",
+            ),
         ),
         migrations.AddField(
-            model_name='stockitem',
-            name='preferred_supplier',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='inventory.supplier', verbose_name='proveedor preferido'),
+            model_name="stockitem",
+            name="preferred_supplier",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="items",
+                to="inventory.supplier",
+                verbose_name="proveedor preferido",
+            ),
         ),
         migrations.AddField(
-            model_name='purchaseorder',
-            name='supplier',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='inventory.supplier', verbose_name='proveedor'),
+            model_name="purchaseorder",
+            name="supplier",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="orders",
+                to="inventory.supplier",
+                verbose_name="proveedor",
+            ),
         ),
         migrations.AddIndex(
-            model_name='device',
-            index=models.Index(fields=['organisation', 'kind'], name='inventory_device_org_kind_idx'),
+            model_name="device",
+            index=models.Index(
+                fields=["organisation", "kind"], name="inventory_device_org_kind_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['desktop', 'laptop', 'printer', 'server', 'network', 'phone', 'tablet', 'monitor', 'peripheral', 'other'])), name='inventory_device_kind_valid'),
+            model_name="device",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "desktop",
+                            "laptop",
+                            "printer",
+                            "server",
+                            "network",
+                            "phone",
+                            "tablet",
+                            "monitor",
+                            "peripheral",
+                            "other",
+                        ],
+                    )
+                ),
+                name="inventory_device_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.UniqueConstraint(fields=('inventory_tag',), name='inventory_device_inventory_tag_unique'),
+            model_name="device",
+            constraint=models.UniqueConstraint(
+                fields=("inventory_tag",), name="inventory_device_inventory_tag_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.CheckConstraint(condition=models.Q(('inventory_tag', ''), _negated=True), name='inventory_device_inventory_tag_required'),
+            model_name="device",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("inventory_tag", ""), _negated=True),
+                name="inventory_device_inventory_tag_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.CheckConstraint(condition=models.Q(('brand', ''), _negated=True), name='inventory_device_brand_required'),
+            model_name="device",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("brand", ""), _negated=True),
+                name="inventory_device_brand_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('brand'), models.F('serial_number'), condition=models.Q(('serial_number', ''), _negated=True), name='inventory_device_brand_serial_unique'),
+            model_name="device",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("brand"),
+                models.F("serial_number"),
+                condition=models.Q(("serial_number", ""), _negated=True),
+                name="inventory_device_brand_serial_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.CheckConstraint(condition=models.Q(('retired_at__isnull', True), models.Q(('retired_reason', ''), _negated=True), _connector='OR'), name='inventory_device_retired_has_reason'),
+            model_name="device",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("retired_at__isnull", True),
+                    models.Q(("retired_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="inventory_device_retired_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='device',
-            constraint=models.CheckConstraint(condition=models.Q(('attached_to', models.F('id')), _negated=True), name='inventory_device_not_attached_to_itself'),
+            model_name="device",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attached_to", models.F("id")), _negated=True),
+                name="inventory_device_not_attached_to_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deviceimport',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'imported'])), name='inventory_import_status_valid'),
+            model_name="deviceimport",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "imported"])),
+                name="inventory_import_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.UniqueConstraint(fields=('code',), name='inventory_location_code_unique'),
+            model_name="location",
+            constraint=models.UniqueConstraint(
+                fields=("code",), name="inventory_location_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['warehouse', 'shelf', 'van', 'customer_site'])), name='inventory_location_kind_valid'),
+            model_name="location",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["warehouse", "shelf", "van", "customer_site"])),
+                name="inventory_location_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='location',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'customer_site'), ('organisation__isnull', False)), models.Q(models.Q(('kind', 'customer_site'), _negated=True), ('organisation__isnull', True)), _connector='OR'), name='inventory_location_site_has_organisation'),
+            model_name="location",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "customer_site"), ("organisation__isnull", False)),
+                    models.Q(
+                        models.Q(("kind", "customer_site"), _negated=True),
+                        ("organisation__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="inventory_location_site_has_organisation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remoteaccess',
-            constraint=models.UniqueConstraint(fields=('device', 'tool', 'remote_id'), name='inventory_remoteaccess_unique'),
+            model_name="remoteaccess",
+            constraint=models.UniqueConstraint(
+                fields=("device", "tool", "remote_id"), name="inventory_remoteaccess_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='remoteaccess',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('tool', ''), _negated=True), models.Q(('remote_id', ''), _negated=True)), name='inventory_remoteaccess_filled'),
+            model_name="remoteaccess",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("tool", ""), _negated=True),
+                    models.Q(("remote_id", ""), _negated=True),
+                ),
+                name="inventory_remoteaccess_filled",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockcount',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'submitted', 'approved', 'cancelled'])), name='inventory_count_status_valid'),
+            model_name="stockcount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "submitted", "approved", "cancelled"])),
+                name="inventory_count_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockcount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'approved'), _negated=True), models.Q(('approved_by__isnull', False), ('approved_at__isnull', False), ('entry__isnull', False)), _connector='OR'), name='inventory_count_approved_signed'),
+            model_name="stockcount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "approved"), _negated=True),
+                    models.Q(
+                        ("approved_by__isnull", False),
+                        ("approved_at__isnull", False),
+                        ("entry__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="inventory_count_approved_signed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockcountline',
-            constraint=models.UniqueConstraint(fields=('count', 'item'), name='inventory_countline_unique'),
+            model_name="stockcountline",
+            constraint=models.UniqueConstraint(
+                fields=("count", "item"), name="inventory_countline_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockcountline',
-            constraint=models.CheckConstraint(condition=models.Q(('counted__gte', 0)), name='inventory_countline_counted_positive'),
+            model_name="stockcountline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("counted__gte", 0)), name="inventory_countline_counted_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.UniqueConstraint(fields=('order', 'item'), name='inventory_orderline_unique'),
+            model_name="purchaseorderline",
+            constraint=models.UniqueConstraint(
+                fields=("order", "item"), name="inventory_orderline_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='inventory_orderline_quantity_positive'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)),
+                name="inventory_orderline_quantity_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_cost__gte', 0)), name='inventory_orderline_cost_positive'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit_cost__gte", 0)), name="inventory_orderline_cost_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorderline',
-            constraint=models.CheckConstraint(condition=models.Q(('received__gte', 0), ('received__lte', models.F('quantity'))), name='inventory_orderline_received_within'),
+            model_name="purchaseorderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("received__gte", 0), ("received__lte", models.F("quantity"))),
+                name="inventory_orderline_received_within",
+            ),
         ),
         migrations.AddIndex(
-            model_name='stocklayer',
-            index=models.Index(fields=['item', 'location', 'source'], name='inventory_layer_fifo_idx'),
+            model_name="stocklayer",
+            index=models.Index(
+                fields=["item", "location", "source"], name="inventory_layer_fifo_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockbalance',
-            constraint=models.UniqueConstraint(fields=('item', 'location'), name='inventory_balance_item_location_unique'),
+            model_name="stockbalance",
+            constraint=models.UniqueConstraint(
+                fields=("item", "location"), name="inventory_balance_item_location_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockserial',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('brand'), models.F('serial'), name='inventory_stockserial_brand_serial_unique'),
+            model_name="stockserial",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("brand"),
+                models.F("serial"),
+                name="inventory_stockserial_brand_serial_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockserial',
-            constraint=models.CheckConstraint(condition=models.Q(('serial', ''), _negated=True), name='inventory_serial_required'),
+            model_name="stockserial",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("serial", ""), _negated=True), name="inventory_serial_required"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='movementserial',
-            constraint=models.UniqueConstraint(fields=('movement', 'serial'), name='inventory_movementserial_unique'),
+            model_name="movementserial",
+            constraint=models.UniqueConstraint(
+                fields=("movement", "serial"), name="inventory_movementserial_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stockreceipt',
-            index=models.Index(fields=['received_at'], name='inventory_receipt_at_idx'),
+            model_name="stockreceipt",
+            index=models.Index(fields=["received_at"], name="inventory_receipt_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['item', 'location', 'id'], name='inventory_move_item_loc_idx'),
+            model_name="stockmovement",
+            index=models.Index(
+                fields=["item", "location", "id"], name="inventory_move_item_loc_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['device', 'occurred_at'], name='inventory_move_device_idx'),
+            model_name="stockmovement",
+            index=models.Index(fields=["device", "occurred_at"], name="inventory_move_device_idx"),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['occurred_at', 'id'], name='inventory_move_occurred_idx'),
+            model_name="stockmovement",
+            index=models.Index(fields=["occurred_at", "id"], name="inventory_move_occurred_idx"),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['receipt', 'issue', 'sale', 'customer_return', 'supplier_return', 'transfer', 'adjustment', 'reversal'])), name='inventory_movement_kind_valid'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "receipt",
+                            "issue",
+                            "sale",
+                            "customer_return",
+                            "supplier_return",
+                            "transfer",
+                            "adjustment",
+                            "reversal",
+                        ],
+                    )
+                ),
+                name="inventory_movement_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('cost_method__in', ['average', 'fifo'])), name='inventory_movement_cost_method_valid'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost_method__in", ["average", "fifo"])),
+                name="inventory_movement_cost_method_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity', 0), _negated=True), name='inventory_movement_quantity_not_zero'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity", 0), _negated=True),
+                name="inventory_movement_quantity_not_zero",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ('receipt', 'customer_return')), _negated=True), ('quantity__gt', 0), _connector='OR'), name='inventory_movement_inbound_positive'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ("receipt", "customer_return")), _negated=True),
+                    ("quantity__gt", 0),
+                    _connector="OR",
+                ),
+                name="inventory_movement_inbound_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ('issue', 'sale', 'supplier_return')), _negated=True), ('quantity__lt', 0), _connector='OR'), name='inventory_movement_outbound_negative'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ("issue", "sale", "supplier_return")), _negated=True),
+                    ("quantity__lt", 0),
+                    _connector="OR",
+                ),
+                name="inventory_movement_outbound_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reversal'), ('reverses__isnull', False)), models.Q(models.Q(('kind', 'reversal'), _negated=True), ('reverses__isnull', True)), _connector='OR'), name='inventory_movement_reversal_names_original'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "reversal"), ("reverses__isnull", False)),
+                    models.Q(
+                        models.Q(("kind", "reversal"), _negated=True), ("reverses__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="inventory_movement_reversal_names_original",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'receipt'), _negated=True), models.Q(('receipt__isnull', False), ('unit_cost__isnull', False)), _connector='OR'), name='inventory_movement_receipt_documented'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "receipt"), _negated=True),
+                    models.Q(("receipt__isnull", False), ("unit_cost__isnull", False)),
+                    _connector="OR",
+                ),
+                name="inventory_movement_receipt_documented",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockmovement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'adjustment'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='inventory_movement_adjustment_has_reason'),
+            model_name="stockmovement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "adjustment"), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="inventory_movement_adjustment_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.UniqueConstraint(fields=('sku',), name='inventory_stockitem_sku_unique'),
+            model_name="stockitem",
+            constraint=models.UniqueConstraint(
+                fields=("sku",), name="inventory_stockitem_sku_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('barcode', ''), _negated=True), fields=('barcode',), name='inventory_stockitem_barcode_unique'),
+            model_name="stockitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("barcode", ""), _negated=True),
+                fields=("barcode",),
+                name="inventory_stockitem_barcode_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.CheckConstraint(condition=models.Q(('sku', ''), _negated=True), name='inventory_stockitem_sku_required'),
+            model_name="stockitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sku", ""), _negated=True),
+                name="inventory_stockitem_sku_required",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.CheckConstraint(condition=models.Q(('unit__in', ['pza', 'caja', 'juego', 'm', 'l', 'kg'])), name='inventory_stockitem_unit_valid'),
+            model_name="stockitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("unit__in", ["pza", "caja", "juego", "m", "l", "kg"])),
+                name="inventory_stockitem_unit_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.CheckConstraint(condition=models.Q(('cost_method', ''), ('cost_method__in', ['average', 'fifo']), _connector='OR'), name='inventory_stockitem_cost_method_valid'),
+            model_name="stockitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cost_method", ""), ("cost_method__in", ["average", "fifo"]), _connector="OR"
+                ),
+                name="inventory_stockitem_cost_method_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.CheckConstraint(condition=models.Q(('reorder_point__gte', 0), ('target_level__gte', models.F('reorder_point'))), name='inventory_stockitem_levels_ordered'),
+            model_name="stockitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reorder_point__gte", 0), ("target_level__gte", models.F("reorder_point"))
+                ),
+                name="inventory_stockitem_levels_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stockitem',
-            constraint=models.CheckConstraint(condition=models.Q(('serialised', False), ('unit', 'pza'), _connector='OR'), name='inventory_stockitem_serialised_in_pieces'),
+            model_name="stockitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("serialised", False), ("unit", "pza"), _connector="OR"),
+                name="inventory_stockitem_serialised_in_pieces",
+            ),
         ),
         migrations.AddIndex(
-            model_name='purchaseorder',
-            index=models.Index(fields=['status', 'supplier'], name='inventory_order_status_idx'),
+            model_name="purchaseorder",
+            index=models.Index(fields=["status", "supplier"], name="inventory_order_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='purchaseorder',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'ordered', 'partial', 'received', 'cancelled'])), name='inventory_order_status_valid'),
+            model_name="purchaseorder",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["draft", "ordered", "partial", "received", "cancelled"])
+                ),
+                name="inventory_order_status_valid",
+            ),
         ),
     ]

@@ -54,18 +54,34 @@ def test_a_good_xlsx_imports_every_row(personas, now):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Tipo", "Marca", "Modelo", "Serie", "Responsable", "Fin de garantía", "MAC"])
-    sheet.append(["Impresora", "Brother", "HL-L2350", "BR-1", personas.person_a.full_name, "2027-06-30", "aabbccddeeff"])
+    sheet.append(
+        [
+            "Impresora",
+            "Brother",
+            "HL-L2350",
+            "BR-1",
+            personas.person_a.full_name,
+            "2027-06-30",
+            "aabbccddeeff",
+        ]
+    )
     sheet.append(["Laptop", "Apple", "MacBook Air", "AP-9", "", "", ""])
     buffer = io.BytesIO()
     book.save(buffer)
     staged, preview = device_import.stage_import(
-        actor=personas.agent, name="equipos.xlsx", data=buffer.getvalue(), organisation=personas.org_a, now=now
+        actor=personas.agent,
+        name="equipos.xlsx",
+        data=buffer.getvalue(),
+        organisation=personas.org_a,
+        now=now,
     )
     assert preview.ok, device_import.row_messages(preview)
     created = device_import.confirm_import(actor=personas.agent, staged=staged, now=now)
     assert [d.serial_number for d in created] == ["BR-1", "AP-9"]
     assert created[0].owner == personas.person_a and created[0].mac_address == "AA:BB:CC:DD:EE:FF"
-    assert all(d.organisation == personas.org_a and d.inventory_tag.startswith("EQ-") for d in created)
+    assert all(
+        d.organisation == personas.org_a and d.inventory_tag.startswith("EQ-") for d in created
+    )
     with pytest.raises(device_import.ImportError_):
         device_import.confirm_import(actor=personas.agent, staged=staged, now=now)
 
@@ -75,16 +91,24 @@ def test_the_import_page_previews_then_confirms(personas, now):
     upload = SimpleUploadedFile("equipos.csv", BAD_CSV, content_type="text/csv")
     page = agent.post(reverse("inventory:device_import"), {"file": upload}).content.decode()
     assert "Fila 3:" in page and "no se importará nada" in page
-    good = "tipo,marca,serie\nlaptop,Acer,AC-1\nmonitor,LG,LG-1\n".encode()
+    good = b"tipo,marca,serie\nlaptop,Acer,AC-1\nmonitor,LG,LG-1\n"
     page = agent.post(
         reverse("inventory:device_import"),
-        {"file": SimpleUploadedFile("ok.csv", good, content_type="text/csv"), "organisation": personas.org_b.pk},
+        {
+            "file": SimpleUploadedFile("ok.csv", good, content_type="text/csv"),
+            "organisation": personas.org_b.pk,
+        },
     ).content.decode()
     assert "2 equipos listos para importar" in page
     staged = DeviceImport.objects.latest("id")
     response = agent.post(reverse("inventory:device_import_confirm", args=[staged.pk]))
     assert response.status_code == 302
-    assert set(Device.objects.filter(organisation=personas.org_b).values_list("serial_number", flat=True)) == {"AC-1", "LG-1"}
+    assert set(
+        Device.objects.filter(organisation=personas.org_b).values_list("serial_number", flat=True)
+    ) == {"AC-1", "LG-1"}
     # Customers never import.
     customer = personas.client("customer_a")
-    assert customer.post(reverse("inventory:device_import_confirm", args=[staged.pk])).status_code == 403
+    assert (
+        customer.post(reverse("inventory:device_import_confirm", args=[staged.pk])).status_code
+        == 403
+    )

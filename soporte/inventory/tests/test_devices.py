@@ -28,8 +28,13 @@ def test_serial_number_is_unique_per_brand(personas, now):
     make_device(personas.agent, personas.org_b, now, brand="HP", serial_number="ABC123")
     with pytest.raises(IntegrityError), transaction.atomic():
         Device.objects.create(
-            organisation=personas.org_a, kind="laptop", brand="dell", serial_number="ABC123",
-            inventory_tag="X-1", created_at=now, updated_at=now,
+            organisation=personas.org_a,
+            kind="laptop",
+            brand="dell",
+            serial_number="ABC123",
+            inventory_tag="X-1",
+            created_at=now,
+            updated_at=now,
         )
 
 
@@ -37,11 +42,13 @@ def test_a_device_is_retired_never_deleted(personas, now):
     device = make_device(personas.agent, personas.org_a, now)
     with pytest.raises(devices.DeviceError):
         devices.retire_device(actor=personas.agent, device=device, reason=" ", now=now)
-    retired = devices.retire_device(actor=personas.agent, device=device, reason="Tarjeta madre dañada", now=now)
+    retired = devices.retire_device(
+        actor=personas.agent, device=device, reason="Tarjeta madre dañada", now=now
+    )
     assert retired.is_retired
     with pytest.raises(Exception, match="retired, not deleted"), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM inventory_device WHERE id = {device.pk}")
+            cursor.execute("DELETE FROM inventory_device WHERE id = %s", [device.pk])
     assert Device.objects.filter(pk=device.pk).exists()
 
 
@@ -59,8 +66,11 @@ def test_the_device_page_shows_one_timeline(personas, now, contract_logbook, sup
     ticket = tickets.open_ticket(
         actor=personas.agent,
         data=tickets.NewTicket(
-            organisation=personas.org_a, requester=personas.person_a, subject="No enciende",
-            description="La laptop no enciende.", channel=Channel.PHONE,
+            organisation=personas.org_a,
+            requester=personas.person_a,
+            subject="No enciende",
+            description="La laptop no enciende.",
+            channel=Channel.PHONE,
         ),
         now=now,
     )
@@ -68,14 +78,26 @@ def test_the_device_page_shows_one_timeline(personas, now, contract_logbook, sup
     ticket.save(update_fields=["device"])
     line = PhoneLine.objects.create(name="Conmutador", created_at=now)
     Call.objects.create(
-        line=line, call_id="c-1", direction=CallDirection.IN, from_number="5550001111",
-        to_number="100", organisation=personas.org_a, caller_name="Roberto", ticket=ticket,
-        started_at=now + dt.timedelta(minutes=1), updated_at=now,
+        line=line,
+        call_id="c-1",
+        direction=CallDirection.IN,
+        from_number="5550001111",
+        to_number="100",
+        organisation=personas.org_a,
+        caller_name="Roberto",
+        ticket=ticket,
+        started_at=now + dt.timedelta(minutes=1),
+        updated_at=now,
     )
     receive(personas.agent, supplier, shelf, now, (ram, 2, "300"))
     services.issue_stock(
-        actor=personas.agent, item=ram, location=shelf, quantity=Decimal(1), device=device,
-        ticket=ticket, now=now + dt.timedelta(minutes=3),
+        actor=personas.agent,
+        item=ram,
+        location=shelf,
+        quantity=Decimal(1),
+        device=device,
+        ticket=ticket,
+        now=now + dt.timedelta(minutes=3),
     )
     agent = personas.client("agent")
     form = agent.get(reverse("inventory:device_maintenance", args=[device.pk])).content.decode()
@@ -83,11 +105,19 @@ def test_the_device_page_shows_one_timeline(personas, now, contract_logbook, sup
     response = agent.post(
         reverse("inventory:device_maintenance", args=[device.pk]),
         {
-            "logbook": contract_logbook.pk, "kind": "corrective", "summary": "Cambio de memoria",
+            "logbook": contract_logbook.pk,
+            "kind": "corrective",
+            "summary": "Cambio de memoria",
             **{**devices.maintenance_elements(device)},
-            "user_name": "Roberto", "evaluated_date": "2026-11-23", "addressee_name": "Blanca",
-            "damage_at": "2026-11-23T08:00", "description": "No enciende", "diagnosis": "RAM dañada",
-            "observations": "Se cambió la RAM", "responsible_name": "Blanca", "reporting_name": "Roberto",
+            "user_name": "Roberto",
+            "evaluated_date": "2026-11-23",
+            "addressee_name": "Blanca",
+            "damage_at": "2026-11-23T08:00",
+            "description": "No enciende",
+            "diagnosis": "RAM dañada",
+            "observations": "Se cambió la RAM",
+            "responsible_name": "Blanca",
+            "reporting_name": "Roberto",
         },
     )
     assert response.status_code == 302

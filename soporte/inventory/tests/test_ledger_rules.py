@@ -38,7 +38,9 @@ def test_negative_stock_when_the_desk_allows_it_is_covered_by_the_next_receipt(
 ):
     InventorySettings.objects.update_or_create(pk=1, defaults={"allow_negative_stock": True})
     receive(personas.agent, supplier, shelf, now, (ram, 2, "10"))
-    out = services.issue_stock(actor=personas.agent, item=ram, location=shelf, quantity=D(5), now=now)
+    out = services.issue_stock(
+        actor=personas.agent, item=ram, location=shelf, quantity=D(5), now=now
+    )
     # 2 units at 10.00, 3 more beyond the stock at the last rate (10.00).
     assert (out.value_avg, out.value_fifo, out.on_hand_after) == (D("-50"), D("-50"), D(-3))
     back = receive(personas.agent, supplier, shelf, now, (ram, 4, "12"), invoice="F-2")
@@ -108,9 +110,7 @@ def test_a_transfer_moves_value_and_is_reversed_by_both_legs(
     assert reads.balance_mismatches() == []
 
 
-def test_serials_are_captured_at_receipt_and_unique_per_brand(
-    personas, now, supplier, shelf, ssd
-):
+def test_serials_are_captured_at_receipt_and_unique_per_brand(personas, now, supplier, shelf, ssd):
     with pytest.raises(services.StockError) as missing:
         receive(personas.agent, supplier, shelf, now, (ssd, 2, "700", ["S1"]))
     assert missing.value.code == "serials_required"
@@ -149,12 +149,12 @@ def test_movements_are_append_only_in_the_database(personas, now, supplier, shel
     receipt = receive(personas.agent, supplier, shelf, now, (ram, 1, "10"))
     movement = receipt.movements.get()
     for statement in (
-        f"UPDATE inventory_stockmovement SET quantity = 5000 WHERE id = {movement.pk}",
-        f"DELETE FROM inventory_stockmovement WHERE id = {movement.pk}",
+        "UPDATE inventory_stockmovement SET quantity = 5000 WHERE id = %s",
+        "DELETE FROM inventory_stockmovement WHERE id = %s",
     ):
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(statement)
+                cursor.execute(statement, [movement.pk])
     movement.refresh_from_db()
     assert movement.quantity == D(1)
 

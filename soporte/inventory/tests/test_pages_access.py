@@ -18,8 +18,12 @@ from soporte.inventory.tests.factories import make_device
 
 @pytest.fixture
 def world(personas, now, supplier, shelf, ram):
-    device_a = make_device(personas.agent, personas.org_a, now, serial_number="PF-A1", inventory_tag="EQ-A1")
-    device_b = make_device(personas.agent, personas.org_b, now, serial_number="PF-B1", inventory_tag="EQ-B1")
+    device_a = make_device(
+        personas.agent, personas.org_a, now, serial_number="PF-A1", inventory_tag="EQ-A1"
+    )
+    device_b = make_device(
+        personas.agent, personas.org_b, now, serial_number="PF-B1", inventory_tag="EQ-B1"
+    )
     receipt = receive(personas.agent, supplier, shelf, now, (ram, 4, "300"))
     count = StockCount.objects.create(location=shelf, created_by=personas.agent, created_at=now)
     [order] = services.propose_purchase_orders(actor=personas.agent, location=shelf, now=now)
@@ -95,14 +99,24 @@ def test_device_export_holds_only_the_customer_organisation(personas, world):
     tags = [row[0] for row in csv.reader(io.StringIO(text))][1:]
     assert tags == ["EQ-A1"]
     staff = personas.client("agent").get(reverse("inventory:device_export", args=["csv"]))
-    staff_tags = [row[0] for row in csv.reader(io.StringIO(b"".join(staff.streaming_content).decode("utf-8-sig")))][1:]
+    staff_tags = [
+        row[0]
+        for row in csv.reader(io.StringIO(b"".join(staff.streaming_content).decode("utf-8-sig")))
+    ][1:]
     assert sorted(staff_tags) == ["EQ-A1", "EQ-B1"]
-    assert personas.client("agent").get(reverse("inventory:device_export", args=["doc"])).status_code == 404
+    assert (
+        personas.client("agent").get(reverse("inventory:device_export", args=["doc"])).status_code
+        == 404
+    )
 
 
 def test_exports_neutralise_spreadsheet_formulas(personas, now):
     make_device(
-        personas.agent, personas.org_a, now, model='=HYPERLINK("http://x.example","clic")', inventory_tag="EQ-F1"
+        personas.agent,
+        personas.org_a,
+        now,
+        model='=HYPERLINK("http://x.example","clic")',
+        inventory_tag="EQ-F1",
     )
     response = personas.client("agent").get(reverse("inventory:device_export", args=["csv"]))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -122,14 +136,20 @@ def test_device_label_is_a_pdf_with_the_device_address(personas, world, settings
     response = personas.client("agent").get(reverse("inventory:device_label", args=[device.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert f"https://soporte.example.mx/inventario/equipos/{device.pk}/".encode() in response.content
+    assert (
+        f"https://soporte.example.mx/inventario/equipos/{device.pk}/".encode() in response.content
+    )
 
 
 def test_stock_pages_show_levels_and_flags(personas, world):
     page = personas.client("agent").get(reverse("inventory:item_list")).content.decode()
     assert "RAM-DDR4-8" in page
     assert "200,00" in page  # 4 × 300.00, in the desk's number format
-    low = personas.client("agent").get(reverse("inventory:item_list") + "?marca=bajo").content.decode()
+    low = (
+        personas.client("agent")
+        .get(reverse("inventory:item_list") + "?marca=bajo")
+        .content.decode()
+    )
     assert "RAM-DDR4-8" in low  # 4 on hand, reorder point 5
 
 
@@ -137,7 +157,12 @@ def test_an_agent_records_an_issue_from_the_item_page(personas, world):
     device = world["device_a"]
     response = personas.client("agent").post(
         reverse("inventory:item_detail", args=[world["item"].pk]),
-        {"kind": "issue", "location": world["shelf"].pk, "quantity": "1", "device": device.inventory_tag},
+        {
+            "kind": "issue",
+            "location": world["shelf"].pk,
+            "quantity": "1",
+            "device": device.inventory_tag,
+        },
     )
     assert response.status_code == 302
     moved = device.stock_movements.get()

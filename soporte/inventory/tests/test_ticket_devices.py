@@ -16,8 +16,12 @@ from soporte.tickets.models import Channel, Ticket
 @pytest.fixture
 def devices_ab(personas, now):
     return (
-        make_device(personas.agent, personas.org_a, now, serial_number="A-1", inventory_tag="EQ-A1"),
-        make_device(personas.agent, personas.org_b, now, serial_number="B-1", inventory_tag="EQ-B1"),
+        make_device(
+            personas.agent, personas.org_a, now, serial_number="A-1", inventory_tag="EQ-A1"
+        ),
+        make_device(
+            personas.agent, personas.org_b, now, serial_number="B-1", inventory_tag="EQ-B1"
+        ),
     )
 
 
@@ -42,16 +46,25 @@ def test_a_ticket_points_to_a_device_of_its_organisation(personas, now, devices_
 
 
 def test_the_desk_form_offers_the_organisation_devices(personas, devices_ab):
-    a, b = devices_ab
+    a, _b = devices_ab
     agent = personas.client("agent")
-    form = agent.get(reverse("tickets:new") + f"?organisation={personas.org_a.pk}&device={a.pk}").content.decode()
+    form = agent.get(
+        reverse("tickets:new") + f"?organisation={personas.org_a.pk}&device={a.pk}"
+    ).content.decode()
     assert "EQ-A1" in form and "EQ-B1" not in form
     response = agent.post(
         reverse("tickets:new"),
         {
-            "organisation": personas.org_a.pk, "requester": personas.person_a.pk, "channel": "phone",
-            "direction": "reactive", "support_kind": "distance", "level": 1, "priority": "normal",
-            "subject": "Laptop lenta", "description": "Tarda en arrancar.", "device": a.pk,
+            "organisation": personas.org_a.pk,
+            "requester": personas.person_a.pk,
+            "channel": "phone",
+            "direction": "reactive",
+            "support_kind": "distance",
+            "level": 1,
+            "priority": "normal",
+            "subject": "Laptop lenta",
+            "description": "Tarda en arrancar.",
+            "device": a.pk,
         },
     )
     assert response.status_code == 302
@@ -89,11 +102,18 @@ def test_a_customer_picks_one_of_their_devices_in_the_portal(personas, devices_a
 def test_the_api_takes_a_device_id_under_the_same_rule(personas, devices_ab):
     a, b = devices_ab
     body = {
-        "organisation_id": personas.org_a.pk, "requester_id": personas.person_a.pk,
-        "subject": "Sin red", "description": "Sin red.", "channel": "portal",
+        "organisation_id": personas.org_a.pk,
+        "requester_id": personas.person_a.pk,
+        "subject": "Sin red",
+        "description": "Sin red.",
+        "channel": "portal",
     }
     customer = personas.client("customer_a")
-    ok = customer.post("/api/v1/tickets", json.dumps({**body, "device_id": a.pk}), content_type="application/json")
+    ok = customer.post(
+        "/api/v1/tickets", json.dumps({**body, "device_id": a.pk}), content_type="application/json"
+    )
     assert ok.status_code == 201 and ok.json()["device_id"] == a.pk
-    other = customer.post("/api/v1/tickets", json.dumps({**body, "device_id": b.pk}), content_type="application/json")
+    other = customer.post(
+        "/api/v1/tickets", json.dumps({**body, "device_id": b.pk}), content_type="application/json"
+    )
     assert other.status_code == 422 and other.json()["error"]["code"] == "device_org"

@@ -47,7 +47,11 @@ def test_hand_computed_ledger_both_methods(personas, now, supplier, shelf, ram):
     assert (sixth.quantity, sixth.value_avg, sixth.value_fifo) == (D(-1), D("-12.60"), D("-13.10"))
 
     balance = StockBalance.objects.get(item=ram, location=shelf)
-    assert (balance.on_hand, balance.value_avg, balance.value_fifo) == (D(5), D("62.99"), D("64.50"))
+    assert (balance.on_hand, balance.value_avg, balance.value_fifo) == (
+        D(5),
+        D("62.99"),
+        D("64.50"),
+    )
     level = reads.levels_by_item()[ram.pk]
     assert (level.on_hand, level.value_avg, level.value_fifo) == (D(5), D("62.99"), D("64.50"))
     assert reads.balance_mismatches() == []

@@ -5,16 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0002_ledger_triggers'),
-        ('tickets', '0009_open_mine_index'),
+        ("inventory", "0002_ledger_triggers"),
+        ("tickets", "0009_open_mine_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='device',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='inventory.device', verbose_name='equipo'),
+            model_name="ticket",
+            name="device",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="tickets",
+                to="inventory.device",
+                verbose_name="equipo",
+            ),
         ),
     ]
