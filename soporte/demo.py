@@ -967,8 +967,8 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
                 lines=lines,
                 now=day,
             )
-    for step in range(240):
-        moment = start + dt.timedelta(days=1 + step * 89 / 240, hours=rng.randint(0, 8))
+    for step in range(150):
+        moment = start + dt.timedelta(days=1 + step * 89 / 150, hours=rng.randint(0, 8))
         if moment >= now:
             break
         item = rng.choice(items)

@@ -160,13 +160,16 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
     wanted = set(pairs)
     items = {item for item, _location in wanted}
     locations = {location for _item, location in wanted}
-    existing = set(
-        StockBalance.objects.filter(item_id__in=items, location_id__in=locations).values_list(
-            "item_id", "location_id"
-        )
+    locked = (
+        StockBalance.objects.select_for_update()
+        .filter(item_id__in=items, location_id__in=locations)
+        .order_by("id")
+        .values_list("pk", "item_id", "location_id", "on_hand", "value_avg", "value_fifo")
     )
-    missing = sorted(wanted - existing)
+    rows = list(locked)
+    missing = sorted(wanted - {(item, location) for _pk, item, location, *_rest in rows})
     if missing:
+        # First movement of an item at a location: its balance (and total) rows, then lock.
         StockBalance.objects.bulk_create(
             [StockBalance(item_id=i, location_id=loc) for i, loc in missing], ignore_conflicts=True
         )
@@ -174,12 +177,7 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
             [StockTotal(item_id=i) for i in sorted({i for i, _loc in missing})],
             ignore_conflicts=True,
         )
-    rows = (
-        StockBalance.objects.select_for_update()
-        .filter(item_id__in=items, location_id__in=locations)
-        .order_by("id")
-        .values_list("pk", "item_id", "location_id", "on_hand", "value_avg", "value_fifo")
-    )
+        rows = list(locked.all())
     buckets = {
         (item, location): _Bucket(
             pk,
@@ -749,8 +747,9 @@ def issue_stock(
         raise StockError(_("Tipo de salida no válido."), code="invalid_kind")
     if kind == MovementKind.SUPPLIER_RETURN and supplier is None:
         raise StockError(_("Indique a qué proveedor se devuelve."), code="supplier_required")
-    if device is not None and organisation is None:
-        organisation = device.organisation
+    organisation_id = organisation.pk if organisation is not None else None
+    if device is not None and organisation_id is None:
+        organisation_id = device.organisation_id
     quantity = parse_quantity(quantity, item=item)
     cleaned = _clean_serials(item, serials, quantity)
     movement = _post(
@@ -764,7 +763,7 @@ def issue_stock(
             links={
                 "ticket": ticket,
                 "device": device,
-                "organisation": organisation,
+                "organisation_id": organisation_id,
                 "supplier": supplier,
                 "reference": reference.strip()[:120],
                 "reason": reason.strip()[:500],
