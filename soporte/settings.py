@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "soporte.tickets",
     "soporte.calls",
     "soporte.inventory",
+    "django_tasks",
+    "django_tasks_db",
+    "soporte.jobs",
 ]
 
 MIDDLEWARE = [
@@ -208,7 +211,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploaded files live outside the web root and are served only through access-checked views.
-MEDIA_ROOT = VAR_DIR / "media"
+# Several web nodes share one directory (NFS, a mounted volume): set MEDIA_ROOT to it.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
 
 # Channels: Redis when REDIS_URL is given (several machines); otherwise the relay that
 # `soporte run` starts on a local socket carries events between the server's workers.
@@ -217,14 +221,40 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # One prefix per desk: pub/sub channels are shared by every database of a Redis.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("SOPORTE_REDIS_PREFIX", "soporte")},
         }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "soporte.lib.relay.RelayChannelLayer"}}
+# The cache (rate limits such as the signing password's lockout): Redis, shared by every node,
+# when configured; otherwise each process's memory.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("SOPORTE_REDIS_PREFIX", "soporte"),
+        }
+    }
 RELAY_SOCKET = env_str("SOPORTE_RELAY_SOCKET", "")
 # Set by `soporte run`: the one process that commits CTI events for every web worker.
 CTI_WRITER_SOCKET = env_str("SOPORTE_CTI_WRITER_SOCKET", "")
+
+# Background jobs (soporte/lib/tasks.py): Django's task framework on its database backend, so
+# jobs live in the same database as everything else: SQLite by default (no extra service),
+# PostgreSQL when DATABASE_URL says so, where workers on any number of machines share them.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
+# A worker that has not beaten for this long has died: its jobs go back in the queue.
+SOPORTE_JOB_LEASE_S = float(env_str("SOPORTE_JOB_LEASE_S", "30"))
+# /readyz calls the queue "stalled" when a due job has waited longer than this.
+SOPORTE_QUEUE_STALL_S = env_int("SOPORTE_QUEUE_STALL_S", 300)
+SOPORTE_JOB_KEEP_DAYS = env_int("SOPORTE_JOB_KEEP_DAYS", 7)
+SOPORTE_JOB_KEEP_FAILED_DAYS = env_int("SOPORTE_JOB_KEEP_FAILED_DAYS", 90)
+# Modules with jobs beyond each app's tasks.py (the tests' sample jobs, a site's own jobs).
+SOPORTE_EXTRA_TASK_MODULES = env_list("SOPORTE_EXTRA_TASK_MODULES", [])
 
 # Mail: SMTP when EMAIL_HOST is set, the console otherwise.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from soporte.directory.models import Agent, Organisation, Presence, User
+from soporte.jobs.services import queue_state
 
 
 @never_cache
@@ -19,16 +25,43 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database answers a query."""
+    """Readiness: the database answers, Redis answers (when configured), the job queue is read.
+
+    503 when the database or Redis does not answer: this node cannot serve. The queue's state
+    is reported (workers beating, the longest a due job has waited) without failing the node:
+    pages are served while the workers are restarted, and monitoring reads "stalled".
+    """
+    checks: dict[str, object] = {}
+    ok = True
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        checks["database"] = "ok"
     except Exception as exc:
         return JsonResponse(
             {"status": "error", "database": str(exc.__class__.__name__)}, status=503
         )
-    return JsonResponse({"status": "ok", "database": "ok"})
+    if settings.REDIS_URL:
+        try:
+            _redis().ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = exc.__class__.__name__
+            ok = False
+    try:
+        checks["queue"] = queue_state(now=timezone.now())
+    except Exception as exc:
+        checks["queue"] = {"status": exc.__class__.__name__}
+        ok = False
+    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+
+
+@functools.cache
+def _redis() -> Any:
+    import redis
+
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 
 
 @login_required

@@ -1,23 +1,26 @@
 from __future__ import annotations
 
 import os
-import time
+import signal
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
-from django.utils.module_loading import autodiscover_modules
 
-from soporte.lib import clock
-from soporte.lib.tasks import REGISTRY, run_due
+from soporte.jobs.worker import Worker
+from soporte.lib.tasks import JOBS, periodic_jobs
 
 
 class Command(BaseCommand):
-    help = "Runs the background jobs (certification checks, SLA clocks, reminders)."
+    help = "Ejecuta los trabajos en segundo plano (correo, SLA, certificaciones, llamadas)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--once", action="store_true", help="Run due jobs once and exit.")
-        parser.add_argument("--tick", type=float, default=1.0, help="Seconds between checks.")
+        parser.add_argument(
+            "--once", action="store_true", help="Run what is due and ready, then exit."
+        )
+        parser.add_argument("--id", default=None, help="Worker id (unique; default: generated).")
+        parser.add_argument(
+            "--queues", default="default", help="Comma-separated queues to take jobs from."
+        )
         parser.add_argument(
             "--nice",
             type=int,
@@ -26,15 +29,26 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        autodiscover_modules("tasks")
         if options["nice"] > 0:
             # Recording calls, SLA sweeps and checkpoints can wait a moment; a CTI event or a
             # page an agent is waiting for cannot.
             os.nice(options["nice"])
-        self.stdout.write(f"worker: {len(REGISTRY)} periodic job(s)")
-        while True:
-            close_old_connections()
-            run_due(clock.now())
-            if options["once"]:
-                return
-            time.sleep(options["tick"])
+        worker = Worker(worker_id=options["id"], queues=options["queues"].split(","))
+        if options["once"]:
+            done = worker.run_until_idle()
+            self.stdout.write(f"worker: {done} job(s) run")
+            return
+
+        def stop(signum: int, frame: Any) -> None:
+            # The job under way finishes; a second signal ends the process at once.
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            worker.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        self.stdout.write(
+            f"worker {worker.worker_id}: {len(JOBS)} job(s), {len(periodic_jobs())} periodic",
+        )
+        self.stdout.flush()
+        worker.run_forever()
