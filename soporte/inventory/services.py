@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -153,10 +153,16 @@ class _Bucket:
     before: tuple[Decimal, Decimal, Decimal] = (ZERO, ZERO, ZERO)
 
 
-def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bucket]:
+def _lock_buckets(
+    pairs: Sequence[tuple[int, int]], outbound: set[tuple[int, int]]
+) -> dict[tuple[int, int], _Bucket]:
     """The balances (and FIFO layers) of these (item, location) buckets, locked for the rest
     of the transaction: SELECT … FOR UPDATE in id order on PostgreSQL (no deadlock between
-    two intakes); SQLite's IMMEDIATE transaction already holds the database's write lock."""
+    two intakes); SQLite's IMMEDIATE transaction already holds the database's write lock.
+
+    Stock that only arrives needs no FIFO layer but a negative one (there is at most one, and
+    then it is the only layer): an intake of items with hundreds of layers reads none of them.
+    Buckets in `outbound` (stock leaves) read all their layers, oldest first."""
     wanted = set(pairs)
     items = {item for item, _location in wanted}
     locations = {location for _item, location in wanted}
@@ -188,14 +194,19 @@ def _lock_buckets(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Bu
         for pk, item, location, on_hand, value_avg, value_fifo in rows
         if (item, location) in wanted
     }
+    layers = StockLayer.objects.filter(item_id__in=items, location_id__in=locations)
+    if outbound:
+        leaving = {item for item, _location in outbound}
+        layers = layers.filter(Q(remaining__lt=0) | Q(item_id__in=leaving))
+    else:
+        layers = layers.filter(remaining__lt=0)
     layers = (
-        StockLayer.objects.filter(item_id__in=items, location_id__in=locations)
-        .order_by("source_id")
+        layers.order_by("source_id")
         .values_list("pk", "item_id", "location_id", "source_id", "remaining", "remaining_value")
     )
     for pk, item, location, source_id, remaining, remaining_value in layers:
         bucket = buckets.get((item, location))
-        if bucket is not None:
+        if bucket is not None and (remaining < 0 or (item, location) in outbound):
             bucket.state.layers.append(ledger.Layer(source_id, remaining, remaining_value))
             bucket.layer_pks[source_id] = pk
     return buckets
@@ -369,7 +380,10 @@ def _post_all(posts: Sequence[_Post], rules: InventorySettings) -> list[StockMov
     """Post movements in order: value each under its bucket's lock (`ledger`), insert them in
     one statement, then store every touched balance and layer once. An intake of fifty lines
     costs a handful of statements, not fifty times as many."""
-    buckets = _lock_buckets([(p.item.pk, p.location.pk) for p in posts])
+    buckets = _lock_buckets(
+        [(p.item.pk, p.location.pk) for p in posts],
+        {(p.item.pk, p.location.pk) for p in posts if p.quantity < 0 or p.prefer_layer},
+    )
     last_costs: dict[int, Decimal] = {}
 
     def fallback(item: StockItem) -> Decimal:
