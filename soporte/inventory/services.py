@@ -213,18 +213,26 @@ def _lock_buckets(
 
 
 def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
-    """Write back the balances and the FIFO layers this batch changed, a few statements for
-    the whole batch; `ids` maps the placeholders of the batch's new movements to their ids."""
-    created: list[StockLayer] = []
-    changed: list[StockLayer] = []
+    """Write back the balances, per-item totals and FIFO layers this batch changed, a few
+    statements for the whole batch; `ids` maps the placeholders of the batch's new movements
+    to their ids. Plain parameter rows, no model instances: Django's `bulk_update` compiled a
+    CASE expression per row, and building model instances cost more than the statements."""
+    connection = transaction.get_connection()
+    qty = StockBalance._meta.get_field("on_hand")
+    money = StockBalance._meta.get_field("value_avg")
+    at = StockBalance._meta.get_field("last_movement_at")
+    created: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
     gone: list[int] = []
-    balances: list[StockBalance] = []
+    balances: list[tuple[Any, ...]] = []
+    deltas: dict[int, list[Any]] = {}
     for bucket in buckets:
         last = bucket.last
         assert last is not None
-        for layer in bucket.state.layers:
+        state = bucket.state
+        for layer in state.layers:
             layer.source_id = ids.get(layer.source_id, layer.source_id)
-        live = {layer.source_id: layer for layer in bucket.state.layers}
+        live = {layer.source_id: layer for layer in state.layers}
         for source_id in {ids.get(s, s) for s in bucket.dirty}:
             kept = live.get(source_id)
             pk = bucket.layer_pks.get(source_id)
@@ -233,82 +241,59 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
                     gone.append(pk)
             elif pk is not None:
                 changed.append(
-                    StockLayer(
-                        pk=pk, remaining=kept.remaining, remaining_value=kept.remaining_value
-                    )
+                    (qty.get_prep_value(kept.remaining), money.get_prep_value(kept.remaining_value), pk)
                 )
             else:
                 created.append(
-                    StockLayer(
-                        item_id=last.item_id,
-                        location_id=last.location_id,
-                        source_id=source_id,
-                        remaining=kept.remaining,
-                        remaining_value=kept.remaining_value,
-                    )
-                )
-        state = bucket.state
-        balances.append(
-            StockBalance(
-                pk=bucket.balance_pk,
-                on_hand=state.on_hand,
-                value_avg=state.value_avg,
-                value_fifo=state.value_fifo,
-                last_movement=last,
-                last_movement_at=last.occurred_at,
-            )
-        )
-    if gone:
-        StockLayer.objects.filter(pk__in=gone).delete()
-    if created:
-        StockLayer.objects.bulk_create(created)
-    # Plain UPDATE … WHERE id = ? statements, run many at once: Django's bulk_update compiles
-    # a CASE expression per row and cost more than the rest of an intake together.
-    qty = StockBalance._meta.get_field("on_hand")
-    money = StockBalance._meta.get_field("value_avg")
-    at = StockBalance._meta.get_field("last_movement_at")
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        if changed:
-            cursor.executemany(
-                f"UPDATE {StockLayer._meta.db_table} SET remaining = %s, remaining_value = %s "  # noqa: S608
-                "WHERE id = %s",
-                [
                     (
-                        qty.get_prep_value(layer.remaining),
-                        money.get_prep_value(layer.remaining_value),
-                        layer.pk,
+                        last.item_id,
+                        last.location_id,
+                        source_id,
+                        qty.get_prep_value(kept.remaining),
+                        money.get_prep_value(kept.remaining_value),
                     )
-                    for layer in changed
-                ],
-            )
-        cursor.executemany(
-            f"UPDATE {StockBalance._meta.db_table} SET on_hand = %s, value_avg = %s, "  # noqa: S608
-            "value_fifo = %s, last_movement_id = %s, last_movement_at = %s WHERE id = %s",
-            [
-                (
-                    qty.get_prep_value(b.on_hand),
-                    money.get_prep_value(b.value_avg),
-                    money.get_prep_value(b.value_fifo),
-                    b.last_movement_id,
-                    at.get_db_prep_value(b.last_movement_at, connection),
-                    b.pk,
                 )
-                for b in balances
-            ],
+        when = at.get_db_prep_value(last.occurred_at, connection)
+        balances.append(
+            (
+                qty.get_prep_value(state.on_hand),
+                money.get_prep_value(state.value_avg),
+                money.get_prep_value(state.value_fifo),
+                last.pk,
+                when,
+                bucket.balance_pk,
+            )
         )
         # Each item's total moves by what its balances moved (relative, so two intakes of
         # one item at two locations add up; in item order, so they never deadlock).
-        deltas: dict[int, list[Any]] = {}
-        for bucket in buckets:
-            last = bucket.last
-            assert last is not None
-            state = bucket.state
-            delta = deltas.setdefault(last.item_id, [ZERO, ZERO, ZERO, last.occurred_at])
-            delta[0] += state.on_hand - bucket.before[0]
-            delta[1] += state.value_avg - bucket.before[1]
-            delta[2] += state.value_fifo - bucket.before[2]
-            delta[3] = max(delta[3], last.occurred_at)
+        delta = deltas.setdefault(last.item_id, [ZERO, ZERO, ZERO, when])
+        delta[0] += state.on_hand - bucket.before[0]
+        delta[1] += state.value_avg - bucket.before[1]
+        delta[2] += state.value_fifo - bucket.before[2]
+        delta[3] = when
+    layer_table, balance_table = StockLayer._meta.db_table, StockBalance._meta.db_table
+    with connection.cursor() as cursor:
+        if gone:
+            cursor.execute(
+                f"DELETE FROM {layer_table} WHERE id IN ({', '.join(['%s'] * len(gone))})",  # noqa: S608
+                gone,
+            )
+        if created:
+            cursor.executemany(
+                f"INSERT INTO {layer_table} (item_id, location_id, source_id, remaining, "  # noqa: S608
+                "remaining_value) VALUES (%s, %s, %s, %s, %s)",
+                created,
+            )
+        if changed:
+            cursor.executemany(
+                f"UPDATE {layer_table} SET remaining = %s, remaining_value = %s WHERE id = %s",  # noqa: S608
+                changed,
+            )
+        cursor.executemany(
+            f"UPDATE {balance_table} SET on_hand = %s, value_avg = %s, "  # noqa: S608
+            "value_fifo = %s, last_movement_id = %s, last_movement_at = %s WHERE id = %s",
+            balances,
+        )
         cursor.executemany(
             f"UPDATE {StockTotal._meta.db_table} SET on_hand = on_hand + %s, "  # noqa: S608
             "value_avg = value_avg + %s, value_fifo = value_fifo + %s, last_movement_at = %s "
@@ -318,12 +303,38 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
                     qty.get_prep_value(q),
                     money.get_prep_value(va),
                     money.get_prep_value(vf),
-                    at.get_db_prep_value(when, connection),
+                    when,
                     item_id,
                 )
                 for item_id, (q, va, vf, when) in sorted(deltas.items())
             ],
         )
+
+
+def _insert(rows: Sequence[Any]) -> None:
+    """INSERT rows of one model in multi-row statements, ids back through RETURNING (SQLite
+    ≥ 3.35 and PostgreSQL), as `bulk_create` does; its query compiler cost more per intake
+    than the rest of the posting (bench/inventory)."""
+    if not rows:
+        return
+    model = type(rows[0])
+    connection = transaction.get_connection()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    step = max(1, 900 // len(fields))  # within every SQLite build's bound-variable limit
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} ({columns}) VALUES "  # noqa: S608
+                f"{', '.join([one] * len(chunk))} RETURNING {connection.ops.quote_name('id')}",
+                [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields],
+            )
+            for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                row.pk = pk
+                row._state.adding = False
+                row._state.db = connection.alias
 
 
 def last_inbound_cost(item: StockItem) -> Decimal:
@@ -441,7 +452,7 @@ def _post_all(posts: Sequence[_Post], rules: InventorySettings) -> list[StockMov
         )
         bucket.last = movement
         movements.append(movement)
-    StockMovement.objects.bulk_create(movements)
+    _insert(movements)
     ids = {-(n + 1): movement.pk for n, movement in enumerate(movements)}
     _store([bucket for bucket in buckets.values() if bucket.last is not None], ids)
     return movements
