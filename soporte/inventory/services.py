@@ -194,6 +194,9 @@ def _lock_buckets(
         for pk, item, location, on_hand, value_avg, value_fifo in rows
         if (item, location) in wanted
     }
+    if not outbound and all(b.state.on_hand >= 0 for b in buckets.values()):
+        # A negative FIFO layer exists only while its bucket's stock is below zero.
+        return buckets
     layers = StockLayer.objects.filter(item_id__in=items, location_id__in=locations)
     if outbound:
         leaving = {item for item, _location in outbound}
