@@ -197,14 +197,12 @@ def _lock_buckets(
     if not outbound and all(b.state.on_hand >= 0 for b in buckets.values()):
         # A negative FIFO layer exists only while its bucket's stock is below zero.
         return buckets
-    layers = StockLayer.objects.filter(item_id__in=items, location_id__in=locations)
+    which = Q(remaining__lt=0)
     if outbound:
-        leaving = {item for item, _location in outbound}
-        layers = layers.filter(Q(remaining__lt=0) | Q(item_id__in=leaving))
-    else:
-        layers = layers.filter(remaining__lt=0)
+        which |= Q(item_id__in={item for item, _location in outbound})
     layers = (
-        layers.order_by("source_id")
+        StockLayer.objects.filter(which, item_id__in=items, location_id__in=locations)
+        .order_by("source_id")
         .values_list("pk", "item_id", "location_id", "source_id", "remaining", "remaining_value")
     )
     for pk, item, location, source_id, remaining, remaining_value in layers:
@@ -244,7 +242,11 @@ def _store(buckets: Sequence[_Bucket], ids: dict[int, int]) -> None:
                     gone.append(pk)
             elif pk is not None:
                 changed.append(
-                    (qty.get_prep_value(kept.remaining), money.get_prep_value(kept.remaining_value), pk)
+                    (
+                        qty.get_prep_value(kept.remaining),
+                        money.get_prep_value(kept.remaining_value),
+                        pk,
+                    )
                 )
             else:
                 created.append(
@@ -332,7 +334,11 @@ def _insert(rows: Sequence[Any]) -> None:
             cursor.execute(
                 f"INSERT INTO {model._meta.db_table} ({columns}) VALUES "  # noqa: S608
                 f"{', '.join([one] * len(chunk))} RETURNING {connection.ops.quote_name('id')}",
-                [f.get_db_prep_save(getattr(row, f.attname), connection) for row in chunk for f in fields],
+                [
+                    f.get_db_prep_save(getattr(row, f.attname), connection)
+                    for row in chunk
+                    for f in fields
+                ],
             )
             for row, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
                 row.pk = pk
