@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint types migrations-check pytest pytest-postgres pytest-clock-ahead install install-dev messages clean
+.PHONY: run test lint imports types migrations-check pytest pytest-postgres pytest-clock-ahead install install-dev messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The import contract (pyproject.toml, [tool.importlinter]): apps layered one way, no circles.
+imports: install-dev
+	$(BIN)/lint-imports --no-cache
+
 types: install-dev
 	$(BIN)/mypy soporte
 
@@ -60,7 +64,7 @@ pytest-postgres: install-dev
 pytest-clock-ahead: install-dev
 	$(BIN)/pytest -n 2 -m "not browser and not slow" --clock-ahead 365 $(PYTEST_ARGS)
 
-test: lint types migrations-check pytest pytest-postgres pytest-clock-ahead
+test: lint imports types migrations-check pytest pytest-postgres pytest-clock-ahead
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -1,7 +1,9 @@
 """Shared test fixtures: the personas every access test uses.
 
 agent (level 1), supervisor, customer_a (organisation A), customer_b (organisation B),
-and anonymous. Tests that need Chromium use the `browser_page` fixture from
+and anonymous. More people come from the factory fixtures `make_agent`, `make_customer` and
+`make_user` (each with the `password` fixture's password); tests take fixtures and never
+import from this file. Tests that need Chromium use the `browser_page` fixture from
 tests/browser/conftest.py.
 """
 
@@ -62,7 +64,7 @@ def pytest_configure(config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_user(username: str, role: str, organisation: Organisation | None = None, **extra) -> User:
+def _make_user(username: str, role: str, organisation: Organisation | None = None, **extra) -> User:
     user = User(
         username=username,
         first_name=extra.pop("first_name", username.split(".")[0].title()),
@@ -79,13 +81,13 @@ def make_user(username: str, role: str, organisation: Organisation | None = None
     return user
 
 
-def make_agent(username: str, level: int = 1, role: str = Role.AGENT, **extra) -> Agent:
-    user = make_user(username, role, **extra)
+def _make_agent(username: str, level: int = 1, role: str = Role.AGENT, **extra) -> Agent:
+    user = _make_user(username, role, **extra)
     return Agent.objects.create(user=user, level=level, presence=Presence.AVAILABLE)
 
 
-def make_customer(username: str, organisation: Organisation, contact_role=ContactRole.REQUESTER):
-    user = make_user(username, Role.CUSTOMER, organisation=organisation)
+def _make_customer(username: str, organisation: Organisation, contact_role=ContactRole.REQUESTER):
+    user = _make_user(username, Role.CUSTOMER, organisation=organisation)
     Person.objects.create(
         organisation=organisation,
         full_name=user.get_full_name(),
@@ -94,6 +96,37 @@ def make_customer(username: str, organisation: Organisation, contact_role=Contac
         user=user,
     )
     return user
+
+
+@pytest.fixture(scope="session")
+def make_user():
+    """`make_user(username, role, organisation=None, **fields)`: a user with `password`."""
+    return _make_user
+
+
+@pytest.fixture(scope="session")
+def make_agent():
+    """`make_agent(username, level=1, role=AGENT, **user_fields)`: an available agent."""
+    return _make_agent
+
+
+@pytest.fixture(scope="session")
+def make_customer():
+    """`make_customer(username, organisation, contact_role=REQUESTER)`: a portal user who is
+    a contact (Person) of the organisation."""
+    return _make_customer
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    """The password of every person the fixtures make."""
+    return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def in_ci() -> bool:
+    """CI=true: a missing service (PostgreSQL, Chromium, an IMAP server) fails, never skips."""
+    return IN_CI
 
 
 @pytest.fixture(autouse=True)
@@ -173,11 +206,11 @@ class Personas:
 def personas(db) -> Personas:
     org_a = Organisation.objects.create(name="Ferretería Anáhuac", tax_id="FAN010101AAA")
     org_b = Organisation.objects.create(name="Clínica Santa Lucía", tax_id="CSL020202BBB")
-    agent = make_agent("blanca.herrera", level=1, first_name="Blanca", last_name="Herrera")
-    supervisor = make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR).user
-    admin = make_user("monica.salgado", Role.ADMIN)
-    customer_a = make_customer("roberto.sanchez", org_a, ContactRole.BOTH)
-    customer_b = make_customer("elena.cortes", org_b, ContactRole.DECISION_MAKER)
+    agent = _make_agent("blanca.herrera", level=1, first_name="Blanca", last_name="Herrera")
+    supervisor = _make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR).user
+    admin = _make_user("monica.salgado", Role.ADMIN)
+    customer_a = _make_customer("roberto.sanchez", org_a, ContactRole.BOTH)
+    customer_b = _make_customer("elena.cortes", org_b, ContactRole.DECISION_MAKER)
     return Personas(
         org_a=org_a,
         org_b=org_b,

@@ -20,8 +20,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 from ninja.types import DictStrAny
 
+from soporte.calls.api import router as calls_router
+from soporte.directory.api import router as directory_router
+from soporte.directory.services import authenticate_token
+from soporte.inventory.api import router as inventory_router
 from soporte.lib import clock
-from soporte.lib.errors import DomainError
+from soporte.lib.errors import DomainError, error_body, is_database_busy
+from soporte.logbook.api import router as logbook_router
+from soporte.tickets.api import router as tickets_router
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +36,6 @@ class BearerToken(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from soporte.directory.services import authenticate_token
-
         user = authenticate_token(token, now=clock.now())
         if user is not None:
             request.user = user
@@ -85,11 +89,7 @@ api = NinjaAPI(
 def error_response(
     request: HttpRequest, status: int, code: str, message: str, details: Any = None
 ) -> HttpResponse:
-    return api.create_response(
-        request,
-        {"error": {"code": code, "message": message, "details": details or {}}},
-        status=status,
-    )
+    return api.create_response(request, error_body(code, message, details), status=status)
 
 
 @api.exception_handler(DomainError)
@@ -129,8 +129,6 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    from soporte.middleware import is_database_busy
-
     if is_database_busy(exc):
         busy = error_response(
             request,
@@ -147,12 +145,6 @@ def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
-    from soporte.calls.api import router as calls_router
-    from soporte.directory.api import router as directory_router
-    from soporte.inventory.api import router as inventory_router
-    from soporte.logbook.api import router as logbook_router
-    from soporte.tickets.api import router as tickets_router
-
     api.add_router("/v1/", directory_router)
     api.add_router("/v1/", logbook_router)
     api.add_router("/v1/", tickets_router)

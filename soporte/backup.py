@@ -39,6 +39,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import connection
 
+from soporte.lib import compat
+
 FORMAT = "soporte-backup"
 VERSION = 1
 CHUNK = 1 << 20
@@ -96,7 +98,7 @@ def _dump_database(target: Path) -> str:
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         with sqlite3.connect(target) as destination:
-            connection.connection.backup(destination)
+            compat.driver_connection(connection).backup(destination)
         destination.close()
         return "database/soporte.sqlite3"
     if connection.vendor == "postgresql":

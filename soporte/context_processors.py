@@ -1,10 +1,69 @@
+"""What every page's layout needs, for both template engines: the desk's name and time zone,
+where the language switch returns to, and the menu.
+
+One source: `templates/base.html` gets these through Django's context processors (settings),
+and the Jinja2 twin `tickets/_layout.html` through `soporte.tickets.jinja.layout`, which runs
+the same processors. Both draw the menu from `MENU`.
+"""
+
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy
+
+# Who sees an entry: desk staff, customers (signed in, not staff), everyone signed in, admins.
+STAFF, CUSTOMER, SIGNED_IN, ADMIN = "staff", "customer", "signed_in", "admin"
+
+# The menu, in the order it reads.
+MENU: tuple[tuple[str, str | Promise, str], ...] = (
+    ("tickets:queue", gettext_lazy("Tickets"), STAFF),
+    ("tickets:portal_list", gettext_lazy("Mis solicitudes"), CUSTOMER),
+    ("calls:list", gettext_lazy("Llamadas"), STAFF),
+    ("calls:console", gettext_lazy("Consola"), STAFF),
+    ("calls:wallboard", gettext_lazy("Tablero"), STAFF),
+    ("directory:agent_list", gettext_lazy("Agentes"), STAFF),
+    ("inventory:item_list", gettext_lazy("Inventario"), STAFF),
+    ("inventory:device_list", gettext_lazy("Equipos"), STAFF),
+    ("inventory:device_list", gettext_lazy("Mis equipos"), CUSTOMER),
+    ("directory:organisation_list", gettext_lazy("Organizaciones"), STAFF),
+    ("directory:organisation_list", gettext_lazy("Mi organización"), CUSTOMER),
+    ("logbook:list", gettext_lazy("Bitácoras"), SIGNED_IN),
+    ("directory:tokens", gettext_lazy("Tokens de API"), SIGNED_IN),
+    ("admin:index", gettext_lazy("Administración"), ADMIN),
+)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    href: str
+    label: str
+
+
+@functools.lru_cache(maxsize=64)
+def _menu(prefix: str, language: str | None, staff: bool, admin: bool) -> tuple[MenuItem, ...]:
+    """The menu of one kind of person, built once per process and language."""
+    shown = {SIGNED_IN, STAFF if staff else CUSTOMER} | ({ADMIN} if admin else set())
+    return tuple(MenuItem(reverse(name), str(label)) for name, label, who in MENU if who in shown)
+
+
+def menu(user: Any) -> tuple[MenuItem, ...]:
+    if not user.is_authenticated:
+        return ()
+    return _menu(
+        get_script_prefix(),
+        translation.get_language(),
+        bool(user.is_desk_staff),
+        user.role == "admin",
+    )
 
 
 def desk(request: HttpRequest) -> dict[str, Any]:
@@ -12,6 +71,7 @@ def desk(request: HttpRequest) -> dict[str, Any]:
         "DESK_NAME": settings.DESK_NAME,
         "DESK_TIME_ZONE": settings.TIME_ZONE,
         "LANGUAGE_NEXT": language_next(request),
+        "MENU": menu(request.user),
     }
 
 

@@ -3,12 +3,17 @@ answers errors in its JSON shape even where Django or django-ninja answer in tex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from soporte.lib.errors import error_body, is_database_busy
 
 
 class DeskLanguageMiddleware:
@@ -46,13 +51,10 @@ class ErrorAnswersMiddleware:
             and request.path_info.startswith("/api/")
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            from soporte.api import error_response
-
             if response.status_code == 404:
-                return error_response(request, 404, "not_found", _("No encontrado."))
+                return _api_error(404, "not_found", _("No encontrado."))
             allowed = response.get("Allow", "")
-            answer = error_response(
-                request,
+            answer = _api_error(
                 405,
                 "method_not_allowed",
                 _("Esta dirección no acepta el método %(method)s.") % {"method": request.method},
@@ -65,15 +67,15 @@ class ErrorAnswersMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_busy(exception):
             return None
-        from django.template.loader import render_to_string
-
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
 
 
-def is_database_busy(exc: BaseException) -> bool:
-    """SQLite's answer when another writer held the database past the busy timeout."""
-    from django.db import OperationalError
-
-    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+def _api_error(status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    """The API's error shape (`soporte.api` answers its own errors the same way)."""
+    return HttpResponse(
+        json.dumps(error_body(code, message, details)),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )

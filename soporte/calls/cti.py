@@ -38,7 +38,7 @@ from soporte.calls.events import (
     token_hash,
 )
 from soporte.calls.models import EventSource, PhoneLine, SignedNonce
-from soporte.lib import refcache
+from soporte.lib import errors, refcache
 from soporte.lib.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ LINE_CACHE_SECONDS = 5.0
 
 
 def error_body(exc: DomainError) -> dict[str, Any]:
-    return {"error": {"code": exc.code, "message": str(exc.message), "details": exc.details}}
+    return errors.error_body(exc.code, str(exc.message), exc.details)
 
 
 # --- Parsing (pure) --------------------------------------------------------------------------

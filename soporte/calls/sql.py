@@ -21,7 +21,7 @@ from django.db.models import Field
 
 from soporte.calls.models import Call, Transfer, TransferState
 from soporte.directory.models import Agent, Presence
-from soporte.lib import rawsql
+from soporte.lib import compat, rawsql
 
 
 def select_calls(line_id: int, call_ids: Iterable[str]) -> list[Call]:
@@ -96,7 +96,7 @@ def insert_calls(calls: list[Call]) -> None:
             )
             for pk, call_id in cursor.fetchall():
                 wanted[call_id].pk = pk
-                wanted[call_id]._state.adding = False
+                compat.mark_saved(wanted[call_id])
 
 
 def update_calls(calls: list[Call]) -> None:

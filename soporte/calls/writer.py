@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from soporte.calls import cti, services
 from soporte.calls.events import CtiEvent
-from soporte.lib import live
+from soporte.lib import compat, live
 from soporte.lib.errors import DomainError
 from soporte.lib.relay import MAX_FRAME, encode_frame, read_frame
 from soporte.lib.writelock import writers_take_turns
@@ -236,7 +236,7 @@ class WriterServer:
         gc.set_threshold(GC_THRESHOLD, 20, 100)
         self._writer_thread = threading.current_thread()
         connection_created.connect(self._connection_created)
-        if connection.connection is not None:
+        if compat.driver_connection(connection) is not None:
             _no_checkpoint_on_commit(connection)
         if ready is not None:
             ready.set()

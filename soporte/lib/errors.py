@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
 from django.utils.functional import Promise
 
 
@@ -40,3 +41,13 @@ class Forbidden(DomainError):
 
     status = 403
     code = "forbidden"
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The one shape of every API error: `{"error": {"code", "message", "details"}}`."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """SQLite's answer when another writer held the database past the busy timeout."""
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()

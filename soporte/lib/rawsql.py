@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import sqlite3
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -25,12 +24,9 @@ from weakref import WeakKeyDictionary
 from django.conf import settings
 from django.db import models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX
 from django.db.models import DateTimeField, Field, JSONField
-from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.query_utils import DeferredAttribute
-from django.db.models.signals import post_init, pre_init
+
+from soporte.lib import compat
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=models.Model)
@@ -47,12 +43,6 @@ def memoised(key: Hashable, build: Callable[[], _T], using: str | None = None) -
     if key not in memo:
         memo[key] = build()
     return cast(_T, memo[key])
-
-
-@functools.lru_cache(maxsize=512)
-def _qmark(sql: str) -> str:
-    """Django's SQLite cursor rewrite ("format" placeholders to "qmark"), once per statement."""
-    return FORMAT_QMARK_REGEX.sub("?", sql).replace("%%", "%")
 
 
 def fetch(
@@ -75,23 +65,7 @@ def fetch(
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        return connection.connection.execute(_qmark(sql), params).fetchall()
-
-
-def _plain_init(model: type[models.Model]) -> bool:
-    """True when an instance can be built without `Model.__init__`: nothing listens to its
-    init signals, `from_db` is Django's own, and every field's attribute stores its value in
-    the instance's __dict__ as is (a plain field's or a foreign key's id; not a file's)."""
-    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
-    return (
-        not pre_init.has_listeners(model)
-        and not post_init.has_listeners(model)
-        and model.from_db.__func__ is models.Model.from_db.__func__  # type: ignore[attr-defined]
-        and all(
-            type(getattr(model, field.attname, None)) in plain
-            for field in model._meta.concrete_fields
-        )
-    )
+        return compat.driver_connection(connection).execute(compat.qmark(sql), params).fetchall()
 
 
 @dataclass(frozen=True)
@@ -119,15 +93,9 @@ class Columns:
             values[i] = convert(values[i])
         if not self.plain_init:
             return self.model.from_db(connection.alias, self.attnames, values)
-        # What `from_db` leaves behind for every concrete field, without `Model.__init__`
-        # (a setattr per field through the descriptors, which store the value in __dict__):
-        # a ticket page builds a dozen instances of up to 40 fields.
-        instance = self.model.__new__(self.model)
-        instance.__dict__.update(zip(self.attnames, values, strict=True))
-        state = instance._state = ModelState()
-        state.adding = False
-        state.db = connection.alias
-        return instance
+        # Without `Model.__init__` (a setattr per field through the descriptors): a ticket
+        # page builds a dozen instances of up to 40 fields.
+        return compat.instance_from_row(self.model, self.attnames, values, connection.alias)
 
 
 # SQLite hands Django's date-time text to a converter named by the column's alias
@@ -146,7 +114,7 @@ def _utc_text(value: bytes) -> dt.datetime:
         return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
-sqlite3.register_converter(UTC_CONVERTER, _utc_text)
+compat.register_sqlite_converter(UTC_CONVERTER, _utc_text)
 
 
 def select(
@@ -204,7 +172,7 @@ def columns(model: type[_M], alias: str, connection: BaseDatabaseWrapper) -> Col
         attnames=attnames,
         converters=converters,
         pk_index=attnames.index(model._meta.pk.attname),
-        plain_init=_plain_init(model),
+        plain_init=compat.plain_init(model),
     )
 
 
@@ -215,7 +183,7 @@ def table(model: type[models.Model], connection: BaseDatabaseWrapper) -> str:
 def cache_related(instance: models.Model, name: str, value: models.Model | None) -> None:
     """What select_related leaves behind: `instance.<name>` answers without a query (None on
     a reverse one-to-one means "there is none", as after a select_related LEFT JOIN)."""
-    instance._state.fields_cache[name] = value
+    compat.cache_related(instance, name, value)
 
 
 @dataclass(frozen=True)

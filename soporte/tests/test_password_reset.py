@@ -11,8 +11,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
 
-from conftest import PASSWORD
-
 
 class Inbox:
     def __init__(self) -> None:
@@ -56,7 +54,7 @@ def reset_link(message: Message) -> str:
     return match.group(1)
 
 
-def test_reset_link_arrives_by_smtp_and_sets_a_new_password(personas, smtp_inbox):
+def test_reset_link_arrives_by_smtp_and_sets_a_new_password(personas, smtp_inbox, password):
     client = Client()
     response = client.post("/contrasena/restablecer/", {"email": personas.customer_a.email})
     assert response.status_code == 302
@@ -82,7 +80,7 @@ def test_reset_link_arrives_by_smtp_and_sets_a_new_password(personas, smtp_inbox
 
     personas.customer_a.refresh_from_db()
     assert personas.customer_a.check_password("otra-clave-segura-2026")
-    assert not personas.customer_a.check_password(PASSWORD)
+    assert not personas.customer_a.check_password(password)
 
 
 def test_unknown_address_gets_the_same_answer_and_no_mail(db, smtp_inbox):

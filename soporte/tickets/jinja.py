@@ -20,12 +20,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -33,8 +32,6 @@ from jinja2 import Environment, StrictUndefined, Template
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 from markupsafe import Markup, escape
-
-from soporte.context_processors import language_next
 
 
 @functools.lru_cache(maxsize=4096)
@@ -45,19 +42,6 @@ def _reverse(prefix: str, name: str, args: tuple[Any, ...]) -> str:
 def url(name: str, *args: Any) -> str:
     """`reverse()` remembered per process: the URL map does not change while it runs."""
     return _reverse(get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=64)
-def _has_url(prefix: str, name: str) -> bool:
-    try:
-        reverse(name)
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def has_url(name: str) -> bool:
-    return _has_url(get_script_prefix(), name)
 
 
 @functools.lru_cache(maxsize=256)
@@ -151,19 +135,20 @@ def filesize(value: int) -> str:
 
 
 def layout(request: Any) -> dict[str, Any]:
-    """What `base.html` gets from Django's context processors, without running them all."""
-    return {
-        "LANGUAGE_CODE": translation.get_language(),
-        "LANGUAGES": settings.LANGUAGES,
-        "DESK_NAME": settings.DESK_NAME,
-        "DESK_TIME_ZONE": settings.TIME_ZONE,
-        "LANGUAGE_NEXT": language_next(request),
-        "messages": get_messages(request),
-        "user": request.user,
-        "now_text": _now_text(
-            translation.get_language(), timezone.localtime().replace(second=0, microsecond=0)
-        ),
-    }
+    """What `base.html` gets: the context processors of Django's engine (settings, one source
+    for both engines), plus the footer's time ({% now %} in Django's template)."""
+    context: dict[str, Any] = {}
+    for processor in _context_processors():
+        context.update(processor(request))
+    context["now_text"] = _now_text(
+        translation.get_language(), timezone.localtime().replace(second=0, microsecond=0)
+    )
+    return context
+
+
+@functools.cache
+def _context_processors() -> tuple[Any, ...]:
+    return tuple(engines["django"].engine.template_context_processors)  # type: ignore[attr-defined]
 
 
 class CompiledTranslations(Extension):
@@ -239,7 +224,6 @@ def environment(**options: Any) -> Environment:
         _=gettext,
         ngettext=ngettext,
         url=url,
-        has_url=has_url,
         static=_static,
         countdown_html=countdown_html,
         display=display,

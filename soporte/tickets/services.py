@@ -456,11 +456,11 @@ def escalate_ticket(
     if not ticket.is_open:
         raise TicketError(_("El ticket ya no está abierto."), code="not_open")
     missing = [
-        label
-        for value, label in (
-            (customer_name, _("el nombre del cliente")),
-            (reason, _("el motivo")),
-            (tried, _("lo que ya se intentó")),
+        (field, label)
+        for value, field, label in (
+            (customer_name, "customer_name", _("el nombre del cliente")),
+            (reason, "reason", _("el motivo")),
+            (tried, "tried", _("lo que ya se intentó")),
         )
         if not value.strip()
     ]
@@ -469,8 +469,9 @@ def escalate_ticket(
             _(
                 "La nota de traspaso necesita %(missing)s: quien recibe nunca le pide al cliente que repita."
             )
-            % {"missing": ", ".join(str(m) for m in missing)},
+            % {"missing": ", ".join(str(label) for _field, label in missing)},
             code="handoff_incomplete",
+            missing=[field for field, _label in missing],
         )
     if to_level not in (1, 2, 3, 4):
         raise TicketError(_("El nivel debe ser 1, 2, 3 o 4."), code="invalid_level")

@@ -25,7 +25,6 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import PASSWORD, make_agent
 from soporte.calls import services
 from soporte.calls.models import Call, PhoneLine, TransferKind, TransferState
 from soporte.directory.models import Organisation, Person, Role, User
@@ -106,13 +105,13 @@ def asgi_server(browser: Browser, transactional_db, tmp_path) -> Iterator[str]:
         log.close()
 
 
-def console_of(browser: Browser, base: str, username: str) -> Page:
+def console_of(browser: Browser, base: str, username: str, password: str) -> Page:
     context = browser.new_context(base_url=base, locale="es-MX")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.goto("/entrar/")
     page.locator("main form").get_by_label("Usuario").fill(username)
-    page.locator("main form").get_by_label("Contraseña").fill(PASSWORD)
+    page.locator("main form").get_by_label("Contraseña").fill(password)
     page.locator("main form").get_by_role("button", name="Entrar").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hola")
     page.goto("/llamadas/consola/")
@@ -121,7 +120,7 @@ def console_of(browser: Browser, base: str, username: str) -> Page:
 
 
 @pytest.fixture
-def desk(transactional_db):
+def desk(transactional_db, make_agent, password):
     now = clock.now()
     # No minimum consultation, so the test does not wait 10 s for a warm transfer.
     PhoneLine.objects.create(
@@ -133,15 +132,15 @@ def desk(transactional_db):
     maria = make_agent("maria.lopez", level=2, first_name="María", last_name="López")
     make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR)  # opens the bitácoras
     # The test settings hash with MD5 for speed; the server keeps the real hashers.
-    hashed = PBKDF2PasswordHasher().encode(PASSWORD, "browsertestsalt", iterations=1000)
+    hashed = PBKDF2PasswordHasher().encode(password, "browsertestsalt", iterations=1000)
     User.objects.filter(pk__in=[blanca.user_id, maria.user_id]).update(password=hashed)
     return blanca, maria
 
 
-def test_warm_transfer_between_two_consoles(browser: Browser, asgi_server: str, desk):
+def test_warm_transfer_between_two_consoles(browser: Browser, asgi_server: str, desk, password):
     blanca, maria = desk
-    a = console_of(browser, asgi_server, "blanca.herrera")
-    b = console_of(browser, asgi_server, "maria.lopez")
+    a = console_of(browser, asgi_server, "blanca.herrera", password)
+    b = console_of(browser, asgi_server, "maria.lopez", password)
 
     # The desk phone rings: Blanca registers it; the caller is looked up by number.
     a.get_by_placeholder("Número de quien llama (sin conmutador)").fill("5550001111")
@@ -205,9 +204,9 @@ def test_warm_transfer_between_two_consoles(browser: Browser, asgi_server: str, 
     assert (transfer.kind, transfer.state) == (TransferKind.WARM, TransferState.COMPLETED)
 
 
-def test_ring_counter_and_hold_countdown(browser: Browser, asgi_server: str, desk):
+def test_ring_counter_and_hold_countdown(browser: Browser, asgi_server: str, desk, password):
     blanca, _maria = desk
-    page = console_of(browser, asgi_server, "blanca.herrera")
+    page = console_of(browser, asgi_server, "blanca.herrera", password)
     # A call ringing for 11 s on the Mexican cadence (5 s): the third ring, highlighted (T1).
     services.register_ringing(
         actor=blanca.user, number="5550001111", now=clock.now() - dt.timedelta(seconds=11)

@@ -9,7 +9,6 @@ from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from conftest import PASSWORD
 from soporte.logbook import services
 from soporte.logbook.models import Entry, EntryKind, Signature, SignatureMethod
 
@@ -73,10 +72,10 @@ def phone(browser: Browser, live_server) -> BrowserContext:
     context.close()
 
 
-def log_in(page: Page, username: str) -> None:
+def log_in(page: Page, username: str, password: str) -> None:
     page.goto("/entrar/")
     page.locator("main form").get_by_label("Usuario").fill(username)
-    page.locator("main form").get_by_label("Contraseña").fill(PASSWORD)
+    page.locator("main form").get_by_label("Contraseña").fill(password)
     page.locator("main form").get_by_role("button", name="Entrar").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hola")
 
@@ -134,9 +133,11 @@ def assert_signed_with_drawing(page: Page, entry: Entry, signer) -> None:
     assert bytes(signature.drawn_png or b"") == served.body()
 
 
-def test_customer_draws_on_the_technicians_phone_and_types_their_password(personas, entry, phone):
+def test_customer_draws_on_the_technicians_phone_and_types_their_password(
+    personas, entry, phone, password
+):
     page = phone.new_page()
-    log_in(page, personas.agent.username)
+    log_in(page, personas.agent.username, password)
     page.goto(f"/bitacora/{entry.logbook_id}/notas/{entry.number}/")
     page.get_by_role("button", name="Firma en sitio").click()
 
@@ -157,16 +158,16 @@ def test_customer_draws_on_the_technicians_phone_and_types_their_password(person
     assert not Signature.objects.filter(entry=entry, signer=personas.customer_a).exists()
     expect(sign).to_be_enabled()
 
-    page.get_by_label("Contraseña del portal de quien firma").fill(PASSWORD)
+    page.get_by_label("Contraseña del portal de quien firma").fill(password)
     sign.click()
 
     expect(page.get_by_role("status")).to_contain_text("firmada en sitio por Roberto Prueba")
     assert_signed_with_drawing(page, entry, personas.customer_a)
 
 
-def test_customer_signs_on_their_own_phone(personas, entry, phone):
+def test_customer_signs_on_their_own_phone(personas, entry, phone, password):
     page = phone.new_page()
-    log_in(page, personas.customer_a.username)
+    log_in(page, personas.customer_a.username, password)
     page.goto(f"/bitacora/{entry.logbook_id}/notas/{entry.number}/")
     expect(page.get_by_role("button", name="Firmar en el portal")).to_be_visible()
     page.get_by_role("button", name="Firma en sitio").click()

@@ -9,8 +9,6 @@ from babel.messages.pofile import read_po
 from django.utils import translation
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from conftest import PASSWORD, make_agent
-
 pytestmark = pytest.mark.browser
 
 ENGLISH_PO = (
@@ -19,7 +17,7 @@ ENGLISH_PO = (
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+def log_in(page: Page, username: str, password: str) -> None:
     page.goto("/entrar/")
     page.locator("main form").get_by_label("Usuario").fill(username)
     page.locator("main form").get_by_label("Contraseña").fill(password)
@@ -51,11 +49,13 @@ def horizontal_overflow(page: Page) -> int:
     )
 
 
-def test_agent_logs_in_and_is_greeted_in_spanish(browser_page: Page, live_server):
+def test_agent_logs_in_and_is_greeted_in_spanish(
+    browser_page: Page, live_server, make_agent, password
+):
     make_agent("blanca.herrera", first_name="Blanca", last_name="Herrera Solís")
     page = browser_page
 
-    log_in(page, "blanca.herrera")
+    log_in(page, "blanca.herrera", password)
 
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -63,7 +63,7 @@ def test_agent_logs_in_and_is_greeted_in_spanish(browser_page: Page, live_server
     expect(page.locator("header nav").get_by_role("link", name="Agentes")).to_be_visible()
 
 
-def test_wrong_password_keeps_the_agent_on_the_login_page(browser_page: Page):
+def test_wrong_password_keeps_the_agent_on_the_login_page(browser_page: Page, make_agent):
     make_agent("blanca.herrera", first_name="Blanca")
     page = browser_page
 
@@ -74,7 +74,9 @@ def test_wrong_password_keeps_the_agent_on_the_login_page(browser_page: Page):
     assert page.url.endswith("/entrar/")
 
 
-def test_login_and_agents_pages_fit_a_phone_screen(browser: Browser, live_server):
+def test_login_and_agents_pages_fit_a_phone_screen(
+    browser: Browser, live_server, make_agent, password
+):
     make_agent("blanca.herrera", first_name="Blanca", last_name="Herrera Solís")
     make_agent("maria.lopez", level=2, first_name="María Fernanda", last_name="López Aguilar")
     make_agent("rodrigo.villalobos", level=3, first_name="Rodrigo", last_name="Villalobos Garza")
@@ -86,7 +88,7 @@ def test_login_and_agents_pages_fit_a_phone_screen(browser: Browser, live_server
         page.goto("/entrar/")
         assert horizontal_overflow(page) == 0, "the login page scrolls sideways on a phone"
 
-        log_in(page, "blanca.herrera")
+        log_in(page, "blanca.herrera", password)
         expect(page.get_by_role("heading", level=1)).to_have_text("Hola, Blanca")
         page.goto("/directorio/agentes/")
         expect(page.get_by_text("Villalobos Garza")).to_be_visible()
@@ -95,10 +97,10 @@ def test_login_and_agents_pages_fit_a_phone_screen(browser: Browser, live_server
         context.close()
 
 
-def test_choosing_english_switches_the_interface(browser_page: Page):
+def test_choosing_english_switches_the_interface(browser_page: Page, make_agent, password):
     make_agent("blanca.herrera", first_name="Blanca")
     page = browser_page
-    log_in(page, "blanca.herrera")
+    log_in(page, "blanca.herrera", password)
     expect(page.locator("html")).to_have_attribute("lang", "es")
 
     # The select submits its form on change; wait for the page that comes back.

@@ -11,7 +11,6 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from conftest import PASSWORD, make_agent, make_customer
 from soporte.directory.models import ContactRole, Organisation, Role
 from soporte.tickets.models import Channel, Note, SlaPolicy, Ticket
 
@@ -21,10 +20,10 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
 
-def log_in(page: Page, username: str) -> None:
+def log_in(page: Page, username: str, password: str) -> None:
     page.goto("/entrar/")
     page.locator("main form").get_by_label("Usuario").fill(username)
-    page.locator("main form").get_by_label("Contraseña").fill(PASSWORD)
+    page.locator("main form").get_by_label("Contraseña").fill(password)
     page.locator("main form").get_by_role("button", name="Entrar").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Hola")
 
@@ -42,7 +41,9 @@ def new_page(browser: Browser, live_server, **options) -> Page:
     return context.new_page()
 
 
-def test_customer_asks_in_the_portal_and_sees_the_agents_answer(browser: Browser, live_server):
+def test_customer_asks_in_the_portal_and_sees_the_agents_answer(
+    browser: Browser, live_server, make_agent, make_customer, password
+):
     make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR, first_name="Héctor")
     make_agent("blanca.herrera", level=1, first_name="Blanca", last_name="Herrera Solís")
     org = Organisation.objects.create(name="Ferretería Anáhuac")
@@ -59,7 +60,7 @@ def test_customer_asks_in_the_portal_and_sees_the_agents_answer(browser: Browser
     agent = new_page(browser, live_server)
     try:
         # The customer opens a request from a phone, with a screenshot of the error.
-        log_in(customer, "roberto.sanchez")
+        log_in(customer, "roberto.sanchez", password)
         customer.locator("header nav").get_by_role("link", name="Mis solicitudes").click()
         customer.get_by_role("button", name="Nueva solicitud").click()
         customer.get_by_label("Asunto").fill("La impresora de recepción no imprime")
@@ -82,7 +83,7 @@ def test_customer_asks_in_the_portal_and_sees_the_agents_answer(browser: Browser
         assert horizontal_overflow(customer) == 0, "the portal scrolls sideways on a phone"
 
         # The agent finds it among the unassigned tickets of level 1, with a live countdown.
-        log_in(agent, "blanca.herrera")
+        log_in(agent, "blanca.herrera", password)
         agent.locator("header nav").get_by_role("link", name="Tickets").click()
         agent.get_by_role("link", name="Sin asignar de mi nivel").click()
         row = agent.locator(f'tr[data-ticket="{ticket.folio}"]')

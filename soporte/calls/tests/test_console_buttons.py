@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from conftest import make_agent
 from soporte.calls import services as calls
 from soporte.calls.models import (
     Call,
@@ -280,7 +279,7 @@ def _transfer_data(to: Agent, **extra) -> dict:
     } | extra
 
 
-def test_a_transfer_needs_a_ticket(blanca, time):
+def test_a_transfer_needs_a_ticket(blanca, time, make_agent):
     maria = make_agent("maria.lopez", level=2, first_name="María")
     call = answered(blanca, time, need="No imprime", name="Roberto")
 
@@ -290,7 +289,7 @@ def test_a_transfer_needs_a_ticket(blanca, time):
     assert Transfer.objects.count() == 0
 
 
-def test_a_transfer_needs_the_announcement_and_the_handoff(blanca, personas, time):
+def test_a_transfer_needs_the_announcement_and_the_handoff(blanca, personas, time, make_agent):
     maria = make_agent("maria.lopez", level=2, first_name="María")
     call = with_ticket(
         blanca, answered(blanca, time, need="No imprime", name="Roberto"), personas.person_a
@@ -304,7 +303,9 @@ def test_a_transfer_needs_the_announcement_and_the_handoff(blanca, personas, tim
     assert Transfer.objects.count() == 0
 
 
-def test_the_transfer_dialog_offers_the_next_level_and_who_is_available(blanca, personas, time):
+def test_the_transfer_dialog_offers_the_next_level_and_who_is_available(
+    blanca, personas, time, make_agent
+):
     maria = make_agent("maria.lopez", level=2, first_name="María", last_name="López")
     make_agent("rodrigo.villalobos", level=3, first_name="Rodrigo")
     area = Area.objects.create(code="impresoras", name="Impresoras")
@@ -321,7 +322,9 @@ def test_the_transfer_dialog_offers_the_next_level_and_who_is_available(blanca, 
     assert "Impresoras" in body
 
 
-def test_warm_transfer_pops_the_colleagues_console_before_connecting(blanca, personas, time):
+def test_warm_transfer_pops_the_colleagues_console_before_connecting(
+    blanca, personas, time, make_agent
+):
     maria_agent = make_agent("maria.lopez", level=2, first_name="María", last_name="López")
     maria = Client()
     maria.force_login(maria_agent.user)
@@ -363,7 +366,9 @@ def test_warm_transfer_pops_the_colleagues_console_before_connecting(blanca, per
     )
 
 
-def test_the_colleague_cannot_connect_nor_accept_someone_elses_offer(blanca, personas, time):
+def test_the_colleague_cannot_connect_nor_accept_someone_elses_offer(
+    blanca, personas, time, make_agent
+):
     maria_agent = make_agent("maria.lopez", level=2, first_name="María")
     other = make_agent("rodrigo.villalobos", level=2, first_name="Rodrigo")
     intruder = Client()
@@ -378,7 +383,7 @@ def test_the_colleague_cannot_connect_nor_accept_someone_elses_offer(blanca, per
     assert (accept.status_code, connect.status_code) == (403, 403)
 
 
-def test_cancelling_the_consultation_keeps_the_call(blanca, personas, time):
+def test_cancelling_the_consultation_keeps_the_call(blanca, personas, time, make_agent):
     maria_agent = make_agent("maria.lopez", level=2, first_name="María")
     call = with_ticket(blanca, answered(blanca, time, need="x", name="Roberto"), personas.person_a)
     htmx(blanca, f"/llamadas/{call.pk}/transferir/", _transfer_data(maria_agent))
@@ -391,7 +396,7 @@ def test_cancelling_the_consultation_keeps_the_call(blanca, personas, time):
     assert "la llamada sigue con usted" in body
 
 
-def test_a_blind_transfer_is_allowed_and_recorded_as_blind(blanca, personas, time):
+def test_a_blind_transfer_is_allowed_and_recorded_as_blind(blanca, personas, time, make_agent):
     make_agent("maria.lopez", level=2, first_name="María")
     call = with_ticket(blanca, answered(blanca, time, need="x", name="Roberto"), personas.person_a)
 
@@ -430,7 +435,7 @@ def test_a_ringing_call_hung_up_before_answering_is_abandoned(blanca, time):
     assert call.outcome == "abandoned"
 
 
-def test_another_agent_cannot_work_my_call(blanca, personas, time):
+def test_another_agent_cannot_work_my_call(blanca, personas, time, make_agent):
     call = answered(blanca, time, need="x")
     other = Client()
     other.force_login(make_agent("rodrigo.villalobos", first_name="Rodrigo").user)

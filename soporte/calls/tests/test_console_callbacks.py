@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from conftest import make_agent
 from soporte.calls import services
 from soporte.calls.models import Callback
 from soporte.lib import clock
@@ -45,7 +44,7 @@ def test_the_callback_is_in_the_agents_console_and_page(personas, callback):
         assert "consultar al proveedor" in body
 
 
-def test_another_agent_does_not_see_it_nor_can_close_it(personas, callback):
+def test_another_agent_does_not_see_it_nor_can_close_it(personas, callback, make_agent):
     other = Client()
     other.force_login(make_agent("rodrigo.villalobos", first_name="Rodrigo").user)
 

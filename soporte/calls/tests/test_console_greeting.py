@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from conftest import make_agent
 from soporte.calls import scripts
 from soporte.calls.models import Call
 from soporte.lib import clock
@@ -56,7 +55,9 @@ def test_greeting_script_gives_the_desk_and_the_agents_first_name():
 @pytest.mark.parametrize(
     ("hour", "expected"), [(9, "Buenos días"), (15, "Buenas tardes"), (21, "Buenas noches")]
 )
-def test_console_greets_with_the_first_name_of_the_agent(monkeypatch, settings, hour, expected):
+def test_console_greets_with_the_first_name_of_the_agent(
+    monkeypatch, settings, hour, expected, make_agent
+):
     settings.TIME_ZONE = "America/Mexico_City"
     settings.DESK_NAME = "Soporte Técnico"
     agent = make_agent("gabriela.ruiz", first_name="Gabriela Sofía", last_name="Ruiz")

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.urls import get_resolver
 
-from conftest import make_agent
 from soporte.api import api
 from soporte.calls import qa
 from soporte.calls.models import GlossaryTerm, ScoreLine, Verdict
@@ -209,7 +208,7 @@ def test_default_glossary_is_added_once(db):
 # --- averages ------------------------------------------------------------------------------
 
 
-def test_averages_per_agent_level_and_rule_count_overrides(personas, line, now):
+def test_averages_per_agent_level_and_rule_count_overrides(personas, line, now, make_agent):
     blanca = personas.agent.agent  # level 1
     gabriela = make_agent("gabriela.ruiz", level=2, first_name="Gabriela")
     good = finished_call(line, blanca, call_id="av-1", start=now)  # every event rule passes

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from conftest import make_agent
 from soporte.calls import qa, scripts
 from soporte.calls.models import (
     Call,
@@ -340,7 +339,7 @@ def test_t3_recognises_the_usual_ways_to_ask(make_call, personas, question):
 
 
 @pytest.fixture
-def gabriela():
+def gabriela(make_agent):
     return make_agent("gabriela.ruiz", level=2, first_name="Gabriela", last_name="Ruiz")
 
 

@@ -9,7 +9,6 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from conftest import make_agent
 from soporte.calls.models import Call, CallEvent, Hold, Outcome, Party, Transfer
 from soporte.calls.simulation import Planner, SimAgent, arrivals
 from soporte.calls.tests.conftest import TOKEN
@@ -56,7 +55,7 @@ def test_an_agent_is_never_planned_on_two_calls_at_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_command_drives_the_real_http_endpoint(live_server, line, personas, capsys):
+def test_command_drives_the_real_http_endpoint(live_server, line, personas, capsys, make_agent):
     # Given a line and a live server, when 40 simulated minutes play at ×600 speed,
     # then every event is acknowledged and the calls are stored with their stories.
     for n in range(4):

@@ -11,7 +11,6 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
-from conftest import make_agent
 from soporte.calls import services
 from soporte.lib import clock
 from soporte.routing import websocket_urlpatterns
@@ -21,7 +20,9 @@ app = URLRouter(websocket_urlpatterns)
 
 
 @pytest.mark.django_db
-def test_the_wallboard_shows_live_calls_transfers_agents_and_figures(personas, now, monkeypatch):
+def test_the_wallboard_shows_live_calls_transfers_agents_and_figures(
+    personas, now, monkeypatch, make_agent
+):
     maria = make_agent("maria.lopez", level=2, first_name="María", last_name="López")
     ringing = services.register_ringing(actor=personas.agent, number="5559990000", now=now)
     talking = services.register_ringing(actor=maria.user, number="5558880000", now=now)

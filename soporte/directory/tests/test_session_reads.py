@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import make_user
 from soporte.directory.backends import DeskBackend, agent_of, load_user
 from soporte.directory.models import Agent, Role
 from soporte.directory.sessions import SessionStore
@@ -39,7 +38,7 @@ def test_a_customer_has_no_agent_row_and_asking_costs_no_query(personas):
     assert len(queries) == 0
 
 
-def test_unknown_malformed_and_inactive_users_are_nobody(personas):
+def test_unknown_malformed_and_inactive_users_are_nobody(personas, make_user):
     assert load_user(999_999) is None
     assert load_user("1; DROP TABLE directory_user") is None
     assert load_user(None) is None

@@ -1,11 +1,11 @@
-"""Tickets by e-mail (rules T8a–T8f), in three parts that import one way:
+"""Tickets by e-mail (rules T8a–T8f): the parts the use cases build on, importing one way:
 
 - `threads`: threading, our signed Message-IDs and references (pure);
 - `parsing`: one RFC 822 message into what intake needs (pure);
 - `notifications`: the messages the use cases send (`services` calls them), threaded under
-  the ticket and, for a customer's mail, under their message (`ViaMail`);
-- `intake`: one message in: a new ticket, a reply, ignored or quarantined (calls `services`).
+  the ticket and, for a customer's mail, under their message (`ViaMail`).
 
-So `services` → `notifications` → `threads`, and `intake` → `services`: no circle. This
-package's own namespace is empty on purpose: import the part you need.
+Intake, which calls the use cases, is `soporte.tickets.intake`: so `intake` → `services` →
+`mail.notifications` → `mail.threads`, and no circle. This package's own namespace is empty
+on purpose: import the part you need.
 """

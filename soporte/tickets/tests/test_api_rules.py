@@ -11,7 +11,6 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import make_agent
 from soporte.directory.models import ContactRole, Person
 from soporte.logbook.models import Entry
 from soporte.tickets import services
@@ -142,7 +141,7 @@ def test_files_uploaded_through_the_api_are_in_the_bitacora(personas, ticket, se
     assert hashlib.sha256(b"error 49").hexdigest() in entry.fields["files"]
 
 
-def test_a_deactivated_agent_takes_no_tickets(personas, ticket):
+def test_a_deactivated_agent_takes_no_tickets(personas, ticket, make_agent):
     gone = make_agent("ramon.baja", level=2)
     gone.user.is_active = False
     gone.user.save()

@@ -22,8 +22,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from conftest import IN_CI
-from soporte.tickets.mail import intake, threads
+from soporte.tickets import intake
+from soporte.tickets.mail import threads
 from soporte.tickets.models import InboundMail, Note, Ticket
 from soporte.tickets.tests.test_mail_intake import compose
 
@@ -95,10 +95,10 @@ service anvil {{
 
 
 @pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
+def dovecot(in_ci) -> Iterator[Dovecot]:
     if not DOVECOT.exists():
         reason = "Dovecot is not installed (apt-get install dovecot-imapd)"
-        if IN_CI:
+        if in_ci:
             pytest.fail(f"{reason}: CI must run the IMAP tests")
         pytest.skip(reason)
     # Not under pytest's tmp_path: its 0700 parents would lock out Dovecot's unprivileged users.

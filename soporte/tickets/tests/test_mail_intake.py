@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.db import DatabaseError
 
 from soporte.directory.models import Person
-from soporte.tickets import attachments
-from soporte.tickets.mail import intake, parsing
+from soporte.tickets import attachments, intake
+from soporte.tickets.mail import parsing
 from soporte.tickets.models import Attachment, Channel, InboundMail, Note, Ticket
 
 ROBERTO = "roberto.sanchez@example.mx"  # customer_a, organisation A

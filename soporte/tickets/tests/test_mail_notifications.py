@@ -17,10 +17,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.db import transaction
 
-from conftest import make_agent
 from soporte.directory.models import Person
-from soporte.tickets import services
-from soporte.tickets.mail import intake, notifications, threads
+from soporte.tickets import intake, services
+from soporte.tickets.mail import notifications, threads
 from soporte.tickets.models import Channel, Status, Ticket
 from soporte.tickets.tests.test_mail_intake import ROBERTO, compose
 
@@ -235,7 +234,7 @@ def test_the_customers_reply_goes_to_the_assignee(personas, now, smtp, wired, co
 
 
 def test_an_escalation_hands_off_to_the_agent_and_tells_the_customer_only_the_level(
-    personas, now, smtp, wired, committed
+    personas, now, smtp, wired, committed, make_agent
 ):
     level2 = make_agent("ramon.vega", level=2, first_name="Ramón", last_name="Vega")
     ticket = open_for_a(personas, now)
@@ -279,7 +278,7 @@ def test_the_customer_is_told_when_the_ticket_is_resolved(personas, now, smtp, w
 # Portal isolation
 
 
-def every_notification(personas, now, ticket: Ticket) -> None:
+def every_notification(personas, now, ticket: Ticket, make_agent) -> None:
     make_agent("ramon.vega", level=2)
     services.assign_ticket(
         ticket=ticket, actor=personas.supervisor, agent=personas.agent.agent, now=now
@@ -313,10 +312,12 @@ def all_addresses(inbox: Inbox) -> set[str]:
     return found
 
 
-def test_a_notification_for_org_a_never_goes_to_org_b_people(personas, now, smtp, wired, committed):
+def test_a_notification_for_org_a_never_goes_to_org_b_people(
+    personas, now, smtp, wired, committed, make_agent
+):
     with committed():
         ticket = open_for_a(personas, now)
-        every_notification(personas, now, ticket)
+        every_notification(personas, now, ticket, make_agent)
 
     # receipt, public reply, escalation notice, resolution
     assert len(smtp.to(ROBERTO)) == 4
@@ -325,7 +326,7 @@ def test_a_notification_for_org_a_never_goes_to_org_b_people(personas, now, smtp
 
 
 def test_a_contact_of_org_b_wrongly_set_on_org_a_ticket_is_not_mailed(
-    personas, now, smtp, wired, committed
+    personas, now, smtp, wired, committed, make_agent
 ):
     ticket = open_for_a(personas, now)
     Ticket.objects.filter(pk=ticket.pk).update(
@@ -333,7 +334,7 @@ def test_a_contact_of_org_b_wrongly_set_on_org_a_ticket_is_not_mailed(
     )  # bypasses the rule
     ticket.refresh_from_db()
     with committed():
-        every_notification(personas, now, ticket)
+        every_notification(personas, now, ticket, make_agent)
 
     assert len(smtp.to(ROBERTO)) == 3  # public reply, escalation notice, resolution
     assert not smtp.recipients & ORG_B_ADDRESSES

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from soporte.directory.models import Person
-from soporte.tickets import services
-from soporte.tickets.mail import intake, threads
+from soporte.tickets import intake, services
+from soporte.tickets.mail import threads
 from soporte.tickets.models import Channel, InboundMail, Note, Status, Ticket
 from soporte.tickets.tests.test_mail_intake import ELENA, compose
 

@@ -8,7 +8,6 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import make_agent, make_customer
 from soporte.directory.models import Agent, ContactRole
 from soporte.lib import clock
 from soporte.logbook.models import Entry
@@ -538,7 +537,7 @@ def test_the_form_offers_only_the_chosen_organisations_people(personas):
 # --- one ticket at the desk ---------------------------------------------------------------
 
 
-def test_the_handoff_note_comes_first(personas, ticket, now):
+def test_the_handoff_note_comes_first(personas, ticket, now, make_agent):
     make_agent("maria.lopez", level=2, first_name="María", last_name="López")
     services.escalate_ticket(
         ticket=ticket,
@@ -755,7 +754,7 @@ def test_the_decision_maker_approves_chargeable_work(personas, chargeable):
     assert "Aprobado" in after
 
 
-def test_a_requester_who_does_not_decide_cannot_approve(personas, now):
+def test_a_requester_who_does_not_decide_cannot_approve(personas, now, make_customer):
     requester = make_customer("claudia.perez", personas.org_a, ContactRole.REQUESTER)
     ticket = services.open_ticket(
         actor=personas.agent,

@@ -14,14 +14,13 @@ import itertools
 
 import pytest
 
-from conftest import make_agent
 from soporte.directory.models import Agent, Area
 from soporte.tickets import queues, services
 from soporte.tickets.models import Channel, Priority, SlaAlert, SlaTarget, Status, Ticket
 
 
 @pytest.fixture
-def desk(personas, now):
+def desk(personas, now, make_agent):
     """24 tickets: organisations A/B, levels 1-2, three assignees (one in the agent's area,
     one not), some unassigned, some resolved, two breached; equal update times on purpose
     so the cursor's tie-break on the id is exercised."""

@@ -17,7 +17,6 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
-from conftest import make_agent
 from soporte.directory.models import Area
 from soporte.logbook import services as logbook
 from soporte.logbook.models import Entry
@@ -43,7 +42,7 @@ def same(raw: Model | None, orm: Model | None, *paths: str) -> None:
 
 
 @pytest.fixture
-def story(personas, ticket, now, settings, tmp_path, contract_logbook):
+def story(personas, ticket, now, settings, tmp_path, contract_logbook, make_agent):
     # contract_logbook: the customer's; public notes go there, internal ones to the desk's.
     settings.MEDIA_ROOT = tmp_path
     agent = personas.agent.agent

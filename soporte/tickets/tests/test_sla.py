@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from conftest import make_agent
 from soporte.directory.models import Agent
 from soporte.lib.business_time import Calendar
 from soporte.lib.errors import Forbidden
@@ -148,7 +147,7 @@ def test_the_sweep_warns_the_assignee_once(personas, ticket, policy):
 
 
 def test_a_breach_tells_the_supervisor_and_escalates(
-    personas, ticket, policy, django_capture_on_commit_callbacks
+    personas, ticket, policy, django_capture_on_commit_callbacks, make_agent
 ):
     make_agent("diego.castillo", level=2)
     Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9), status=Status.NEW)
@@ -314,7 +313,9 @@ def _assign(personas, ticket, when):
     return services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=when)
 
 
-def test_a_customer_reply_days_after_the_resolution_is_not_a_breach(personas, ticket, policy):
+def test_a_customer_reply_days_after_the_resolution_is_not_a_breach(
+    personas, ticket, policy, make_agent
+):
     """Resolved 20 minutes after it opened; the customer writes back three days later: the
     days it stood resolved do not count, nothing is breached or escalated."""
     make_agent("diego.castillo", level=2)
@@ -340,7 +341,7 @@ def test_a_customer_reply_days_after_the_resolution_is_not_a_breach(personas, ti
     assert clocks["next_update"].state == "ok"
 
 
-def test_targets_breached_together_escalate_the_ticket_once(personas, ticket, policy):
+def test_targets_breached_together_escalate_the_ticket_once(personas, ticket, policy, make_agent):
     """The worker was down all day: first response and resolution are both past due."""
     make_agent("diego.castillo", level=2)
     make_agent("rosa.nivel3", level=3)
@@ -379,7 +380,9 @@ def test_a_warning_on_a_ticket_nobody_holds_goes_to_the_supervisors(
     assert personas.supervisor.email in warning.to
 
 
-def test_an_automatic_hand_off_says_what_the_desk_already_tried(personas, ticket, policy):
+def test_an_automatic_hand_off_says_what_the_desk_already_tried(
+    personas, ticket, policy, make_agent
+):
     """From the desk's public notes only: the hand-off is written in the customer's logbook."""
     make_agent("diego.castillo", level=2)
     Ticket.objects.filter(pk=ticket.pk).update(created_at=at(23, 9))

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from django.core.management.base import BaseCommand
 
 from soporte.lib import clock
-from soporte.tickets.mail import intake
+from soporte.tickets import intake
 
 EX_TEMPFAIL = 75
 CHUNK = 1024 * 1024

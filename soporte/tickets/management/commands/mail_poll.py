@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from soporte.lib import clock
-from soporte.tickets.mail import intake
+from soporte.tickets import intake
 
 logger = logging.getLogger(__name__)
 

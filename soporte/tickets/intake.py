@@ -2,8 +2,8 @@
 
 Never trusts a header to say who the sender is or which ticket a message answers:
 
-* the sender is one directory contact (parsed in `parsing`, T8a);
-* a reply is threaded only through a Message-ID we signed (`threads`, T8b). A reference
+* the sender is one directory contact (parsed in `mail.parsing`, T8a);
+* a reply is threaded only through a Message-ID we signed (`mail.threads`, T8b). A reference
   that looks like ours but does not verify opens a new ticket, never a note;
 * auto-replies, bounces, bulk mail, our own notifications and floods from one sender do not open
   tickets (T8d).

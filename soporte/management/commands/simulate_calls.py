@@ -26,7 +26,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from soporte import demo
 from soporte.calls.simulation import Planner, SimAgent, Story, arrivals, with_timestamp
+from soporte.lib import clock
 
 
 @dataclass
@@ -148,9 +150,6 @@ class Command(BaseCommand):
             raise CommandError(f"{tally.sent - tally.ok} eventos sin respuesta 2xx")
 
     def _demo_token(self) -> str:
-        from soporte import demo
-        from soporte.lib import clock
-
         _line, token = demo.demo_cti_line(now=clock.now())
         self.stdout.write(f"Línea «{demo.DEMO_CTI_LINE_NAME}», token {token}")
         return token
