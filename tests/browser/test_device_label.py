@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 
-from conftest import PASSWORD, make_agent, make_customer
 from soporte.directory.models import ContactRole, Organisation, Role
 from soporte.inventory import devices, labels, services
 from soporte.inventory.models import Location, LocationKind, StockItem, Supplier
@@ -25,7 +24,9 @@ pytestmark = pytest.mark.browser
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
-def test_agent_scans_a_device_label_and_sees_its_timeline(browser: Browser, live_server, settings):
+def test_agent_scans_a_device_label_and_sees_its_timeline(
+    browser: Browser, live_server, settings, make_agent, make_customer, password
+):
     settings.SITE_URL = live_server.url
     now = clock.now()
     supervisor = make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR).user
@@ -129,7 +130,7 @@ def test_agent_scans_a_device_label_and_sees_its_timeline(browser: Browser, live
         page.goto(url)
         expect(page).to_have_url(re.compile(r"/entrar/"))
         page.locator("main form").get_by_label("Usuario").fill("blanca.herrera")
-        page.locator("main form").get_by_label("Contraseña").fill(PASSWORD)
+        page.locator("main form").get_by_label("Contraseña").fill(password)
         page.locator("main form").get_by_role("button", name="Entrar").click()
         expect(page).to_have_url(url)
         expect(page.get_by_role("heading", level=1)).to_contain_text(device.inventory_tag)
