@@ -155,7 +155,8 @@ DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequenc
 
 @pytest.fixture(autouse=True)
 def _logbook_guard(request):
-    """Keep the bitácora's no-UPDATE/no-DELETE triggers in place for every database test.
+    """Keep the bitácora's and the stock ledger's no-UPDATE/no-DELETE triggers in place for
+    every database test.
 
     A transactional test ends with a flush (DELETE FROM every table on SQLite), which the
     triggers would refuse; they are lifted just for that flush and reinstalled next test.
@@ -170,13 +171,16 @@ def _logbook_guard(request):
         return
     from django.db import connection
 
+    from soporte.inventory import db_guard as inventory_guard
     from soporte.logbook import db_guard
 
     request.getfixturevalue("transactional_db" if transactional else "db")
     db_guard.install(connection)
+    inventory_guard.install(connection)
     yield
     if transactional:
         db_guard.remove(connection)
+        inventory_guard.remove(connection)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from ninja.types import DictStrAny
 from soporte.calls.api import router as calls_router
 from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
+from soporte.inventory.api import router as inventory_router
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
@@ -148,6 +149,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", logbook_router)
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
+    api.add_router("/v1/", inventory_router)
 
 
 _register_routers()

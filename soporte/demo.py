@@ -7,6 +7,7 @@ import functools
 import os
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
@@ -406,6 +407,7 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
     _demo_logbooks(supervisor=supervisor, now=now)
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
+    _demo_inventory(supervisor=supervisor, now=now)
     return logins
 
 
@@ -688,3 +690,383 @@ def _demo_calls(*, now: dt.datetime) -> None:
     # The demo's presence board stays as designed, whatever the calls left behind.
     for agent in agents:
         Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])
+
+
+# --- Inventory: equipment, parts, a few months of movements, a count ------------------------
+
+DEMO_INVENTORY_SEED = 20261123
+# (kind, brand, models, processor, memory, disk, operating system)
+DEVICE_MODELS: list[tuple[str, str, list[str], str, str, str, str]] = [
+    (
+        "desktop",
+        "Lenovo",
+        ["ThinkCentre M70q", "ThinkCentre M90s"],
+        "Intel Core i5-12400T",
+        "16 GB",
+        "SSD 512 GB",
+        "Windows 11 Pro",
+    ),
+    (
+        "desktop",
+        "HP",
+        ["ProDesk 400 G9", "EliteDesk 800 G6"],
+        "Intel Core i5-12500",
+        "8 GB",
+        "SSD 256 GB",
+        "Windows 11 Pro",
+    ),
+    (
+        "laptop",
+        "Dell",
+        ["Latitude 5440", "Vostro 3520"],
+        "Intel Core i7-1355U",
+        "16 GB",
+        "SSD 512 GB",
+        "Windows 11 Pro",
+    ),
+    (
+        "laptop",
+        "Lenovo",
+        ["ThinkPad T14 Gen 3", "IdeaPad 3"],
+        "AMD Ryzen 5 7530U",
+        "16 GB",
+        "SSD 512 GB",
+        "Windows 11 Pro",
+    ),
+    ("printer", "HP", ["LaserJet Pro M404dn", "LaserJet MFP M428fdw"], "", "", "", ""),
+    ("printer", "Brother", ["HL-L2350DW", "DCP-L2540DW"], "", "", "", ""),
+    ("network", "TP-Link", ["TL-SG1016D", "Archer AX55"], "", "", "", ""),
+    (
+        "server",
+        "Dell",
+        ["PowerEdge T150"],
+        "Intel Xeon E-2314",
+        "32 GB",
+        "2 × HDD 2 TB RAID 1",
+        "Windows Server 2022",
+    ),
+    ("monitor", "Samsung", ["S24R350", "LS27C310"], "", "", "", ""),
+    ("peripheral", "Zebra", ["ZD220 (etiquetas)"], "", "", "", ""),
+    ("phone", "Yealink", ["T31P", "T43U"], "", "", "", ""),
+]
+DEVICES_PER_ORGANISATION = 150
+SITES = [
+    "Recepción",
+    "Caja 1",
+    "Caja 2",
+    "Almacén",
+    "Compras",
+    "Dirección",
+    "Consultorio 1",
+    "Consultorio 2",
+    "Sucursal Coyoacán",
+    "Sucursal Tlalpan",
+]
+
+# (sku, name, brand, unit, serialised, method, reorder point, target, cost)
+PARTS: list[tuple[str, str, str, str, bool, str, int, int, str]] = [
+    ("RAM-D4-8", "Memoria DDR4 8 GB 3200", "Kingston", "pza", False, "", 6, 20, "389.00"),
+    ("RAM-D4-16", "Memoria DDR4 16 GB 3200", "Kingston", "pza", False, "", 4, 12, "689.00"),
+    ("RAM-SO-8", "Memoria SO-DIMM DDR4 8 GB", "Crucial", "pza", False, "", 4, 12, "419.00"),
+    ("RAM-SO-16", "Memoria SO-DIMM DDR4 16 GB", "Crucial", "pza", False, "", 3, 10, "749.00"),
+    ("SSD-240", "Disco SSD SATA 240 GB", "Kingston", "pza", True, "fifo", 3, 10, "429.00"),
+    ("SSD-480", "Disco SSD SATA 480 GB", "Kingston", "pza", True, "fifo", 3, 10, "629.00"),
+    ("NVME-512", "Disco NVMe 512 GB", "WD", "pza", True, "fifo", 2, 8, "899.00"),
+    ("HDD-1T", "Disco duro 1 TB 7200 rpm", "Seagate", "pza", True, "fifo", 2, 6, "899.00"),
+    ("HDD-2T", "Disco duro 2 TB NAS", "Seagate", "pza", True, "fifo", 1, 4, "1549.00"),
+    ("TON-58A", "Tóner HP 58A", "HP", "pza", False, "fifo", 4, 12, "1390.00"),
+    ("TON-26A", "Tóner HP 26A", "HP", "pza", False, "fifo", 3, 10, "1890.00"),
+    ("TON-TN760", "Tóner Brother TN-760", "Brother", "pza", False, "fifo", 4, 12, "1149.00"),
+    ("DRU-DR730", "Tambor Brother DR-730", "Brother", "pza", False, "fifo", 2, 5, "1320.00"),
+    ("CAB-UTP-C6", "Cable UTP categoría 6", "Panduit", "m", False, "", 60, 305, "11.50"),
+    ("CAB-PATCH-1", "Cable patch cat 6 de 1 m", "Panduit", "pza", False, "", 20, 60, "39.00"),
+    ("CAB-PATCH-3", "Cable patch cat 6 de 3 m", "Panduit", "pza", False, "", 15, 50, "59.00"),
+    ("CAB-HDMI-2", "Cable HDMI 2 m", "Steren", "pza", False, "", 6, 20, "89.00"),
+    ("CAB-DP-2", "Cable DisplayPort 2 m", "Steren", "pza", False, "", 4, 12, "129.00"),
+    ("CAB-USBC", "Cable USB-C a USB-C 1 m", "Belkin", "pza", False, "", 6, 20, "199.00"),
+    ("CAB-PWR", "Cable de corriente para PC", "Steren", "pza", False, "", 8, 25, "45.00"),
+    ("RJ45-C6", "Conector RJ45 cat 6", "Panduit", "caja", False, "", 2, 6, "349.00"),
+    ("PSU-500", "Fuente de poder ATX 500 W", "EVGA", "pza", False, "", 2, 6, "899.00"),
+    ("PSU-650", "Fuente de poder ATX 650 W 80+ Bronze", "EVGA", "pza", False, "", 2, 5, "1190.00"),
+    ("ADP-65W", "Cargador para laptop 65 W USB-C", "Lenovo", "pza", False, "", 3, 8, "690.00"),
+    ("ADP-90W", "Cargador para laptop 90 W", "Dell", "pza", False, "", 2, 6, "890.00"),
+    ("BAT-CR2032", "Pila CR2032 para BIOS", "Energizer", "pza", False, "", 10, 40, "18.00"),
+    ("KBD-USB", "Teclado USB", "Logitech", "pza", False, "", 4, 12, "249.00"),
+    ("MOU-USB", "Mouse USB", "Logitech", "pza", False, "", 5, 15, "149.00"),
+    ("PASTA-TERM", "Pasta térmica 4 g", "Arctic", "pza", False, "", 3, 10, "129.00"),
+    ("FAN-92", "Ventilador 92 mm", "Cooler Master", "pza", False, "", 2, 6, "159.00"),
+    ("NIC-USB", "Adaptador de red USB 3.0 gigabit", "TP-Link", "pza", False, "", 2, 6, "299.00"),
+    ("WIFI-AX", "Tarjeta Wi-Fi 6 PCIe", "TP-Link", "pza", False, "", 1, 4, "649.00"),
+    ("SW-8P", "Switch de 8 puertos gigabit", "TP-Link", "pza", True, "", 1, 3, "549.00"),
+    ("UPS-750", "No break 750 VA", "APC", "pza", True, "", 1, 3, "1890.00"),
+    ("ROD-M404", "Kit de rodillos HP M404", "HP", "juego", False, "fifo", 1, 4, "980.00"),
+    ("LIMP-AIRE", "Aire comprimido 400 ml", "Silimex", "pza", False, "", 6, 24, "119.00"),
+]
+SUPPLIERS = [
+    (
+        "Distribuidora Cómputo del Bajío",
+        "DCB990101AB1",
+        "Sergio Aranda",
+        "ventas@dcbajio.mx",
+        "+52 477 712 4400",
+    ),
+    (
+        "Consumibles y Redes del Centro",
+        "CRC050505CD2",
+        "Patricia Lozano",
+        "pedidos@cyrcentro.mx",
+        "+52 55 5510 7788",
+    ),
+]
+
+
+def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
+    """A few hundred devices, three dozen parts with three months of movements (through the
+    ledger's own use cases, so balances and bitácora entries are real), a count waiting for
+    approval with differences, and tickets that point to devices."""
+    from soporte.inventory import devices as device_cases
+    from soporte.inventory import services as stock
+    from soporte.inventory.models import (
+        Device,
+        InventorySettings,
+        Location,
+        LocationKind,
+        StockItem,
+        Supplier,
+    )
+    from soporte.logbook import services as logbook
+    from soporte.logbook.models import EntryKind, Logbook
+    from soporte.tickets.models import Ticket
+
+    rng = random.Random(DEMO_INVENTORY_SEED)
+    InventorySettings.objects.get_or_create(pk=1)
+    agents = list(User.objects.filter(role=Role.AGENT).order_by("id"))
+    start = now - dt.timedelta(days=90)
+
+    devices: list[Device] = []
+    number = 0
+    for org in Organisation.objects.order_by("id"):
+        people = list(org.people.order_by("id"))
+        for n in range(DEVICES_PER_ORGANISATION):
+            number += 1
+            kind, brand, models, cpu, ram, disk, os_name = DEVICE_MODELS[n % len(DEVICE_MODELS)]
+            bought = desk_date(now) - dt.timedelta(days=rng.randint(60, 1600))
+            computer = kind in ("desktop", "laptop", "server")
+            devices.append(
+                Device(
+                    organisation=org,
+                    owner=people[n % len(people)] if computer and people else None,
+                    kind=kind,
+                    brand=brand,
+                    model=rng.choice(models),
+                    serial_number=f"{brand[:2].upper()}{org.pk}{number:05d}{rng.randint(100, 999)}",
+                    inventory_tag=f"EQ-{number:06d}",
+                    location=rng.choice(SITES),
+                    purchase_date=bought,
+                    warranty_end_date=bought + dt.timedelta(days=365 * rng.choice((1, 2, 3))),
+                    processor=cpu,
+                    memory=ram,
+                    disk=disk,
+                    operating_system=os_name,
+                    ip_address=f"192.168.{org.pk}.{10 + n}"
+                    if computer or kind == "printer"
+                    else "",
+                    created_at=start,
+                    updated_at=start,
+                )
+            )
+    Device.objects.bulk_create(devices)
+    devices = list(Device.objects.order_by("id"))
+    by_org: dict[int, list[Device]] = {}
+    for device in devices:
+        by_org.setdefault(device.organisation_id, []).append(device)
+    for org_devices in by_org.values():
+        computers = [d for d in org_devices if d.kind in ("desktop", "laptop")]
+        for peripheral in [d for d in org_devices if d.kind in ("monitor", "peripheral")][:20]:
+            Device.objects.filter(pk=peripheral.pk).update(attached_to=rng.choice(computers))
+        device_cases.add_remote_access(
+            actor=supervisor, device=computers[0], tool="AnyDesk", remote_id="1 234 567 890"
+        )
+    retired = by_org[min(by_org)][-1]
+    device_cases.retire_device(
+        actor=supervisor,
+        device=retired,
+        reason="Equipo obsoleto: se sustituyó",
+        now=now - dt.timedelta(days=10),
+    )
+
+    suppliers = [
+        Supplier.objects.create(
+            name=name, tax_id=tax, contact_name=contact, email=email, phone=phone
+        )
+        for name, tax, contact, email, phone in SUPPLIERS
+    ]
+    shelf_a = Location.objects.create(
+        code="ALM-A", name="Almacén, estante A", kind=LocationKind.SHELF
+    )
+    shelf_b = Location.objects.create(
+        code="ALM-B", name="Almacén, estante B", kind=LocationKind.SHELF
+    )
+    van = Location.objects.create(
+        code="CAM-1", name="Camioneta de servicio 1", kind=LocationKind.VAN
+    )
+    items = [
+        StockItem.objects.create(
+            sku=sku,
+            name=name,
+            brand=brand,
+            unit=unit,
+            serialised=serialised,
+            cost_method=method,
+            reorder_point=reorder,
+            target_level=target,
+            preferred_supplier=suppliers[0]
+            if sku.startswith(("RAM", "SSD", "NVME", "HDD", "PSU", "ADP", "UPS"))
+            else suppliers[1],
+            created_at=start,
+        )
+        for sku, name, brand, unit, serialised, method, reorder, target, _cost in PARTS
+    ]
+    costs = {item.pk: Decimal(part[8]) for item, part in zip(items, PARTS, strict=True)}
+    serial_counter = [0]
+
+    def serials_for(item: StockItem, quantity: int) -> list[str]:
+        if not item.serialised:
+            return []
+        serial_counter[0] += quantity
+        return [f"{item.sku}-{serial_counter[0] - k:06d}" for k in range(quantity)]
+
+    # A receipt every week from each supplier (two in the first week: the opening stock),
+    # issues to devices and tickets on business days, a trip in the van now and then.
+    for week in range(13):
+        day = start + dt.timedelta(days=7 * week, hours=16)
+        for supplier in suppliers:
+            mine = [i for i in items if i.preferred_supplier_id == supplier.pk]
+            chosen = mine if week == 0 else rng.sample(mine, k=min(len(mine), 4))
+            lines = []
+            for item in chosen:
+                units = int(
+                    item.target_level
+                    if week == 0
+                    else rng.randint(2, max(2, int(item.reorder_point) + 2))
+                )
+                drift = Decimal(rng.randint(-4, 6)) / 100
+                lines.append(
+                    stock.ReceiptLine(
+                        item,
+                        Decimal(units),
+                        (costs[item.pk] * (1 + drift)).quantize(Decimal("0.01")),
+                        serials_for(item, units),
+                    )
+                )
+            stock.receive_stock(
+                actor=rng.choice(agents),
+                supplier=supplier,
+                location=shelf_a if week % 3 else shelf_b,
+                invoice_number=f"F-{supplier.pk}{week + 1:04d}",
+                lines=lines,
+                now=day,
+            )
+    for step in range(150):
+        moment = start + dt.timedelta(days=1 + step * 89 / 150, hours=rng.randint(0, 8))
+        if moment >= now:
+            break
+        item = rng.choice(items)
+        location = shelf_a if rng.random() < 0.7 else shelf_b
+        balance = item.balances.filter(location=location).first()
+        if balance is None or balance.on_hand < 1:
+            continue
+        quantity = (
+            Decimal(1) if item.serialised or item.unit != "m" else Decimal(rng.choice((5, 10, 15)))
+        )
+        quantity = min(quantity, balance.on_hand)
+        serials = (
+            list(
+                item.serials.filter(location=location)
+                .order_by("serial")
+                .values_list("serial", flat=True)[: int(quantity)]
+            )
+            if item.serialised
+            else []
+        )
+        if step % 17 == 0:
+            stock.transfer_stock(
+                actor=rng.choice(agents),
+                item=item,
+                from_location=location,
+                to_location=van,
+                quantity=quantity,
+                serials=serials,
+                reason="Salida a servicio en sitio",
+                now=moment,
+            )
+            continue
+        device = rng.choice(devices[:-1])
+        stock.issue_stock(
+            actor=rng.choice(agents),
+            item=item,
+            location=location,
+            quantity=quantity,
+            kind="sale" if step % 11 == 0 else "issue",
+            device=device,
+            reference=f"Servicio {device.inventory_tag}",
+            serials=serials,
+            now=moment,
+        )
+    last = (
+        StockItem.objects.get(sku="CAB-HDMI-2")
+        .movements.filter(kind="issue")
+        .order_by("-id")
+        .first()
+    )
+    if last is not None:
+        stock.reverse_movement(
+            actor=supervisor,
+            movement=last,
+            reason="Se capturó en el artículo equivocado",
+            now=now - dt.timedelta(days=2),
+        )
+
+    # A count of shelf A with differences, waiting for the supervisor's approval.
+    count = stock.start_count(actor=agents[0], location=shelf_a, now=now - dt.timedelta(hours=3))
+    counted = {}
+    for balance in shelf_a.balances.select_related("item").order_by("item__sku")[:12]:
+        surprise = rng.choice((0, 0, 0, -1, 1)) if balance.on_hand >= 1 else 0
+        counted[balance.item] = balance.on_hand + surprise
+    if all(counted[i] == i.balances.get(location=shelf_a).on_hand for i in counted):
+        first = next(iter(counted))
+        counted[first] = max(Decimal(0), counted[first] - 1)
+    stock.record_count(count=count, actor=agents[0], counted=counted)
+    stock.submit_count(count=count, actor=agents[0], now=now - dt.timedelta(hours=2))
+
+    # The first device of each organisation has a history: a ticket, a maintenance entry,
+    # the part fitted to it; and the portal's open requests point to devices.
+    for org_id, org_devices in sorted(by_org.items()):
+        device = next(d for d in org_devices if d.kind == "laptop")
+        for ticket in Ticket.objects.filter(organisation_id=org_id, device__isnull=True).order_by(
+            "id"
+        )[:3]:
+            Ticket.objects.filter(pk=ticket.pk).update(device=device, equipment=str(device))
+        book = Logbook.objects.filter(organisation_id=org_id).order_by("id").first()
+        if book is not None and agents:
+            moment = now - dt.timedelta(days=5)
+            elements = device_cases.maintenance_elements(device)
+            logbook.append_entry(
+                logbook=book,
+                kind=EntryKind.PREVENTIVE,
+                author=agents[0],
+                summary=f"Mantenimiento preventivo de {device.inventory_tag}",
+                fields={
+                    "user_name": str(device.owner or device.organisation),
+                    "evaluated_date": desk_date(moment).isoformat(),
+                    "addressee_name": str(agents[0]),
+                    "damage_at": moment.isoformat(timespec="minutes"),
+                    "description": "Limpieza interna y revisión de temperatura.",
+                    **elements,
+                    "diagnosis": "Ventilador con polvo; temperatura en reposo 68 °C.",
+                    "observations": "Se limpió y se cambió la pasta térmica; 44 °C en reposo.",
+                    "reporting_name": str(device.owner or device.organisation),
+                },
+                subject=logbook.Subject("equipment", device.subject_id, str(device)),
+                now=moment,
+            )

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "soporte.logbook",
     "soporte.tickets",
     "soporte.calls",
+    "soporte.inventory",
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",

@@ -40,6 +40,7 @@ urlpatterns = [
     path("bitacora/", include("soporte.logbook.urls")),
     path("tickets/", include("soporte.tickets.urls")),
     path("llamadas/", include("soporte.calls.urls")),
+    path("inventario/", include("soporte.inventory.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

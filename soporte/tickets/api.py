@@ -41,6 +41,7 @@ class TicketOut(Schema):
     subject: str
     description: str
     equipment: str
+    device_id: int | None
     assignee_id: int | None
     assignee_name: str | None
     created_at: dt.datetime
@@ -68,6 +69,7 @@ class TicketOut(Schema):
             subject=t.subject,
             description=t.description,
             equipment=t.equipment,
+            device_id=t.device_id,
             assignee_id=t.assignee_id,
             assignee_name=t.assignee.name if t.assignee_id else None,  # type: ignore[union-attr]
             created_at=t.created_at,
@@ -122,6 +124,7 @@ class TicketIn(Schema):
     area: str | None = Field(None, description="Código del área de conocimiento")
     priority: str = "normal"
     equipment: str = ""
+    device_id: int | None = Field(None, description="Equipo del registro de inventario")
     remote_tool: str = ""
     remote_session_id: str = ""
     auxiliary_acknowledged: bool = False

@@ -43,6 +43,7 @@ ERROR_FIELDS = {
     "invalid_area": "to_area",
     "empty_note": "body",
     "invalid_satisfaction": "satisfaction",
+    "device_org": "device",
 }
 
 
@@ -172,6 +173,12 @@ class TicketForm(forms.Form):
     )
     subject = forms.CharField(label=_("Asunto"), max_length=200)
     description = forms.CharField(label=_("Descripción"), widget=_textarea(5))
+    device = forms.ModelChoiceField(
+        label=_("Equipo del registro"),
+        queryset=Ticket.objects.none(),
+        required=False,
+        empty_label=_("Ninguno (o no está registrado)"),
+    )
     equipment = forms.CharField(
         label=_("Equipo afectado"),
         required=False,
@@ -189,6 +196,7 @@ class TicketForm(forms.Form):
         people = self.people_of(actor, self.chosen_organisation_id())
         self.fields["requester"].queryset = people  # type: ignore[attr-defined]
         self.fields["decision_maker"].queryset = people.decision_makers()  # type: ignore[attr-defined]
+        self.fields["device"].queryset = devices_of(actor, self.chosen_organisation_id())  # type: ignore[attr-defined]
 
     def chosen_organisation_id(self) -> int | None:
         raw = (
@@ -221,11 +229,26 @@ class TicketForm(forms.Form):
             area=data["area"],
             priority=data["priority"],
             equipment=data["equipment"],
+            device_id=data["device"].pk if data.get("device") else None,
             remote_tool=data["remote_tool"],
             remote_session_id=data["remote_session_id"],
             auxiliary_acknowledged=data["auxiliary_acknowledged"],
             chargeable=data["chargeable"],
         )
+
+
+def devices_of(actor: User, organisation_id: int | None) -> Any:
+    """The organisation's devices in service that this person may see (the equipment
+    registry, read through the app registry: tickets do not import inventory)."""
+    device_model = Ticket._meta.get_field("device").related_model
+    manager: Any = device_model._default_manager  # type: ignore[union-attr]
+    if organisation_id is None:
+        return manager.none()
+    return (
+        manager.visible_to(actor)
+        .filter(organisation_id=organisation_id, retired_at__isnull=True)
+        .order_by("inventory_tag", "id")
+    )
 
 
 def agent_choices(actor: User) -> QuerySet[Agent]:
@@ -368,6 +391,12 @@ class PortalTicketForm(forms.Form):
         widget=_textarea(6),
         help_text=_("Desde cuándo pasa, qué mensaje aparece y qué ya intentó."),
     )
+    device = forms.ModelChoiceField(
+        label=_("¿Cuál de sus equipos?"),
+        queryset=Ticket.objects.none(),
+        required=False,
+        empty_label=_("No está en la lista / no sé"),
+    )
     equipment = forms.CharField(
         label=_("Equipo afectado"),
         required=False,
@@ -390,6 +419,9 @@ class PortalTicketForm(forms.Form):
         if person is not None:
             deciders = deciders.exclude(pk=person.pk)
         self.fields["decision_maker"].queryset = deciders  # type: ignore[attr-defined]
+        self.fields["device"].queryset = devices_of(  # type: ignore[attr-defined]
+            actor, person.organisation_id if person is not None else None
+        )
 
     def new_ticket(self, person: Person) -> services.NewTicket:
         data = self.cleaned_data
@@ -400,6 +432,7 @@ class PortalTicketForm(forms.Form):
             subject=data["subject"],
             description=data["description"],
             equipment=data["equipment"],
+            device_id=data["device"].pk if data.get("device") else None,
             channel=Channel.PORTAL,
             direction=Direction.REACTIVE,
             support_kind=SupportKind.DISTANCE,

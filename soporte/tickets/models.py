@@ -138,7 +138,17 @@ class Ticket(models.Model):
     )
     subject = models.CharField(_("asunto"), max_length=200)
     description = models.TextField(_("descripción"))
+    # Free text of tickets opened before the equipment registry, kept as written; new tickets
+    # point to the device (`device`) and copy its label here for mail and search.
     equipment = models.CharField(_("equipo afectado"), max_length=200, blank=True)
+    device = models.ForeignKey(
+        "inventory.Device",
+        verbose_name=_("equipo"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
     assignee = models.ForeignKey(
         "directory.Agent", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
     )

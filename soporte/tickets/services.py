@@ -7,6 +7,7 @@ import logging
 from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -74,6 +75,8 @@ class NewTicket:
     area: Area | None = None
     priority: str = Priority.NORMAL
     equipment: str = ""
+    # A device of the equipment registry (inventory), by id: tickets never import inventory.
+    device_id: int | None = None
     remote_tool: str = ""
     remote_session_id: str = ""
     auxiliary_acknowledged: bool = False
@@ -233,6 +236,7 @@ def open_ticket(
         )
     if data.support_kind == SupportKind.AUXILIARY and not data.auxiliary_acknowledged:
         raise TicketError(str(AUXILIARY_WARNING), code="auxiliary_acknowledgement")
+    device = _device_of(data)
     decision_maker = data.decision_maker if data.decision_maker != data.requester else None
     if decision_maker is not None and not decision_maker.can_decide:
         # Nobody could ever approve the work: the portal lets only decision-makers decide.
@@ -262,7 +266,8 @@ def open_ticket(
         priority=data.priority,
         subject=data.subject.strip()[:200],
         description=data.description.strip(),
-        equipment=data.equipment.strip()[:200],
+        equipment=(data.equipment.strip() or (str(device) if device else ""))[:200],
+        device=device,
         created_by=actor,
         created_at=now,
         updated_at=now,
@@ -282,6 +287,8 @@ def open_ticket(
     }
     if decision_maker:
         fields["decision_maker"] = decision_maker.full_name
+    if ticket.equipment:
+        fields["equipment"] = ticket.equipment
     if data.support_kind == SupportKind.AUXILIARY:
         fields["warning"] = str(AUXILIARY_WARNING)
     if data.support_kind == SupportKind.REMOTE_ACCESS:
@@ -301,6 +308,27 @@ def open_ticket(
         attach_files(ticket=ticket, actor=actor, files=files, now=now)
     mail.notify_ticket_opened(ticket, via_mail=via_mail)
     return ticket
+
+
+def _device_of(data: NewTicket) -> Any:
+    """The registered device the ticket is about: one of the ticket's organisation, in
+    service. Read through the app registry: tickets do not import inventory."""
+    if data.device_id is None:
+        return None
+    device_model = Ticket._meta.get_field("device").related_model
+    device = (
+        device_model._default_manager.filter(  # type: ignore[union-attr]
+            pk=data.device_id, organisation=data.organisation, retired_at__isnull=True
+        )
+        .select_related("organisation")
+        .first()
+    )
+    if device is None:
+        raise TicketError(
+            _("Ese equipo no es de la organización del ticket o está dado de baja."),
+            code="device_org",
+        )
+    return device
 
 
 def desk_author(now: dt.datetime) -> User:

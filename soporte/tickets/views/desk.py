@@ -297,7 +297,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Ticket %(folio)s abierto.") % {"folio": ticket.folio})
                 return redirect("tickets:detail", ticket.number)
     else:
-        initial = {"organisation": request.GET.get("organisation", "")}
+        initial = {
+            "organisation": request.GET.get("organisation", ""),
+            "device": request.GET.get("device", ""),  # "Abrir ticket" from a device's page
+        }
         form = TicketForm(initial=initial, actor=user)
     context = {"form": form, "auxiliary_warning": AUXILIARY_WARNING}
     template = "tickets/ticket_form.html"

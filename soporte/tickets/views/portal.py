@@ -165,7 +165,10 @@ def portal_new(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("tickets:portal_detail", ticket.number)
     else:
-        form = PortalTicketForm(actor=user, person=person)
+        # "Pedir ayuda con este equipo" on a device's page names the device.
+        form = PortalTicketForm(
+            actor=user, person=person, initial={"device": request.GET.get("equipo", "")}
+        )
     return render(request, "tickets/portal_form.html", {"form": form, "person": person})
 
 
