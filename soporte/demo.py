@@ -840,7 +840,7 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
 
     rng = random.Random(DEMO_INVENTORY_SEED)
     InventorySettings.objects.get_or_create(pk=1)
-    agents = list(User.objects.filter(role=Role.AGENT).order_by("id"))
+    agents = list(User.objects.filter(role=Role.AGENT, is_active=True).order_by("id"))
     start = now - dt.timedelta(days=90)
 
     devices: list[Device] = []
