@@ -271,6 +271,7 @@ COVERED_PAGES = {
     "calls:qa_glossary",
     "calls:qa_glossary_edit",
     "calls:qa_glossary_delete",
+    "calls:qa_upload_transcript",  # test_qa_transcript_files.test_upload_access
 }
 COVERED_API = {
     "/api/v1/calls",
