@@ -33,7 +33,15 @@ CTI_BODY = {
                     "properties": {
                         "event": {
                             "type": "string",
-                            "enum": ["newCall", "answer", "hangup", "hold", "unhold", "transfer"],
+                            "enum": [
+                                "newCall",
+                                "answer",
+                                "hangup",
+                                "hold",
+                                "unhold",
+                                "transfer",
+                                "callback",
+                            ],
                         },
                         "callId": {"type": "string", "maxLength": 250},
                         "from": {"type": "string"},
@@ -58,6 +66,8 @@ CTI_BODY = {
                         "type": {"type": "string", "enum": ["blind", "attended"]},
                         "target": {"type": "string"},
                         "answered": {"type": "boolean"},
+                        "callerName": {"type": "string", "maxLength": 250},
+                        "callerTold": {"type": "boolean"},
                         "consultSeconds": {"type": "number"},
                         "eventId": {"type": "string"},
                         "timestamp": {"type": "string"},

@@ -279,6 +279,7 @@ class EventKind(models.TextChoices):
     UNHOLD = "unhold", _("Retomada")
     TRANSFER = "transfer", _("Transferencia")
     HANGUP = "hangup", _("Colgada")
+    CALLBACK = "callback", _("Devolución elegida")
 
 
 class EventSource(models.TextChoices):
