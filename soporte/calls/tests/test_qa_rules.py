@@ -530,7 +530,7 @@ def test_an_agent_who_reads_the_console_script_passes_every_text_rule(
         ("agent", 13.5, 19.0, scripts.hold_script(reason="revisar su equipo en el sistema")),
         ("agent", 50.5, 53.0, scripts.resume_script(caller_name="Roberto")),
         ("agent", 53.5, 58.0, scripts.transfer_script(colleague="Gabriela", area="equipos", reason="necesita revisión de nivel 2")),
-        ("agent2", 89.0, 94.0, scripts.receiving_script(caller_name="Roberto", agent_first_name="Gabriela", level=2, reason="su equipo está lento", summary="")),
+        ("agent2", 89.0, 94.0, scripts.receiving_script(caller_name="Roberto", agent_first_name="Gabriela", level=2, reason="su equipo está lento")),
         ("caller", 94.5, 96.0, "Así es."),
         ("agent2", 110.0, 114.0, scripts.closing_script(agent_first_name="Gabriela")),
     ]  # fmt: skip
