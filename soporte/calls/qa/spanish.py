@@ -205,16 +205,27 @@ def fold(text: str) -> str:
 
 
 _FOLDED_WORDS = {fold(k): v for k, v in WORDS.items() if " " not in k}
-_PHRASE_RES = tuple((re.compile(rf"(?<!\w){re.escape(a)}(?!\w)"), b) for a, b in PHRASES if a != b)
+_PHRASE_MAP = {a: b for a, b in PHRASES if a != b}
+# One pass over a turn for every multi-word form, longest first.
+_PHRASE_RE = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(re.escape(a) for a in sorted(_PHRASE_MAP, key=lambda a: (-len(a), a)))
+    + r")(?!\w)"
+)
 
 
 def normalise(text: str) -> str:
     """The normal form the recognisers compare (see the module's docstring)."""
-    words = (_FOLDED_WORDS.get(w, w) for w in fold(text).split())
+    return normalise_folded(fold(text))
+
+
+def normalise_folded(folded: str) -> str:
+    """`normalise` of text already folded (a turn is folded once for both uses)."""
+    words = (_FOLDED_WORDS.get(w, w) for w in folded.split())
     out = " ".join(w for w in words if w)
-    for pattern, replacement in _PHRASE_RES:
-        out = pattern.sub(replacement, out)
-    return " ".join(out.split())
+    if " " in out:
+        out = " ".join(_PHRASE_RE.sub(lambda m: _PHRASE_MAP[m.group(0)], out).split())
+    return out
 
 
 # --- Phrases --------------------------------------------------------------------------------
@@ -280,16 +291,23 @@ class Found:
     words: str  # the words of the normal form it matched
 
 
+@lru_cache(maxsize=256)
+def _phrases_pattern(phrases: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """All the phrases of a list in one expression, one capturing group per phrase (a turn is
+    searched once per act, not once per phrase)."""
+    kept = tuple(p for p in phrases if _compile_phrase(p))
+    if not kept:
+        return None, ()
+    return re.compile("|".join(f"({_compile_phrase(p)})" for p in kept)), kept
+
+
 def find(normal: str, phrases: Iterable[str]) -> Found | None:
-    """The first phrase of `phrases` found in `normal` (text already in normal form)."""
-    for phrase in phrases:
-        pattern = phrase_pattern(phrase)
-        if pattern is None:
-            continue
-        match = pattern.search(normal)
-        if match:
-            return Found(phrase, match.group(0))
-    return None
+    """The earliest phrase of `phrases` found in `normal` (text already in normal form)."""
+    pattern, kept = _phrases_pattern(tuple(phrases))
+    match = pattern.search(normal) if pattern is not None else None
+    if match is None or match.lastindex is None:
+        return None
+    return Found(kept[match.lastindex - 1], match.group(0))
 
 
 def says(normal: str, phrases: Iterable[str]) -> bool:
