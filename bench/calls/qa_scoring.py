@@ -42,7 +42,7 @@ from soporte.calls.models import (  # noqa: E402
 )
 from soporte.calls.qa import DEFAULT_GLOSSARY  # noqa: E402
 from soporte.calls.qa.rules import CallFacts, Transcript, Turn, evaluate  # noqa: E402
-from soporte.calls.qa.scoring import desk_phrases  # noqa: E402
+from soporte.calls.qa.spanish import ACTS  # noqa: E402
 from soporte.directory.models import Agent, User  # noqa: E402
 
 AGENT_LINES = (
@@ -142,7 +142,7 @@ def transcript_of(facts: CallFacts, agent: Agent, other: Agent) -> Transcript:
         receiving_agent=other,
         caller_name=call.caller_name,
         answered_at=call.answered_at,
-        phrases=desk_phrases(),
+        phrases={code: act.phrases for code, act in ACTS.items()},
         need=call.need,
     )
 

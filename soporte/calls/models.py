@@ -536,6 +536,25 @@ class GlossaryTerm(models.Model):
         return self.term
 
 
+class QaPhrase(models.Model):
+    """A phrase the text rules recognise an act by ("gracias por su paciencia" thanks for
+    waiting, H4). The desk's lists start as `qa.spanish.ACTS`' defaults; an act with no rows
+    uses the defaults. The act's code is `spanish.ACTS`' key (validated by the service)."""
+
+    act = models.CharField(_("acto"), max_length=40)
+    phrase = models.CharField(_("frase"), max_length=200)
+
+    class Meta:
+        verbose_name = _("frase de la evaluación")
+        verbose_name_plural = _("frases de la evaluación")
+        constraints = [
+            models.UniqueConstraint(fields=["act", "phrase"], name="calls_qaphrase_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.act}: {self.phrase}"
+
+
 class Verdict(models.TextChoices):
     PASSED = "passed", _("Cumple")
     FAILED = "failed", _("No cumple")

@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern] = [
         qa_views.upload_transcript,
         name="qa_upload_transcript",
     ),
+    path("calidad/frases/", qa_views.phrases, name="qa_phrases"),
+    path("calidad/frases/quitar/", qa_views.phrase_delete, name="qa_phrase_delete"),
     path("calidad/glosario/", qa_views.glossary, name="qa_glossary"),
     path("calidad/glosario/<int:term_id>/", qa_views.glossary_edit, name="qa_glossary_edit"),
     path(

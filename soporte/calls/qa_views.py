@@ -222,6 +222,89 @@ def upload_transcript(request: HttpRequest, call_id: int) -> HttpResponse:
     return _render_scorecard(request, call, upload_form=form, status=422)
 
 
+# --- phrases ----------------------------------------------------------------------------
+
+# The acts' names as the page shows them (spanish.ACTS holds the codes and phrases).
+ACT_LABELS = {
+    "greeting_morning": gettext_lazy("Saludo de la mañana (T2)"),
+    "greeting_afternoon": gettext_lazy("Saludo de la tarde (T2)"),
+    "greeting_evening": gettext_lazy("Saludo de la noche (T2)"),
+    "greeting_neutral": gettext_lazy("Saludo sin hora del día: lo revisa un supervisor (T2)"),
+    "offer_help": gettext_lazy("Ofrecer ayuda (T2)"),
+    "self_introduction": gettext_lazy("Presentarse (X3)"),
+    "name_request": gettext_lazy("Preguntar el nombre (T3)"),
+    "hold_announce": gettext_lazy("Anunciar la espera (H1)"),
+    "hold_reason": gettext_lazy("Decir el motivo de la espera (H1)"),
+    "resume_thanks": gettext_lazy("Agradecer la espera (H4)"),
+    "transfer_announce": gettext_lazy("Avisar la transferencia (T4)"),
+    "transfer_reason": gettext_lazy("Decir por qué se transfiere (T4)"),
+    "recap": gettext_lazy("Resumir el caso al recibir (X3)"),
+    "closing_thanks": gettext_lazy("Agradecer la llamada (C1)"),
+}
+
+
+class PhraseForm(forms.Form):
+    act = forms.ChoiceField(choices=list(ACT_LABELS.items()))
+    phrase = forms.CharField(label=gettext_lazy("Frase"), max_length=200)
+
+
+def _render_phrases(
+    request: HttpRequest, *, form: PhraseForm | None = None, status: int = 200
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    lists = qa.desk_phrases()
+    return render(
+        request,
+        "calls/qa/phrases.html",
+        {
+            "acts": [(code, label, lists.get(code, ())) for code, label in ACT_LABELS.items()],
+            "form": form,
+            "can_edit": user.is_manager,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def phrases(request: HttpRequest) -> HttpResponse:
+    """The phrases each act is recognised by; supervisors add one (the act's list grows)."""
+    if request.method != "POST":
+        _staff(request)
+        return _render_phrases(request)
+    user = _manager(request)
+    form = PhraseForm(request.POST)
+    if form.is_valid():
+        try:
+            qa.add_phrase(
+                actor=user, act=form.cleaned_data["act"], phrase=form.cleaned_data["phrase"]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Frase agregada."))
+            return redirect(reverse("calls:qa_phrases") + f"#acto-{form.cleaned_data['act']}")
+    return _render_phrases(request, form=form, status=422)
+
+
+@require_POST
+@login_required
+def phrase_delete(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    form = PhraseForm(request.POST)
+    if form.is_valid():
+        try:
+            qa.delete_phrase(
+                actor=user, act=form.cleaned_data["act"], phrase=form.cleaned_data["phrase"]
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Frase quitada."))
+            return redirect(reverse("calls:qa_phrases") + f"#acto-{form.cleaned_data['act']}")
+    return _render_phrases(request, form=form, status=422)
+
+
 # --- glossary ---------------------------------------------------------------------------
 
 

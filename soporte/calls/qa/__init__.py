@@ -4,6 +4,7 @@
 - `scoring`: reading a call's facts, storing its scorecard, supervisors' reviews, transcripts;
 - `glossary`: the D4 terms and their plain words;
 - `averages`: QA over a period, per agent, level and rule;
+- `phrases`: the desk's phrase list per act (seen and edited like the glossary);
 - `spanish`: the normal form of spoken Spanish and the phrases each act is recognised by;
 - `transcript_files`: WebVTT, SRT and speech-to-text JSON files into transcript turns.
 
@@ -19,6 +20,7 @@ from soporte.calls.qa.glossary import (
     ensure_default_glossary,
     update_term,
 )
+from soporte.calls.qa.phrases import add_phrase, delete_phrase, desk_phrases
 from soporte.calls.qa.rules import (
     HUMAN_RULES,
     RULE_NAMES,
@@ -66,12 +68,15 @@ __all__ = [
     "Transcript",
     "Turn",
     "TurnData",
+    "add_phrase",
     "add_term",
     "at_ms",
     "averages",
     "call_facts",
     "contains",
+    "delete_phrase",
     "delete_term",
+    "desk_phrases",
     "ensure_default_glossary",
     "evaluate",
     "final_verdict",

@@ -25,6 +25,7 @@ from soporte.calls.models import (
     TranscriptTurn,
     Verdict,
 )
+from soporte.calls.qa.phrases import desk_phrases
 from soporte.calls.qa.rules import (
     END_SLACK_MS,
     MAX_TURN_TEXT,
@@ -35,7 +36,6 @@ from soporte.calls.qa.rules import (
     Turn,
     evaluate,
 )
-from soporte.calls.qa.spanish import ACTS
 from soporte.directory.models import User
 from soporte.lib.errors import DomainError, Forbidden
 
@@ -83,11 +83,6 @@ def load_transcript(facts: CallFacts) -> Transcript | None:
         phrases=desk_phrases(),
         need=call.need,
     )
-
-
-def desk_phrases() -> dict[str, tuple[str, ...]]:
-    """The phrases each act is recognised by: the defaults of `spanish.ACTS`."""
-    return {code: act.phrases for code, act in ACTS.items()}
 
 
 def final_verdict(line: ScoreLine) -> str:

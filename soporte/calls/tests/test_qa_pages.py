@@ -272,6 +272,8 @@ COVERED_PAGES = {
     "calls:qa_glossary_edit",
     "calls:qa_glossary_delete",
     "calls:qa_upload_transcript",  # test_qa_transcript_files.test_upload_access
+    "calls:qa_phrases",  # test_qa_phrases.test_access
+    "calls:qa_phrase_delete",  # test_qa_phrases.test_access
 }
 COVERED_API = {
     "/api/v1/calls",
