@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from soporte.calls import qa
+from soporte.calls import qa, scripts
 from soporte.calls import services as calls
 from soporte.calls.events import parse_event, token_hash
 from soporte.calls.models import Call, EventSource, PhoneLine
@@ -32,6 +32,7 @@ from soporte.directory.models import (
     User,
 )
 from soporte.lib.clock import desk_date
+from soporte.lib.errors import DomainError
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind
 from soporte.tickets import services as tickets
@@ -687,9 +688,144 @@ def _demo_calls(*, now: dt.datetime) -> None:
             )
     apply([item for item in timeline if item[3]["event"] == "hangup"])
     calls.record_finished_calls(now=now, limit=len(kept) + 10)
+    _demo_transcripts(line=line, rng=rng, now=now)
     # The demo's presence board stays as designed, whatever the calls left behind.
     for agent in agents:
         Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])
+
+
+DEMO_TRANSCRIPTS = 30
+# What demo agents say that a careful agent would not (a few text rules fail, as in life).
+SLIPS = (
+    ("greeting", "Buenas, soporte, ¿qué necesita?"),
+    ("resume", "Ya regresé, a ver…"),
+    ("closing", "Listo, hasta luego."),
+    ("jargon", "Voy a revisar su DNS y luego el firewall."),
+)
+
+
+def _demo_transcript(call: Call, rng: random.Random) -> list[qa.TurnData] | None:
+    """A plausible transcript of a demo call, timed on its own holds and transfers; most
+    agents follow the script, some slip (so the scorecards show both verdicts)."""
+    assert call.answered_at is not None and call.ended_at is not None
+    talk = (call.ended_at - call.answered_at).total_seconds()
+    holds = list(call.holds.order_by("started_at"))
+    transfers = list(call.transfers.select_related("to_agent__user").order_by("started_at"))
+    if talk < 60 or len(holds) > 1 or len(transfers) > 1 or call.agent is None:
+        return None
+    agent = call.answered_by or call.agent
+    slip = rng.choice(SLIPS)[0] if rng.random() < 0.35 else ""
+    name = call.caller_name.split(" ")[0] if call.caller_name else ""
+    rows: list[tuple[str, float, float, str]] = []
+
+    def at(moment: dt.datetime) -> float:
+        return (moment - call.answered_at).total_seconds()  # type: ignore[operator]
+
+    greeting = scripts.greeting_script(
+        desk="Mesa de ayuda", agent_first_name=agent.first_name, moment=call.answered_at
+    )
+    rows.append(("agent", 1.0, 4.0, dict(SLIPS)["greeting"] if slip == "greeting" else greeting))
+    rows.append(
+        ("caller", 4.5, 9.0, f"Hola, le llamo porque {call.need.lower() or 'tengo un problema'}.")
+    )
+    rows.append(("agent", 9.5, 11.0, "Con gusto le ayudo. " + scripts.NAME_PROMPT))
+    rows.append(("caller", 11.5, 13.0, f"{call.caller_name or 'Soy un cliente'}."))
+    rows.append(("caller", 13.5, 15.5, "¿Tardará mucho?"))
+    rows.append(
+        (
+            "agent",
+            16.0,
+            19.0,
+            dict(SLIPS)["jargon"] if slip == "jargon" else "Unos minutos; lo revisamos juntos.",
+        )
+    )
+    for hold in holds:
+        start = at(hold.started_at)
+        if start < 22 or hold.ended_at is None:
+            return None
+        rows.append(
+            (
+                "agent",
+                start - 3,
+                start - 0.5,
+                scripts.hold_script(reason=hold.reason or "revisar su equipo"),
+            )
+        )
+        back = at(hold.ended_at)
+        if back + 4 < talk - 8 and not hold.ended_by_hangup:
+            text = (
+                dict(SLIPS)["resume"]
+                if slip == "resume"
+                else scripts.resume_script(caller_name=name)
+            )
+            rows.append(("agent", back + 0.5, back + 3.5, text))
+    closer = agent
+    for transfer in transfers:
+        start = at(transfer.started_at)
+        if start < 22 or transfer.to_agent is None:
+            return None
+        rows.append(
+            (
+                "agent",
+                start - 4,
+                start - 0.5,
+                scripts.transfer_script(
+                    colleague=transfer.to_agent.first_name,
+                    area="soporte",
+                    reason=transfer.reason or call.need or "lo revise un especialista",
+                ),
+            )
+        )
+        if transfer.completed_at is not None and at(transfer.completed_at) + 5 < talk - 8:
+            done = at(transfer.completed_at)
+            rows.append(
+                (
+                    "agent2",
+                    done + 0.5,
+                    done + 4.5,
+                    scripts.receiving_script(
+                        caller_name=name,
+                        agent_first_name=transfer.to_agent.first_name,
+                        level=transfer.to_agent.level,
+                        reason=transfer.reason or call.need or "necesita ayuda",
+                    ),
+                )
+            )
+            closer = transfer.to_agent
+    closing = scripts.closing_script(agent_first_name=closer.first_name)
+    speaker = "agent2" if closer is not agent else "agent"
+    rows.append(
+        (speaker, talk - 7, talk - 3, dict(SLIPS)["closing"] if slip == "closing" else closing)
+    )
+    rows.sort(key=lambda r: r[1])
+    if any(b <= a or a < 0 for _s, a, b, _t in rows) or any(
+        rows[i][1] < rows[i - 1][2] for i in range(1, len(rows))
+    ):
+        return None  # the call's own timings leave no room for this story
+    return [qa.TurnData(s, int(a * 1000), int(b * 1000), t) for s, a, b, t in rows]
+
+
+def _demo_transcripts(*, line: PhoneLine, rng: random.Random, now: dt.datetime) -> None:
+    """Some demo calls get a transcript, as if uploaded: the text rules show real verdicts."""
+    done = 0
+    candidates = (
+        Call.objects.filter(line=line, answered_at__isnull=False, direction="in")
+        .exclude(caller_name="")
+        .select_related("agent__user", "answered_by__user", "line")
+        .order_by("started_at", "id")
+    )
+    for call in candidates:
+        if done >= DEMO_TRANSCRIPTS:
+            break
+        turns = _demo_transcript(call, rng)
+        agent = call.answered_by or call.agent
+        if turns is None or agent is None:
+            continue
+        try:
+            qa.save_transcript(actor=agent.user, call=call, turns=turns, now=now)
+        except DomainError:
+            continue  # a story that does not fit the call's timings is left without one
+        done += 1
 
 
 # --- Inventory: equipment, parts, a few months of movements, a count ------------------------

@@ -19,8 +19,11 @@ from soporte.calls.models import (
     Party,
     PhoneLine,
     Scorecard,
+    ScoreLine,
+    TranscriptTurn,
     Transfer,
     TransferKind,
+    Verdict,
 )
 from soporte.lib import refcache
 from soporte.logbook.models import Entry, EntryKind
@@ -62,6 +65,12 @@ def test_demo_has_a_day_of_calls_with_every_outcome_and_their_records():
     assert Scorecard.objects.count() == len(calls)
     assert all(c.recorded_at is not None for c in calls)
     assert Entry.objects.filter(kind=EntryKind.CALL).count() == len(calls)
+    # Some calls have a transcript, so the text rules give real verdicts, both ways.
+    assert TranscriptTurn.objects.values("call").distinct().count() >= 10
+    for rule in ("T2", "C1"):
+        heard = ScoreLine.objects.filter(rule=rule).exclude(verdict=Verdict.NOT_APPLICABLE)
+        assert heard.filter(verdict=Verdict.PASSED).exists(), rule
+        assert heard.exclude(verdict=Verdict.PASSED).exists(), rule
 
 
 @pytest.mark.django_db
