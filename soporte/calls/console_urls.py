@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("consola/sonando/", views.ringing, name="ringing"),
     path("<int:call_id>/contestar/", views.answer, name="answer"),
     path("<int:call_id>/quien-llama/", views.record_caller, name="record_caller"),
+    path("<int:call_id>/registrar/", views.register_caller, name="register_caller"),
     path("<int:call_id>/espera/", views.hold, name="hold"),
     path("<int:call_id>/retomar/", views.resume, name="resume"),
     path("<int:call_id>/ticket/abrir/", views.open_ticket, name="open_ticket"),

@@ -51,7 +51,7 @@ from soporte.calls.models import (
     TransferState,
     rings_for,
 )
-from soporte.directory.models import Agent, Area, Level, Person, Presence, User
+from soporte.directory.models import Agent, Area, Level, Organisation, Person, Presence, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden, NotFound
 from soporte.tickets.models import Ticket
@@ -149,6 +149,7 @@ class CallCard:
     receiving: str = ""
     open_tickets: list[Ticket] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
+    organisations: list[Organisation] = field(default_factory=list)  # to register a caller
     rings: int = 0
 
 
@@ -221,6 +222,10 @@ def _cards(agent: Agent, user: User, now: dt.datetime) -> list[CallCard]:
                 agent_first_name=agent.first_name,
                 level=agent.level,
                 reason=received.reason,
+            )
+        if call.person_id is None and call.answered_at is not None:
+            card.organisations = list(
+                Organisation.objects.filter(is_active=True).order_by("name", "id")[:300]
             )
         if call.ticket_id is None:
             # The screen-pop (ringing) and the ticket step (answered) list the same tickets.
@@ -374,6 +379,40 @@ def answer(request: HttpRequest, call_id: int) -> HttpResponse:
         now,
         lambda: services.answer_call(actor=user, call=call, now=now),
         lambda _result: _("Llamada contestada."),
+    )
+
+
+@require_POST
+@login_required
+def register_caller(request: HttpRequest, call_id: int) -> HttpResponse:
+    """An unknown caller registered from the console: a new person (and organisation)."""
+    user = _staff(request)
+    now = clock.now()
+    call = _call(user, call_id)
+    post = request.POST
+    organisation_id = post.get("organisation", "")
+    organisation = (
+        Organisation.objects.filter(pk=int(organisation_id)).first()
+        if organisation_id.isdigit()
+        else None
+    )
+    return _press(
+        request,
+        user,
+        now,
+        lambda: services.register_caller(
+            actor=user,
+            call=call,
+            full_name=post.get("full_name", "")[:300],
+            organisation=organisation,
+            new_organisation=post.get("new_organisation", "")[:300],
+            email=post.get("email", "")[:254],
+            now=now,
+        ),
+        lambda result: (
+            _("%(name)s quedó registrado en %(org)s.")
+            % {"name": result.person, "org": result.organisation}
+        ),
     )
 
 

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -35,7 +37,7 @@ from soporte.calls.services.common import (
     snapshot,
 )
 from soporte.calls.services.ingest import Submission, apply_one
-from soporte.directory.models import Agent, Person, User
+from soporte.directory.models import Agent, Organisation, Person, User
 from soporte.lib import live
 from soporte.lib.errors import Forbidden, NotFound
 
@@ -126,6 +128,60 @@ def record_caller(
         raise CallError(_("Escriba la necesidad o el nombre de quien llama."), code="empty")
     call.updated_at = now
     call.save(update_fields=[*fields, "updated_at"])
+    live.broadcast_on_commit(WALLBOARD_GROUP, snapshot(call, call.line, "caller"))
+    return call
+
+
+@transaction.atomic
+def register_caller(
+    *,
+    actor: User,
+    call: Call,
+    full_name: str,
+    organisation: Organisation | None = None,
+    new_organisation: str = "",
+    email: str = "",
+    now: dt.datetime,
+) -> Call:
+    """An unknown caller becomes a person of the directory, in an existing organisation or a
+    new one; the call is theirs, and the next call from that number pops their record."""
+    own(actor, call)
+    if call.person_id is not None:
+        raise CallError(_("Quien llama ya está registrado."), code="already_registered")
+    full_name = " ".join(full_name.split())
+    if not full_name or len(full_name) > 200:
+        raise CallError(
+            _("Escriba el nombre completo de quien llama (hasta 200 caracteres)."),
+            code="name_required",
+        )
+    new_organisation = " ".join(new_organisation.split())
+    if organisation is None:
+        if not new_organisation or len(new_organisation) > 200:
+            raise CallError(
+                _("Elija la organización o escriba el nombre de una nueva (hasta 200 caracteres)."),
+                code="organisation_required",
+            )
+        organisation = Organisation.objects.filter(name__iexact=new_organisation).order_by(
+            "id"
+        ).first() or Organisation.objects.create(name=new_organisation)
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise CallError(_("El correo no es válido."), code="invalid_email") from None
+    number = call.from_number if call.direction == CallDirection.IN else call.to_number
+    person = Person.objects.create(
+        organisation=organisation,
+        full_name=full_name,
+        email=email,
+        phone="" if number in ("", "anonymous") else number[:32],
+    )
+    call.person = person
+    call.organisation = organisation
+    call.caller_name = call.caller_name or full_name
+    call.updated_at = now
+    call.save(update_fields=["person", "organisation", "caller_name", "updated_at"])
     live.broadcast_on_commit(WALLBOARD_GROUP, snapshot(call, call.line, "caller"))
     return call
 

@@ -29,6 +29,7 @@ ROUTES = [
     ("ringing", "post", "/llamadas/consola/sonando/"),
     ("answer", "post", "/llamadas/{call}/contestar/"),
     ("record_caller", "post", "/llamadas/{call}/quien-llama/"),
+    ("register_caller", "post", "/llamadas/{call}/registrar/"),
     ("hold", "post", "/llamadas/{call}/espera/"),
     ("resume", "post", "/llamadas/{call}/retomar/"),
     ("open_ticket", "post", "/llamadas/{call}/ticket/abrir/"),
