@@ -820,12 +820,26 @@ def _board_context(now: dt.datetime) -> dict[str, Any]:
             .select_related("call", "from_agent__user", "to_agent__user", "to_area")
             .order_by("started_at", "id")
         ),
-        "agents": list(
-            Agent.objects.select_related("user")
-            .filter(user__is_active=True)
-            .order_by("-level", "user__first_name", "id")
-        ),
+        "agents": _board_agents(live),
     }
+
+
+def _board_agents(live: list[Call]) -> list[Agent]:
+    """The agents with the state the board shows: "En llamada" exactly for those holding a
+    live call (talking or on hold), so the agents' list and the calls' lists agree; a stored
+    "En llamada" without a live call (a call that ended elsewhere) shows as available."""
+    busy = {c.agent_id for c in live if c.state != CallState.RINGING and c.agent_id}
+    agents = list(
+        Agent.objects.select_related("user")
+        .filter(user__is_active=True)
+        .order_by("-level", "user__first_name", "id")
+    )
+    for agent in agents:
+        if agent.pk in busy:
+            agent.presence = Presence.ON_CALL
+        elif agent.presence == Presence.ON_CALL:
+            agent.presence = Presence.AVAILABLE
+    return agents
 
 
 @require_GET
