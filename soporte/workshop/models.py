@@ -297,6 +297,9 @@ class StatusChange(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(_("fecha"))
+    # How long the repair stayed in `from_status` (stored once, so the register's time in
+    # each status is a plain AVG over the changes of the repairs it counts).
+    seconds_in_from = models.PositiveBigIntegerField(default=0)
     note = models.CharField(_("nota"), max_length=500, blank=True)
 
     class Meta:
@@ -408,3 +411,221 @@ class QuoteLine(models.Model):
     @property
     def amount(self) -> Decimal:
         return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+# --- sales and expenses: the sales logbook ------------------------------------------------
+
+
+class SaleKind(models.TextChoices):
+    SALE = "sale", _("Venta")
+    REFUND = "refund", _("Devolución")
+
+
+class SaleQuerySet(models.QuerySet["Sale"]):
+    def visible_to(self, actor: Any) -> SaleQuerySet:
+        """Staff see every document; a customer only their organisation's receipts."""
+        return scoped_to_organisation(self, actor)
+
+
+class Sale(models.Model):
+    """A sale's document (or a refund's: a new document naming the sale, never an edit).
+    Amounts are before IVA unless named `total`; a refund's are negative."""
+
+    kind = models.CharField(
+        _("tipo"), max_length=8, choices=SaleKind.choices, default=SaleKind.SALE
+    )
+    refunds = models.ForeignKey(
+        "self",
+        verbose_name=_("devuelve"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunded_by",
+    )
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        verbose_name=_("cliente"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales",
+    )
+    customer_name = models.CharField(_("nombre del cliente"), max_length=200, blank=True)
+    repair = models.ForeignKey(
+        Repair,
+        verbose_name=_("reparación"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vendió"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sold_at = models.DateTimeField(_("fecha"))
+    payment_method = models.CharField(
+        _("forma de pago"), max_length=10, choices=PaymentMethod.choices
+    )
+    vat_basis_points = models.PositiveIntegerField(_("IVA (centésimas de punto)"))
+    subtotal = money_field(_("subtotal"))
+    discount = money_field(_("descuento"), default=0)
+    tax = money_field(_("IVA"))
+    total = money_field(_("total"))
+    cost = money_field(_("costo"))
+    notes = models.CharField(_("notas"), max_length=500, blank=True)
+
+    objects = SaleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("venta")
+        verbose_name_plural = _("ventas")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SaleKind.values), name="workshop_sale_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=SaleKind.REFUND) & Q(refunds__isnull=False))
+                | (Q(kind=SaleKind.SALE) & Q(refunds__isnull=True)),
+                name="workshop_sale_refund_names_sale",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=SaleKind.REFUND) | (Q(subtotal__gte=0) & Q(total__gte=0)),
+                name="workshop_sale_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=SaleKind.SALE) | (Q(subtotal__lte=0) & Q(total__lte=0)),
+                name="workshop_refund_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method__in=PaymentMethod.values),
+                name="workshop_sale_payment_valid",
+            ),
+        ]
+        indexes = [
+            # The documents of a period (the logbook's drill-down), in order.
+            models.Index(fields=["sold_at", "id"], name="workshop_sale_sold_idx"),
+            # A customer's receipts (portal).
+            models.Index(fields=["organisation", "sold_at"], name="workshop_sale_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.folio
+
+    @property
+    def folio(self) -> str:
+        return f"{'D' if self.kind == SaleKind.REFUND else 'V'}-{self.pk:06d}"
+
+
+class SaleLine(models.Model):
+    """One line: a stock item (its SALE movement in the same transaction gives the cost at the
+    time of sale) or a service (no movement; its cost is what the caller states, e.g. the
+    parts a repair consumed)."""
+
+    sale = models.ForeignKey(Sale, on_delete=models.PROTECT, related_name="lines")
+    item = models.ForeignKey(
+        "inventory.StockItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.ForeignKey(
+        "inventory.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("concepto"), max_length=200)
+    quantity = quantity_field(_("cantidad"))
+    unit_price = money_field(_("precio unitario"))
+    discount = money_field(_("descuento"), default=0)
+    amount = money_field(_("importe"))
+    cost = money_field(_("costo"))
+    movement = models.OneToOneField(
+        "inventory.StockMovement", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    refunds_line = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refund_lines"
+    )
+
+    class Meta:
+        verbose_name = _("renglón de venta")
+        verbose_name_plural = _("renglones de venta")
+        constraints = [
+            models.CheckConstraint(condition=~Q(quantity=0), name="workshop_saleline_qty_not_zero"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="workshop_saleline_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0), name="workshop_saleline_discount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} × {self.quantity}"
+
+
+class SalesDay(models.Model):
+    """One day's sums of the sales logbook (derived: kept in the same transaction as each
+    document, so a year by month reads at most 366 rows; `salesbook.recompute_days` rebuilds
+    them from the documents and the tests compare the two)."""
+
+    day_date = models.DateField(primary_key=True)
+    revenue = money_field(_("ingresos"), default=0)
+    cost = money_field(_("costo"), default=0)
+    tax = money_field(_("IVA"), default=0)
+    documents = models.IntegerField(_("documentos"), default=0)
+
+    class Meta:
+        verbose_name = _("día de ventas")
+        verbose_name_plural = _("días de ventas")
+
+    def __str__(self) -> str:
+        return self.day_date.isoformat()
+
+
+class ExpenseCategory(models.TextChoices):
+    RENT = "rent", _("Renta")
+    SALARIES = "salaries", _("Sueldos")
+    SERVICES = "services", _("Servicios (luz, agua, internet)")
+    SUPPLIES = "supplies", _("Insumos")
+    OTHER = "other", _("Otros")
+
+
+class Expense(models.Model):
+    """An expense the shop records (rent, salaries, services): the P&L subtracts it from the
+    gross profit of its day. Never deleted; a wrong one is answered by a correcting one."""
+
+    category = models.CharField(_("categoría"), max_length=10, choices=ExpenseCategory.choices)
+    description = models.CharField(_("descripción"), max_length=300)
+    amount = money_field(_("importe"))
+    incurred_date = models.DateField(_("fecha del gasto"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registró"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("registrado"))
+
+    class Meta:
+        verbose_name = _("gasto")
+        verbose_name_plural = _("gastos")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=ExpenseCategory.values),
+                name="workshop_expense_category_valid",
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="workshop_expense_not_zero"),
+        ]
+        indexes = [
+            # The P&L of a period.
+            models.Index(fields=["incurred_date"], name="workshop_expense_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incurred_date} {self.description}"

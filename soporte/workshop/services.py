@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from soporte.directory.models import Person, User
 from soporte.inventory import services as stock
 from soporte.inventory.models import Device, Location, MovementKind, StockBalance, StockItem
-from soporte.lib.errors import DomainError, Forbidden
+from soporte.lib.errors import Forbidden
 from soporte.logbook import services as logbook_services
 from soporte.logbook.models import Entry, EntryKind, LogbookKind
 from soporte.tickets.mail import outbox
 from soporte.tickets.services import desk_language, organisation_logbook
+from soporte.workshop import sales
 from soporte.workshop.models import (
     AUXILIARY_WARNING,
     TRANSITIONS,
@@ -45,16 +46,11 @@ from soporte.workshop.models import (
     StatusChange,
     WorkshopSettings,
 )
+from soporte.workshop.money import RepairError, parse_money
 
 MAX_TEXT = 2000
 MAX_QUOTE_LINES = 50
-MAX_MONEY = Decimal("10000000")
-CENT = Decimal("0.01")
 REPAIR_SUBJECT = "repair"
-
-
-class RepairError(DomainError):
-    code = "repair_rule"
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -63,27 +59,6 @@ class RepairError(DomainError):
 def _require_staff(actor: User) -> None:
     if not actor.is_desk_staff:
         raise Forbidden(_("Solo el personal del taller hace esto."))
-
-
-def parse_money(value: object, *, field: str = "amount") -> Decimal:
-    """An amount typed by a person: zero or more, at most two decimals."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except (InvalidOperation, ValueError) as exc:
-        raise RepairError(
-            _("El importe no es un número."), code="invalid_amount", field=field
-        ) from exc
-    if not amount.is_finite() or amount < 0 or amount > MAX_MONEY:
-        raise RepairError(
-            _("El importe debe ser cero o mayor y menor que diez millones."),
-            code="invalid_amount",
-            field=field,
-        )
-    if amount != amount.quantize(CENT):
-        raise RepairError(
-            _("El importe admite hasta dos decimales."), code="invalid_amount", field=field
-        )
-    return amount
 
 
 def _text(value: str, limit: int, *, required: str = "") -> str:
@@ -124,12 +99,19 @@ def _move(repair: Repair, to_status: str, *, actor: User, now: dt.datetime, note
             from_status=repair.status,
             to_status=to_status,
         )
+    last = (
+        StatusChange.objects.filter(repair=repair)
+        .order_by("-changed_at", "-id")
+        .values_list("changed_at", flat=True)
+        .first()
+    )
     StatusChange.objects.create(
         repair=repair,
         from_status=repair.status,
         to_status=to_status,
         changed_by=actor,
         changed_at=now,
+        seconds_in_from=max(0, int((now - last).total_seconds())) if last else 0,
         note=note[:500],
     )
     repair.status = to_status
@@ -716,8 +698,9 @@ def deliver_repair(
     warranty_days: int | None = None,
     warranty_covers: str | None = None,
 ) -> Repair:
-    """Check-out: what is handed back, the payment and the shop's warranty on the work. The
-    delivery entry of the customer's logbook waits for the customer's signature."""
+    """Check-out: what is handed back, the payment (`amount` before IVA; charged as a sale of
+    the shop with IVA on top) and the shop's warranty on the work. The delivery entry of the
+    customer's logbook waits for the customer's signature."""
     _require_staff(actor)
     repair = _lock(repair)
     if payment_method not in PaymentMethod.values:
@@ -737,11 +720,32 @@ def deliver_repair(
     )
     handed_back = _text(handed_back, 500, required="handed_back")
     _move(repair, RepairStatus.DELIVERED, actor=actor, now=now)
+    total = charged
+    if charged > 0:
+        # The charge is a sale of the shop (the sales logbook): the repair's service at the
+        # price agreed, its cost the parts the repair took from stock (already in the ledger).
+        sale = sales.sell(
+            actor=actor,
+            lines=[
+                sales.Line(
+                    description=_("Reparación %(folio)s") % {"folio": repair.folio},
+                    quantity="1",
+                    unit_price=charged,
+                    cost=parts_cost(repair),
+                )
+            ],
+            payment_method=payment_method,
+            organisation=repair.organisation,
+            customer_name=repair.brought_by.full_name,
+            repair=repair,
+            now=now,
+        )
+        total = sale.total
     repair.delivered_by = actor
     repair.delivered_at = now
     repair.handed_back = handed_back
     repair.payment_method = payment_method
-    repair.amount_charged = charged
+    repair.amount_charged = total
     repair.warranty_days = days
     repair.warranty_covers = covers
     local = _local(now)
@@ -753,7 +757,7 @@ def deliver_repair(
             "device_data": repair.device.device_data(),
             "handed_back": handed_back,
             "result": _("Reparado") if repaired else _("Sin reparación"),
-            "payment": f"${charged} ({PaymentMethod(payment_method).label})",
+            "payment": f"${total} ({PaymentMethod(payment_method).label})",
             "warranty": (
                 _("%(days)d días: %(covers)s") % {"days": days, "covers": covers}
                 if days
@@ -775,6 +779,14 @@ def deliver_repair(
     )
     repair.save()
     return repair
+
+
+def parts_cost(repair: Repair) -> Decimal:
+    """What the parts the repair consumed cost (their ledger movements' value)."""
+    lines = QuoteLine.objects.filter(quote__repair=repair, movement__isnull=False).select_related(
+        "movement"
+    )
+    return sum((-line.movement.value for line in lines if line.movement is not None), Decimal("0"))
 
 
 def warranty_ends(repair: Repair) -> dt.datetime | None:

@@ -12,4 +12,6 @@ urlpatterns = [
     path("reparaciones/<int:repair_id>/firmar/<str:step>/", views.repair_sign, name="repair_sign"),
     path("reparaciones/<int:repair_id>/garantia/", views.warranty_return, name="warranty_return"),
     path("reparaciones/<int:repair_id>/<str:action>/", views.repair_action, name="repair_action"),
+    path("registro/", views.register_page, name="register"),
+    path("registro/exportar.<str:fmt>", views.register_export, name="register_export"),
 ]

@@ -16,20 +16,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.directory.models import Role, User
 from soporte.inventory import devices
 from soporte.inventory.models import Location, StockItem
-from soporte.lib import clock
+from soporte.lib import clock, exports
 from soporte.lib.errors import DomainError, Forbidden
+from soporte.lib.exports import Column
 from soporte.logbook import services as logbook_services
 from soporte.logbook.forms import OnSiteForm
 from soporte.logbook.models import Entry, SignatureMethod, SignerSide
-from soporte.workshop import receipts, services
+from soporte.workshop import charts, periods, receipts, register, services
 from soporte.workshop.forms import (
     DecisionForm,
     DeliveryForm,
@@ -475,3 +478,108 @@ def warranty_return(request: HttpRequest, repair_id: int) -> HttpResponse:
     if services.can_sign(repair.intake_entry):
         return redirect("workshop:repair_sign", repair.pk, "recepcion")
     return redirect("workshop:repair_detail", repair.pk)
+
+
+# --- the repair register ------------------------------------------------------------------
+
+PERIOD_ERRORS = {
+    "bad_date": gettext_lazy("Fecha no válida: se muestran los últimos doce meses."),
+    "bad_range": gettext_lazy(
+        "El periodo debe terminar después de empezar y durar hasta tres años."
+    ),
+}
+
+
+def _register(request: HttpRequest) -> tuple[register.Register, periods.Period, str]:
+    period, error = periods.from_query(request.GET.dict(), now=clock.now())
+    return register.build(start=period.start, end=period.end), period, error
+
+
+def register_columns() -> list[Column]:
+    columns = [
+        Column("technician", _("Técnico")),
+        Column("received", _("Recibidas"), "int"),
+        Column("repaired", _("Reparadas"), "int"),
+        Column("unrepairable", _("Sin reparación posible"), "int"),
+        Column("warranty_returns", _("Regresos en garantía"), "int"),
+        Column("share_repaired", _("Porcentaje reparado"), "percent"),
+        Column("median_turnaround_hours", _("Mediana recibido → listo (horas)"), "decimal"),
+    ]
+    columns += [
+        Column(
+            f"hours_{status}",
+            _("Horas en «%(status)s»") % {"status": RepairStatus(status).label},
+            "decimal",
+        )
+        for status in register.WORK_STATUSES
+    ]
+    return columns
+
+
+def register_rows(data: register.Register) -> list[dict[str, Any]]:
+    return [
+        {
+            "technician": row.name,
+            "received": row.received,
+            "repaired": row.repaired,
+            "unrepairable": row.unrepairable,
+            "warranty_returns": row.warranty_returns,
+            "share_repaired": row.share_repaired,
+            "median_turnaround_hours": (
+                Decimal(str(round(row.median_turnaround_hours, 2)))
+                if row.median_turnaround_hours is not None
+                else None
+            ),
+            **{
+                f"hours_{status}": Decimal(str(round(row.hours_in_status[status], 2)))
+                if status in row.hours_in_status
+                else None
+                for status in register.WORK_STATUSES
+            },
+        }
+        for row in data.rows
+    ]
+
+
+@require_GET
+@login_required
+def register_page(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    data, period, error = _register(request)
+    labels = [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in data.months]
+    chart = charts.bar_chart(
+        _("Reparaciones por técnico y mes"),
+        labels,
+        [(row.name, data.monthly.get(row.technician_id, [])) for row in data.rows],
+    )
+    return render(
+        request,
+        "workshop/register.html",
+        {
+            "data": data,
+            "period": period,
+            "error": PERIOD_ERRORS.get(error, ""),
+            "chart": chart,
+            "columns": register_columns(),
+            "rows": register_rows(data),
+            "query": request.GET.urlencode(),
+            "statuses": [RepairStatus(s).label for s in register.WORK_STATUSES],
+        },
+    )
+
+
+@require_GET
+@login_required
+def register_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    _staff(request)
+    if fmt not in exports.FORMATS:
+        raise Http404
+    data, period, _error = _register(request)
+    return exports.export_response(
+        fmt,
+        name=f"registro-reparaciones-{period.first_day}-{period.last_day}",
+        title=_("Registro de reparaciones"),
+        subtitle=f"{period.first_day.isoformat()} – {period.last_day.isoformat()}",
+        columns=register_columns(),
+        rows=register_rows(data),
+    )
