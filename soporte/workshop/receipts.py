@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from soporte.inventory.labels import draw_qr
 from soporte.workshop import services
-from soporte.workshop.models import AUXILIARY_WARNING, Repair, WorkshopSettings
+from soporte.workshop.models import AUXILIARY_WARNING, Repair, Sale, SaleKind, WorkshopSettings
 
 WIDTH, HEIGHT = letter
 MARGIN = 18 * mm
@@ -138,6 +139,42 @@ def repair_pdf(repair: Repair) -> bytes:
         size=8.5,
     )
     page.line(_("Siga su reparación en el portal: %(url)s") % {"url": url}, size=8.5, width=120)
+    canvas.showPage()
+    canvas.save()
+    return handle.getvalue()
+
+
+def sale_pdf(sale: Sale) -> bytes:
+    """A sale's (or a refund's) receipt with the shop's data, its lines, IVA and total."""
+    shop = WorkshopSettings.current()
+    handle = io.BytesIO()
+    canvas = _canvas(handle, _("Recibo %(folio)s") % {"folio": sale.folio})
+    page = _Page(canvas)
+    _shop_header(page, shop)
+    title = _("Devolución") if sale.kind == SaleKind.REFUND else _("Recibo de venta")
+    page.line(f"{title} {sale.folio}", font="Helvetica-Bold", size=14)
+    page.pair(_("Fecha"), _when(sale.sold_at))
+    customer = sale.organisation.name if sale.organisation_id else sale.customer_name  # type: ignore[union-attr]
+    page.pair(_("Cliente"), customer or _("Público en general"))
+    if sale.refunds_id:
+        page.pair(_("Devuelve"), sale.refunds.folio)  # type: ignore[union-attr]
+    if sale.repair_id:
+        page.pair(_("Reparación"), sale.repair.folio)  # type: ignore[union-attr]
+    page.pair(_("Forma de pago"), sale.get_payment_method_display())
+    page.gap()
+    for line in sale.lines.order_by("id"):
+        quantity = f"{line.quantity.normalize():f}"
+        discount = f" − ${line.discount}" if line.discount else ""
+        page.line(
+            f"{line.description} · {quantity} × ${line.unit_price}{discount} = ${line.amount}"
+        )
+    page.gap()
+    rate = f"{Decimal(sale.vat_basis_points) / 100:g} %"
+    page.pair(_("Subtotal"), f"${sale.subtotal}")
+    page.pair(_("IVA %(rate)s") % {"rate": rate}, f"${sale.tax}")
+    page.line(f"{_('Total')}: ${sale.total}", font="Helvetica-Bold", size=12)
+    if sale.notes:
+        page.pair(_("Notas"), sale.notes)
     canvas.showPage()
     canvas.save()
     return handle.getvalue()
