@@ -28,6 +28,7 @@ from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
 from soporte.tickets.api import router as tickets_router
+from soporte.workshop.api import router as workshop_router
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
     api.add_router("/v1/", inventory_router)
+    api.add_router("/v1/", workshop_router)
 
 
 _register_routers()
