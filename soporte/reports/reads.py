@@ -173,7 +173,9 @@ def records(scope: Scope) -> Iterable[tuple[Keys, CallRecord]]:
         if outcome == Outcome.ANSWERED and answered_at is not None:
             kind = "answered"
             wait = (answered_at - started_at).total_seconds()
-            talk = ((ended_at or answered_at) - answered_at).total_seconds()
+            # The call's connected time includes its holds; talk is the rest.
+            connected = ((ended_at or answered_at) - answered_at).total_seconds()
+            talk = max(0.0, connected - hold_seconds)
         elif outcome == Outcome.ABANDONED:
             kind = "abandoned"
             wait = ((ended_at or started_at) - started_at).total_seconds()

@@ -1,0 +1,127 @@
+"""Report pages. Views are glue: the access gate (`reports.access`), the query form, one build,
+render. Customers get 403; an agent's figures are always their own, whatever the query says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from soporte.calls.models import PhoneLine
+from soporte.directory.models import Agent, Area
+from soporte.lib import clock, exports
+from soporte.lib.errors import Forbidden
+from soporte.reports import access, calls_report, reads
+from soporte.reports.forms import CallReportForm
+from soporte.reports.models import MetricSettings
+from soporte.reports.periods import Period, PeriodError, make_period
+
+
+def _gate(request: HttpRequest) -> int | None:
+    try:
+        return access.own_agent_id(request.user)
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    _gate(request)
+    return redirect("reports:calls")
+
+
+class _Query:
+    """A valid query: its period, scope and definitions; or the form with its errors."""
+
+    def __init__(self, request: HttpRequest, own: int | None) -> None:
+        self.form = CallReportForm(request.GET)
+        self.period: Period | None = None
+        if not self.form.is_valid():
+            return
+        data = self.form.cleaned_data
+        try:
+            self.period = make_period(
+                data.get("desde"), data.get("hasta"), today=clock.desk_date(clock.now())
+            )
+        except PeriodError as exc:
+            self.form.add_error(None, str(exc))
+            return
+        self.dimension = data.get("por") or "day"
+        self.definitions = self.form.definitions(MetricSettings.current().definitions())
+        self.scope = reads.Scope(
+            start_at=self.period.start_at,
+            end_at=self.period.end_at,
+            agent_id=own if own is not None else data.get("agente"),
+            line_id=data.get("linea"),
+            level=data.get("nivel"),
+            area_id=data.get("area"),
+        )
+
+    @property
+    def valid(self) -> bool:
+        return self.period is not None
+
+
+@login_required
+@require_GET
+def calls(request: HttpRequest) -> HttpResponse:
+    own = _gate(request)
+    query = _Query(request, own)
+    context: dict[str, Any] = {
+        "form": query.form,
+        "sees_everyone": own is None,
+        "agents": (
+            Agent.objects.select_related("user").order_by("user__first_name", "id")
+            if own is None
+            else []
+        ),
+        "lines": PhoneLine.objects.order_by("name", "id"),
+        "areas": Area.objects.order_by("name", "id"),
+        "querystring": request.GET.urlencode(),
+    }
+    if not query.valid:
+        return render(request, "reports/calls.html", context, status=400)
+    report = calls_report.build(query.scope, query.dimension, query.definitions)
+    assert query.period is not None
+    context.update(
+        report=report,
+        period=query.period,
+        charts=calls_report.charts_for(report),
+        columns=calls_report.group_columns(report),
+        heat_rows=calls_report.heat_rows(report),
+        table_rows=calls_report.table_rows(report),
+        hours=range(24),
+        dimension_label=calls_report.dimension_labels()[query.dimension],
+    )
+    return render(request, "reports/calls.html", context)
+
+
+@login_required
+@require_GET
+def calls_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    own = _gate(request)
+    if fmt not in exports.FORMATS:
+        raise Http404
+    query = _Query(request, own)
+    if not query.valid:
+        errors = "; ".join(str(e) for errs in query.form.errors.values() for e in errs)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    assert query.period is not None
+    report = calls_report.build(query.scope, query.dimension, query.definitions)
+    title = _("Llamadas por %(d)s") % {
+        "d": calls_report.dimension_labels()[query.dimension].lower()
+    }
+    return exports.export_response(
+        fmt,
+        name=f"llamadas-{query.dimension}-{query.period.first_date}-{query.period.last_date}",
+        title=title,
+        subtitle=query.period.label(),
+        columns=calls_report.group_columns(report),
+        rows=report["groups"],
+    )
