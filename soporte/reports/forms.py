@@ -67,3 +67,8 @@ class CallReportForm(forms.Form):
                 "abandono_cortos", desk.short_abandons_in_abandon_rate
             ),
         )
+
+
+class PeriodForm(forms.Form):
+    desde = forms.DateField(label=_("Desde"), required=False)
+    hasta = forms.DateField(label=_("Hasta"), required=False)

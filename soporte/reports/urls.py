@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("llamadas/", views.calls, name="calls"),
     path("llamadas/exportar.<str:fmt>", views.calls_export, name="calls_export"),
+    path("mesa/", views.desk, name="desk"),
+    path("mesa/<slug:table_id>/exportar.<str:fmt>", views.desk_export, name="desk_export"),
 ]

@@ -16,8 +16,8 @@ from soporte.calls.models import PhoneLine
 from soporte.directory.models import Agent, Area
 from soporte.lib import clock, exports
 from soporte.lib.errors import Forbidden
-from soporte.reports import access, calls_report, reads
-from soporte.reports.forms import CallReportForm
+from soporte.reports import access, calls_report, desk_report, reads
+from soporte.reports.forms import CallReportForm, PeriodForm
 from soporte.reports.models import MetricSettings
 from soporte.reports.periods import Period, PeriodError, make_period
 
@@ -124,4 +124,71 @@ def calls_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttp
         subtitle=query.period.label(),
         columns=calls_report.group_columns(report),
         rows=report["groups"],
+    )
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
+    form = PeriodForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    try:
+        period = make_period(
+            form.cleaned_data.get("desde"),
+            form.cleaned_data.get("hasta"),
+            today=clock.desk_date(clock.now()),
+        )
+    except PeriodError as exc:
+        form.add_error(None, str(exc))
+        return form, None
+    return form, period
+
+
+def _desk(own: int | None, period: Period) -> dict[str, Any]:
+    scope = desk_report.DeskScope(period.start_at, period.end_at, agent_id=own)
+    return desk_report.build(scope, period.dates(), now=clock.now())
+
+
+@login_required
+@require_GET
+def desk(request: HttpRequest) -> HttpResponse:
+    own = _gate(request)
+    form, period = _period(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "sees_everyone": own is None,
+        "querystring": request.GET.urlencode(),
+    }
+    if period is None:
+        return render(request, "reports/desk.html", context, status=400)
+    report = _desk(own, period)
+    context.update(
+        period=period,
+        report=report,
+        tables=[desk_report.rendered(t) for t in report["tables"]],
+    )
+    return render(request, "reports/desk.html", context)
+
+
+@login_required
+@require_GET
+def desk_export(
+    request: HttpRequest, table_id: str, fmt: str
+) -> HttpResponse | StreamingHttpResponse:
+    own = _gate(request)
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form, period = _period(request)
+    if period is None:
+        errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+    table = desk_report.table(_desk(own, period), table_id)
+    if table is None:
+        raise Http404
+    return exports.export_response(
+        fmt,
+        name=f"mesa-{table_id}-{period.first_date}-{period.last_date}",
+        title=table["title"],
+        subtitle=period.label(),
+        columns=desk_report.columns_of(table),
+        rows=table["rows"],
     )
