@@ -72,3 +72,61 @@ class CallReportForm(forms.Form):
 class PeriodForm(forms.Form):
     desde = forms.DateField(label=_("Desde"), required=False)
     hasta = forms.DateField(label=_("Hasta"), required=False)
+
+
+class StaffingForm(forms.Form):
+    """Typed figures or the desk's history, and the goal."""
+
+    origen = forms.ChoiceField(
+        label=_("Datos"),
+        required=False,
+        choices=[("cifras", _("Cifras escritas")), ("historia", _("Historia de la mesa"))],
+    )
+    llamadas = forms.FloatField(
+        label=_("Llamadas por media hora"), required=False, min_value=0, max_value=100_000
+    )
+    tmo = forms.FloatField(
+        label=_("Tiempo medio de operación (s)"), required=False, min_value=1, max_value=36_000
+    )
+    paciencia = forms.FloatField(
+        label=_("Paciencia media de quien llama (s)"),
+        required=False,
+        min_value=1,
+        max_value=36_000,
+    )
+    desde = forms.DateField(label=_("Desde"), required=False)
+    hasta = forms.DateField(label=_("Hasta"), required=False)
+    nivel_servicio = forms.IntegerField(
+        label=_("Nivel de servicio buscado (%)"), required=False, min_value=1, max_value=99
+    )
+    timbres = forms.IntegerField(
+        label=_("Atender antes del timbre número"), required=False, min_value=1, max_value=10
+    )
+    cadencia = forms.ChoiceField(
+        label=_("Cadencia"),
+        required=False,
+        choices=[
+            ("mx", _("México (1 s / 4 s)")),
+            ("es", _("España (1.5 s / 3 s)")),
+            ("us", _("Estados Unidos (2 s / 4 s)")),
+            ("cl", _("Chile (1 s / 3 s)")),
+        ],
+    )
+    objetivo = forms.IntegerField(
+        label=_("U objetivo en segundos"), required=False, min_value=1, max_value=3600
+    )
+    reduccion = forms.IntegerField(
+        label=_("Reducción (ausencias, descansos) %"), required=False, min_value=0, max_value=90
+    )
+    ocupacion = forms.IntegerField(
+        label=_("Ocupación máxima %"), required=False, min_value=10, max_value=100
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        typed = data.get("origen", "cifras") in ("", "cifras") and not self.errors
+        if typed and (data.get("llamadas") is None or data.get("tmo") is None):
+            raise forms.ValidationError(
+                _("Escriba las llamadas por media hora y el tiempo medio de operación.")
+            )
+        return data

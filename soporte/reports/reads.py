@@ -45,6 +45,7 @@ class Keys:
 
     day: dt.date
     hour: int
+    slot: int  # half hour of the day, 0..47
     weekday: int  # 0 = Monday
     agent_id: int | None
     level: int | None
@@ -188,6 +189,7 @@ def records(scope: Scope) -> Iterable[tuple[Keys, CallRecord]]:
         keys = Keys(
             day=local.date(),
             hour=local.hour,
+            slot=local.hour * 2 + local.minute // 30,
             weekday=local.weekday(),
             agent_id=who,
             level=answered_level if answered_level is not None else agent_level,
