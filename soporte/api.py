@@ -27,6 +27,7 @@ from soporte.inventory.api import router as inventory_router
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
+from soporte.reports.api import router as reports_router
 from soporte.tickets.api import router as tickets_router
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
     api.add_router("/v1/", inventory_router)
+    api.add_router("/v1/", reports_router)
 
 
 _register_routers()

@@ -36,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("reports:calls")
 
 
-class _Query:
+class CallQuery:
     """A valid query: its period, scope and definitions; or the form with its errors."""
 
     def __init__(self, request: HttpRequest, own: int | None) -> None:
@@ -72,7 +72,7 @@ class _Query:
 @require_GET
 def calls(request: HttpRequest) -> HttpResponse:
     own = _gate(request)
-    query = _Query(request, own)
+    query = CallQuery(request, own)
     context: dict[str, Any] = {
         "form": query.form,
         "sees_everyone": own is None,
@@ -108,7 +108,7 @@ def calls_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttp
     own = _gate(request)
     if fmt not in exports.FORMATS:
         raise Http404
-    query = _Query(request, own)
+    query = CallQuery(request, own)
     if not query.valid:
         errors = "; ".join(str(e) for errs in query.form.errors.values() for e in errs)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
@@ -143,7 +143,7 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, Period | None]:
     return form, period
 
 
-def _desk(own: int | None, period: Period) -> dict[str, Any]:
+def desk_data(own: int | None, period: Period) -> dict[str, Any]:
     scope = desk_report.DeskScope(period.start_at, period.end_at, agent_id=own)
     return desk_report.build(scope, period.dates(), now=clock.now())
 
@@ -160,7 +160,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     }
     if period is None:
         return render(request, "reports/desk.html", context, status=400)
-    report = _desk(own, period)
+    report = desk_data(own, period)
     context.update(
         period=period,
         report=report,
@@ -181,7 +181,7 @@ def desk_export(
     if period is None:
         errors = "; ".join(str(e) for errs in form.errors.values() for e in errs)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    table = desk_report.table(_desk(own, period), table_id)
+    table = desk_report.table(desk_data(own, period), table_id)
     if table is None:
         raise Http404
     return exports.export_response(
