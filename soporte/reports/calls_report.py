@@ -5,6 +5,7 @@ use `build`; charts are drawn from its result (`charts_for`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import formats
@@ -81,9 +82,15 @@ def _figure_dict(f: metrics.Figure) -> dict[str, Any]:
     }
 
 
-def build(scope: reads.Scope, dimension: str, definitions: Definitions) -> dict[str, Any]:
-    """The report as JSON-able data (stored as is by a background build)."""
-    tallies = reads.tallies(scope, dimension, definitions)
+def build(
+    scope: reads.Scope,
+    dimension: str,
+    definitions: Definitions,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """The report as JSON-able data (stored as is by a background build); `progress` is told
+    how many calls have been read, now and then."""
+    tallies = reads.tallies(scope, dimension, definitions, progress)
     total = tallies.total
     labels = _labels(dimension, list(tallies.groups))
     groups: list[dict[str, Any]] = []

@@ -76,3 +76,41 @@ class MetricSettings(models.Model):
             short_abandons_in_service_level=self.short_abandons_in_service_level,
             short_abandons_in_abandon_rate=self.short_abandons_in_abandon_rate,
         )
+
+
+class BuildStatus(models.TextChoices):
+    QUEUED = "queued", _("En cola")
+    RUNNING = "running", _("Calculando")
+    DONE = "done", _("Listo")
+    FAILED = "failed", _("Falló")
+
+
+class ReportBuild(models.Model):
+    """A report over a long range, built in the background: its query, progress and result.
+
+    Only the person who asked reads it (their own access scope is stored with it)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    query = models.JSONField(default=dict)  # the page's query string, as a dict
+    agent_scope = models.PositiveIntegerField(null=True, blank=True)  # an agent's own figures
+    status = models.CharField(max_length=8, choices=BuildStatus.choices, default=BuildStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reporte en segundo plano")
+        verbose_name_plural = _("reportes en segundo plano")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BuildStatus.values), name="reports_build_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="reports_build_progress"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status}"

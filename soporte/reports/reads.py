@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,6 +37,7 @@ from soporte.tickets.models import Status, StatusChange
 # A page answered in the request reads at most this many calls; a longer range is built in the
 # background (reports.tasks) and the page shows its progress.
 MAX_CALLS_IN_REQUEST = 200_000
+PROGRESS_EVERY = 10_000  # calls read between two progress reports of a background build
 
 
 @dataclass(frozen=True)
@@ -247,14 +248,21 @@ class Tallies:
     heat: dict[tuple[int, int], int]  # (weekday, hour) → calls offered
 
 
-def tallies(scope: Scope, dimension: str, definitions: Definitions) -> Tallies:
+def tallies(
+    scope: Scope,
+    dimension: str,
+    definitions: Definitions,
+    progress: Callable[[int], None] | None = None,
+) -> Tallies:
     """The whole scope's tally, one per group of `dimension`, and offered calls per weekday ×
     hour, in one pass over the calls."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
     per_group: dict[object, list[CallRecord]] = defaultdict(list)
     heat: dict[tuple[int, int], int] = defaultdict(int)
-    for keys, record in records(scope):
+    for n, (keys, record) in enumerate(records(scope), start=1):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n)
         per_group[_key(keys, dimension)].append(record)
         if record.outcome != "other":
             heat[(keys.weekday, keys.hour)] += 1

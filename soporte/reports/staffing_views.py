@@ -131,6 +131,13 @@ def staffing_page(request: HttpRequest) -> HttpResponse:
         form.add_error(None, str(exc))
         return render(request, "reports/staffing.html", context, status=400)
     context["result"] = result
+    goal = result["goal"]
+    context["goal_text"] = {
+        "sl": charts.format_value(goal.service_level, "share"),
+        "t": charts.format_value(goal.target_seconds, "seconds"),
+        "s": charts.format_value(goal.shrinkage, "share"),
+        "o": charts.format_value(goal.max_occupancy, "share"),
+    }
     if result["source"] == "cifras":
         rows = result["around"]
         columns = around_columns()

@@ -4,10 +4,11 @@ render. Customers get 403; an agent's figures are always their own, whatever the
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -15,10 +16,10 @@ from django.views.decorators.http import require_GET
 from soporte.calls.models import PhoneLine
 from soporte.directory.models import Agent, Area
 from soporte.lib import clock, exports
-from soporte.lib.errors import Forbidden
-from soporte.reports import access, calls_report, desk_report, reads
+from soporte.lib.errors import Forbidden, NotFound
+from soporte.reports import access, builds, calls_report, desk_report, reads, tasks
 from soporte.reports.forms import CallReportForm, PeriodForm
-from soporte.reports.models import MetricSettings
+from soporte.reports.models import BuildStatus, MetricSettings
 from soporte.reports.periods import Period, PeriodError, make_period
 
 
@@ -39,8 +40,8 @@ def index(request: HttpRequest) -> HttpResponse:
 class CallQuery:
     """A valid query: its period, scope and definitions; or the form with its errors."""
 
-    def __init__(self, request: HttpRequest, own: int | None) -> None:
-        self.form = CallReportForm(request.GET)
+    def __init__(self, request: HttpRequest | None, own: int | None, data: Any = None) -> None:
+        self.form = CallReportForm(request.GET if request is not None else data)
         self.period: Period | None = None
         if not self.form.is_valid():
             return
@@ -62,6 +63,12 @@ class CallQuery:
             level=data.get("nivel"),
             area_id=data.get("area"),
         )
+
+    @classmethod
+    def from_data(cls, data: dict[str, str], own: int | None) -> CallQuery:
+        query = QueryDict(mutable=True)
+        query.update(data)
+        return cls(None, own, query)
 
     @property
     def valid(self) -> bool:
@@ -87,19 +94,60 @@ def calls(request: HttpRequest) -> HttpResponse:
     }
     if not query.valid:
         return render(request, "reports/calls.html", context, status=400)
-    report = calls_report.build(query.scope, query.dimension, query.definitions)
     assert query.period is not None
+    if reads.count_calls(query.scope) > reads.MAX_CALLS_IN_REQUEST:
+        # Too long to answer while the person waits: the worker builds it, the page follows.
+        build = tasks.request_build(
+            actor=request.user, query=request.GET, agent_scope=own, now=clock.now()
+        )
+        return redirect("reports:build", build_id=build.pk)
+    report = calls_report.build(query.scope, query.dimension, query.definitions)
+    return _render_calls(request, context, report, query.period, query.dimension)
+
+
+def _render_calls(
+    request: HttpRequest,
+    context: dict[str, Any],
+    report: dict[str, Any],
+    period: Period,
+    dimension: str,
+) -> HttpResponse:
     context.update(
         report=report,
-        period=query.period,
+        period=period,
         charts=calls_report.charts_for(report),
         columns=calls_report.group_columns(report),
         heat_rows=calls_report.heat_rows(report),
         table_rows=calls_report.table_rows(report),
         hours=range(24),
-        dimension_label=calls_report.dimension_labels()[query.dimension],
+        dimension_label=calls_report.dimension_labels()[dimension],
     )
     return render(request, "reports/calls.html", context)
+
+
+@login_required
+@require_GET
+def build(request: HttpRequest, build_id: int) -> HttpResponse:
+    """A background build: its progress while it runs (the page refreshes itself), the report
+    when it is ready."""
+    own = _gate(request)
+    try:
+        row = builds.build_for(request.user, build_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    query = CallQuery.from_data(row.query, own)
+    context: dict[str, Any] = {
+        "form": query.form,
+        "sees_everyone": own is None,
+        "agents": [],
+        "lines": PhoneLine.objects.order_by("name", "id"),
+        "areas": Area.objects.order_by("name", "id"),
+        "querystring": urlencode(row.query),
+        "build": row,
+    }
+    if row.status != BuildStatus.DONE or row.result is None or query.period is None:
+        return render(request, "reports/build.html", context)
+    return _render_calls(request, context, row.result, query.period, row.result["dimension"])
 
 
 @login_required
