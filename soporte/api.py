@@ -27,6 +27,7 @@ from soporte.inventory.api import router as inventory_router
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
+from soporte.reports.api import router as reports_router
 from soporte.tickets.api import router as tickets_router
 from soporte.workshop.api import router as workshop_router
 
@@ -152,6 +153,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", calls_router)
     api.add_router("/v1/", inventory_router)
     api.add_router("/v1/", workshop_router)
+    api.add_router("/v1/", reports_router)
 
 
 _register_routers()

@@ -31,6 +31,7 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("calls:console", gettext_lazy("Consola"), STAFF),
     ("calls:wallboard", gettext_lazy("Tablero"), STAFF),
     ("directory:agent_list", gettext_lazy("Agentes"), STAFF),
+    ("reports:index", gettext_lazy("Reportes"), STAFF),
     ("inventory:item_list", gettext_lazy("Inventario"), STAFF),
     ("inventory:device_list", gettext_lazy("Equipos"), STAFF),
     ("inventory:device_list", gettext_lazy("Mis equipos"), CUSTOMER),

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "soporte.calls",
     "soporte.inventory",
     "soporte.workshop",
+    "soporte.reports",
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",

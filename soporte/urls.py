@@ -42,6 +42,7 @@ urlpatterns = [
     path("llamadas/", include("soporte.calls.urls")),
     path("inventario/", include("soporte.inventory.urls")),
     path("taller/", include("soporte.workshop.urls")),
+    path("reportes/", include("soporte.reports.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
