@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "soporte.tickets",
     "soporte.calls",
     "soporte.inventory",
+    "soporte.knowledge",
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",

@@ -41,6 +41,7 @@ urlpatterns = [
     path("tickets/", include("soporte.tickets.urls")),
     path("llamadas/", include("soporte.calls.urls")),
     path("inventario/", include("soporte.inventory.urls")),
+    path("", include("soporte.knowledge.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
