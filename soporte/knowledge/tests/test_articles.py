@@ -143,3 +143,23 @@ def test_articles_past_their_review_date_are_listed_for_their_owner(personas, wr
     page = personas.client("agent").get(reverse("knowledge:desk_articles")).content.decode()
     section = page.split("Mis artículos por revisar")[1].split("</article>")[0]
     assert "Revisar ya" in section and "Revisar luego" not in section
+
+
+def test_the_ticket_page_loads_its_related_articles(personas, printer_article, now):
+    ticket = ticket_services.open_ticket(
+        actor=personas.agent,
+        data=ticket_services.NewTicket(
+            organisation=personas.org_a,
+            requester=personas.person_a,
+            subject="No imprime",
+            description="La impresora marca error.",
+            channel=Channel.PHONE,
+        ),
+        now=now,
+    )
+    agent = personas.client("agent")
+    page = agent.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    assert reverse("knowledge:ticket_related", args=[ticket.number]) in page
+    related = agent.get(reverse("knowledge:ticket_related", args=[ticket.number])).content.decode()
+    assert "La impresora no imprime" in related
+    assert reverse("knowledge:help_article", args=[printer_article.slug]) in related
