@@ -36,6 +36,7 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("inventory:device_list", gettext_lazy("Mis equipos"), CUSTOMER),
     ("knowledge:desk_articles", gettext_lazy("Conocimiento"), STAFF),
     ("knowledge:help_home", gettext_lazy("Centro de ayuda"), CUSTOMER),
+    ("knowledge:blog_home", gettext_lazy("Blog"), CUSTOMER),
     ("directory:organisation_list", gettext_lazy("Organizaciones"), STAFF),
     ("directory:organisation_list", gettext_lazy("Mi organización"), CUSTOMER),
     ("logbook:list", gettext_lazy("Bitácoras"), SIGNED_IN),

@@ -44,13 +44,21 @@ class KnowledgeError(DomainError):
     pass
 
 
-def _require_staff(actor: Any) -> None:
+def require_staff(actor: Any) -> None:
     if not (getattr(actor, "is_authenticated", False) and actor.is_desk_staff):
         raise Forbidden(_("Solo el personal de la mesa escribe artículos."))
 
 
+# Words of the blog's and help centre's own addresses, never a post's or article's slug.
+RESERVED_SLUGS = frozenset(
+    {"atom", "rss", "archivo", "categoria", "etiqueta", "portada", "comentarios", "sugerencias"}
+)
+
+
 def unique_slug(model: Any, title: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(title)[:200] or "articulo"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-1"
     slug, n = base, 1
     existing = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
     while existing.filter(slug=slug).exists():
@@ -88,7 +96,7 @@ def tags_for(names: Iterable[str]) -> list[Tag]:
     return tags
 
 
-def _check_text(title: str, body: str) -> tuple[str, str]:
+def check_text(title: str, body: str) -> tuple[str, str]:
     title = " ".join(title.split())
     body = body.replace("\r\n", "\n").strip()
     if not title:
@@ -139,8 +147,8 @@ def save_article(
     source_ticket: Any = None,
 ) -> Article:
     """Create or change an article; a change of title or body is a new revision (kept)."""
-    _require_staff(actor)
-    title, body = _check_text(title, body)
+    require_staff(actor)
+    title, body = check_text(title, body)
     if level not in (1, 2, 3, 4):
         raise KnowledgeError(_("El nivel va de 1 a 4."), code="level")
     if visibility not in Visibility.values:
@@ -208,7 +216,7 @@ def diff(older: ArticleRevision, newer: ArticleRevision) -> list[str]:
 def article_from_ticket(*, actor: User, ticket: Any, now: dt.datetime) -> Article:
     """ "Publicar la solución": a draft article (internal until reviewed) from a resolved
     ticket's description and its public notes, linked back to the ticket."""
-    _require_staff(actor)
+    require_staff(actor)
     if ticket.status not in ("resolved", "closed"):
         raise KnowledgeError(
             _("Solo la solución de un ticket resuelto se publica como artículo."),

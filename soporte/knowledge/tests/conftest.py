@@ -52,3 +52,45 @@ def draft_article(write_article):
         "Aún sin revisar: impresoras compartidas.",
         status=ArticleStatus.DRAFT,
     )
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def write_post(personas, now):
+    """`write_post(title, body="…", status=PUBLISHED, **fields)` by the agent."""
+    from soporte.knowledge import blog
+    from soporte.knowledge.models import PostStatus
+
+    def write(title, body="Texto de la entrada.", status=PostStatus.PUBLISHED, at=None, **fields):
+        return blog.save_post(
+            actor=fields.pop("actor", personas.agent),
+            title=title,
+            body=body,
+            status=status,
+            now=at or now,
+            **fields,
+        )
+
+    return write
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback (aiosmtpd), as the tickets' mail tests use."""
+    from aiosmtpd.controller import Controller
+
+    from soporte.tickets.tests.test_mail_notifications import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.DEFAULT_FROM_EMAIL = "Mesa de ayuda <soporte@mesa.example.mx>"
+    yield inbox
+    controller.stop()
