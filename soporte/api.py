@@ -24,6 +24,7 @@ from soporte.calls.api import router as calls_router
 from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.inventory.api import router as inventory_router
+from soporte.knowledge.api import router as knowledge_router
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
@@ -150,6 +151,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
     api.add_router("/v1/", inventory_router)
+    api.add_router("/v1/", knowledge_router)
 
 
 _register_routers()
