@@ -140,9 +140,13 @@ def save_post(
     publish_at: dt.datetime | None = None,
     cover: Cover | None = None,
     author: User | None = None,
+    published_at: dt.datetime | None = None,
+    slug: str | None = None,
+    log: bool = True,
 ) -> Post:
     """Create or change a post. `status`: draft, scheduled (at `publish_at`, in the future),
-    published (now) or unpublished (hidden, kept)."""
+    published (now) or unpublished (hidden, kept). An import passes the original
+    `published_at` and `slug`, and logs the whole import once (`log=False`)."""
     require_staff(actor)
     title, body = check_text(title, body)
     excerpt = " ".join(excerpt.split())
@@ -162,7 +166,7 @@ def save_post(
                 _("La fecha de publicación programada debe ser futura."), code="publish_at_past"
             )
     if post is None:
-        post = Post(slug=unique_slug(Post, title), author=author or actor, created_at=now)
+        post = Post(slug=unique_slug(Post, slug or title), author=author or actor, created_at=now)
         previous_status = ""
     else:
         post = Post.objects.select_for_update().get(pk=post.pk)
@@ -179,11 +183,15 @@ def save_post(
     post.status = status
     post.publish_at = publish_at if status == PostStatus.SCHEDULED else post.publish_at
     if status == PostStatus.PUBLISHED and previous_status != PostStatus.PUBLISHED:
-        post.published_at = post.published_at or now
+        post.published_at = post.published_at or published_at or now
     post.save()
     post.tags.set(tags_for(tags))
     index_post(post, list(tags))
-    if status != previous_status and status in (PostStatus.PUBLISHED, PostStatus.UNPUBLISHED):
+    if (
+        log
+        and status != previous_status
+        and status in (PostStatus.PUBLISHED, PostStatus.UNPUBLISHED)
+    ):
         action = _("publicada") if status == PostStatus.PUBLISHED else _("retirada")
         _blog_entry(post=post, author=actor, action=action, now=now)
     transaction.on_commit(forget_feeds)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from soporte.knowledge import blog, comments, services
+from soporte.knowledge import blog, comments, importer, services
 from soporte.knowledge.forms import CommentForm, PostForm
 from soporte.knowledge.models import (
     Article,
@@ -324,3 +324,27 @@ class ArticleSitemap(Sitemap):
 
 
 SITEMAPS = {"blog": PostSitemap, "ayuda": ArticleSitemap}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_import(request: HttpRequest) -> HttpResponse:
+    """Bring an old blog in: a WordPress export (WXR) or an Atom feed."""
+    user = _staff(request)
+    result, error = None, ""
+    if request.method == "POST":
+        upload = request.FILES.get("archivo")
+        if upload is None:
+            error = _("Elija el archivo de exportación.")
+        else:
+            data = bytes(upload.read(importer.IMPORT_MAX_BYTES + 1))
+            try:
+                result = importer.import_posts(actor=user, data=data, now=clock.now())
+            except DomainError as exc:
+                error = str(exc)
+    return render(
+        request,
+        "knowledge/post_import.html",
+        {"result": result, "error": error},
+        status=422 if error else 200,
+    )

@@ -30,6 +30,7 @@ urlpatterns = [
     # The desk's blog.
     path("conocimiento/blog/", blog_views.desk_posts, name="desk_posts"),
     path("conocimiento/blog/nueva/", blog_views.post_form, name="post_new"),
+    path("conocimiento/blog/importar/", blog_views.post_import, name="post_import"),
     path("conocimiento/blog/<int:post_id>/editar/", blog_views.post_form, name="post_edit"),
     path("conocimiento/comentarios/", blog_views.moderation, name="moderation"),
     path("conocimiento/comentarios/<int:comment_id>/", blog_views.moderate, name="moderate"),
