@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.sitemaps import Sitemap
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from soporte.knowledge import blog, comments, importer, services
+from soporte.knowledge import blog, comments, feeds, importer, services
 from soporte.knowledge.forms import CommentForm, PostForm
 from soporte.knowledge.models import (
     Article,
@@ -104,7 +105,7 @@ def blog_post(request: HttpRequest, slug: str) -> HttpResponse:
 def _post_page(
     request: HttpRequest, post: Post, form: CommentForm, status: int = 200
 ) -> HttpResponse:
-    archive = Post.objects.live().datetimes("published_at", "month", order="DESC")[:24]
+    archive = _archive_months()
     return render(
         request,
         "knowledge/blog_post.html",
@@ -125,6 +126,17 @@ def _post_page(
         },
         status=status,
     )
+
+
+def _archive_months() -> list[dt.datetime]:
+    """The months that have posts, newest first: cached until the next publication (the
+    feeds' version), since grouping every post by local month costs more than the page."""
+    key = f"knowledge:archive:{feeds.cache_version()}"
+    months = cache.get(key)
+    if months is None:
+        months = list(Post.objects.live().datetimes("published_at", "month", order="DESC")[:24])
+        cache.set(key, months, feeds.CACHE_SECONDS)
+    return list(months)
 
 
 def _client_ip(request: HttpRequest) -> str | None:

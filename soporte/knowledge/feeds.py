@@ -87,7 +87,7 @@ class PostsAtom(PostsRss):
 _RSS, _ATOM = PostsRss(), PostsAtom()
 
 
-def _version() -> str:
+def cache_version() -> str:
     version = cache.get(VERSION_KEY)
     if version is None:
         version = secrets.token_hex(4)
@@ -98,7 +98,7 @@ def _version() -> str:
 
 def serve(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:
     """A feed from the cache, built once per publication."""
-    key = f"knowledge:feed:{_version()}:{fmt}:{slug or ''}:{request.get_host()}"
+    key = f"knowledge:feed:{cache_version()}:{fmt}:{slug or ''}:{request.get_host()}"
     cached = cache.get(key)
     if cached is not None:
         body, content_type = cached

@@ -197,13 +197,23 @@ class ArticleTerm(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     term = models.CharField(max_length=TERM_MAX)
     weight = models.PositiveSmallIntegerField(default=1)  # 3 in the title or tags, 1 in the body
+    # The article is published and public (copied at every save): the portal's suggestions
+    # read only this table, through the covering index below, never joining the articles.
+    public = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["article", "term"], name="knowledge_articleterm_unique")
         ]
-        # The suggestion query: `term IN (…)` grouped by article.
-        indexes = [models.Index(fields=["term", "article"], name="knowledge_articleterm_idx")]
+        indexes = [
+            # The desk's search: `term IN (…)` grouped by article.
+            models.Index(fields=["term", "article"], name="knowledge_articleterm_idx"),
+            # The portal's suggestions while typing (bench/knowledge): public terms only, and
+            # everything the GROUP BY needs in the index itself.
+            models.Index(
+                fields=["public", "term", "article", "weight"], name="knowledge_articleterm_pub_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.term

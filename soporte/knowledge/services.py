@@ -122,8 +122,10 @@ def index_article(article: Article, tag_names: Sequence[str]) -> None:
     weights = search.weighted_terms(
         heading=" ".join([article.title, *tag_names]), body=markup.plain_text(article.body)
     )
+    public = article.is_public
     ArticleTerm.objects.bulk_create(
-        ArticleTerm(article=article, term=term, weight=weight) for term, weight in weights.items()
+        ArticleTerm(article=article, term=term, weight=weight, public=public)
+        for term, weight in weights.items()
     )
 
 
@@ -262,46 +264,55 @@ class Match:
     score: int
 
 
-def _term_filter(query: str, *, prefix_last: bool) -> tuple[Q, int] | None:
+def _term_filter(query: str, *, prefix_last: bool) -> Q | None:
     words = search.words(query[: search.QUERY_MAX])
     if not words:
         return None
-    roots = search.query_terms(query)
-    condition = Q(term__in=roots)
-    wanted = len(roots)
-    # While typing, the last word may be unfinished ("impres"): its root as a prefix.
+    condition = Q(term__in=search.query_terms(query))
+    # While typing, the last word may be unfinished ("impres"): its root as a prefix, written
+    # as a range so both databases walk the index (LIKE would not on PostgreSQL's collation).
     if prefix_last and not query.endswith((" ", ".", ",")) and len(words[-1]) >= 3:
         stemmed, *family_roots = search.partial_roots(words[-1])
-        condition |= Q(term__startswith=stemmed) | Q(term__in=family_roots)
-    return condition, wanted
+        upper = stemmed[:-1] + chr(ord(stemmed[-1]) + 1)
+        condition |= Q(term__gte=stemmed, term__lt=upper) | Q(term__in=family_roots)
+    return condition
+
+
+CANDIDATES = 50  # best matches by terms, then re-ranked with the readers' feedback
 
 
 def search_articles(
     *, actor: Any, query: str, limit: int = 20, prefix_last: bool = False
 ) -> list[Match]:
-    """Articles this person may see that share roots with the query, most roots first, then
+    """Articles this person may see that share roots with the query: most roots first, then
     by weight, then by readers' feedback (helpful minus not helpful)."""
-    found = _term_filter(query, prefix_last=prefix_last)
-    if found is None:
+    condition = _term_filter(query, prefix_last=prefix_last)
+    if condition is None:
         return []
-    condition, _wanted = found
-    visible = Article.objects.visible_to(actor)
+    staff = bool(getattr(actor, "is_authenticated", False) and actor.is_desk_staff)
+    terms = ArticleTerm.objects.filter(condition)
+    if not staff:
+        terms = terms.filter(public=True)
     rows = list(
-        ArticleTerm.objects.filter(condition, article__in=visible.values("pk"))
-        .values("article")
-        .annotate(
-            hits=Count("id"),
-            score=Sum("weight"),
-            rank=F("article__helpful_count") - F("article__unhelpful_count"),
-        )
-        .order_by("-hits", "-score", "-rank", "article")[: max(1, min(limit, 50))]
+        terms.values("article")
+        .annotate(hits=Count("id"), score=Sum("weight"))
+        .order_by("-hits", "-score", "article")[: max(CANDIDATES, limit)]
     )
-    articles = visible.in_bulk([row["article"] for row in rows])
-    return [
+    articles = Article.objects.visible_to(actor).in_bulk([row["article"] for row in rows])
+    matches = [
         Match(articles[row["article"]], row["hits"], row["score"])
         for row in rows
         if row["article"] in articles
     ]
+    matches.sort(
+        key=lambda m: (
+            -m.hits,
+            -m.score,
+            -(m.article.helpful_count - m.article.unhelpful_count),
+            m.article.pk,
+        )
+    )
+    return matches[: max(1, min(limit, 50))]
 
 
 def suggest(*, actor: Any, text: str) -> list[Article]:

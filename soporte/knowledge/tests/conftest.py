@@ -59,6 +59,15 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_feed_cache():
+    """Feeds and the archive are cached per process until a publication commits; a test's
+    publications are rolled back without that signal."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def write_post(personas, now):
     """`write_post(title, body="…", status=PUBLISHED, **fields)` by the agent."""
