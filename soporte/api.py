@@ -24,6 +24,7 @@ from soporte.calls.api import router as calls_router
 from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.inventory.api import router as inventory_router
+from soporte.knowledge.api import router as knowledge_router
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
@@ -154,6 +155,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", inventory_router)
     api.add_router("/v1/", workshop_router)
     api.add_router("/v1/", reports_router)
+    api.add_router("/v1/", knowledge_router)
 
 
 _register_routers()

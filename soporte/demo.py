@@ -31,6 +31,7 @@ from soporte.directory.models import (
     Role,
     User,
 )
+from soporte.knowledge import samples as knowledge_samples
 from soporte.lib.clock import desk_date
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind
@@ -409,6 +410,7 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
+    knowledge_samples.load(supervisor=supervisor, now=now)
     return logins
 
 

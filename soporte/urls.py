@@ -43,6 +43,7 @@ urlpatterns = [
     path("inventario/", include("soporte.inventory.urls")),
     path("taller/", include("soporte.workshop.urls")),
     path("reportes/", include("soporte.reports.urls")),
+    path("", include("soporte.knowledge.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from soporte.directory.models import Agent, Organisation, Presence, User
 from soporte.jobs.services import queue_state
+from soporte.knowledge import blog
 
 
 @never_cache
@@ -76,6 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         context["organisation_count"] = Organisation.objects.visible_to(user).count()
         context["Presence"] = Presence
+        context["freshness"] = blog.freshness(now=timezone.now())
     else:
         context["organisation"] = Organisation.objects.visible_to(user).first()
     return render(request, "home.html", context)
