@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "soporte.middleware.DeskLanguageMiddleware",
+    # Before CSRF, which reads the body: an oversized body is refused unread.
+    "soporte.middleware.InputLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -213,6 +215,24 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Uploaded files live outside the web root and are served only through access-checked views.
 # Several web nodes share one directory (NFS, a mounted volume): set MEDIA_ROOT to it.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+
+# Sizes of what a request may carry (soporte/lib/limits.py). A body past its limit is refused
+# from its Content-Length, before a byte of it is read: 413, in the API's JSON error shape
+# under /api/. Uploads: per file, per request, and per customer per day (the desk's own
+# staff have no daily quota).
+# 16 MB: the inventory's receipts carry their scanned document in base64 inside the JSON.
+SOPORTE_API_BODY_MAX_BYTES = env_int("SOPORTE_API_BODY_MAX_BYTES", 16 * 2**20)
+SOPORTE_UPLOAD_MAX_FILE_MB = env_int("SOPORTE_UPLOAD_MAX_FILE_MB", 20)
+SOPORTE_UPLOAD_MAX_REQUEST_MB = env_int("SOPORTE_UPLOAD_MAX_REQUEST_MB", 60)
+SOPORTE_UPLOAD_QUOTA_MB_PER_DAY = env_int("SOPORTE_UPLOAD_QUOTA_MB_PER_DAY", 200)
+# Django's own ceilings, kept in step: a form body (not its files) and the files kept in memory
+# before they spill to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = SOPORTE_API_BODY_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "soporte.lib.limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Channels: Redis when REDIS_URL is given (several machines); otherwise the relay that
 # `soporte run` starts on a local socket carries events between the server's workers.
