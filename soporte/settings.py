@@ -322,6 +322,10 @@ LOGBOOK_KEY_SECRET = env_str("LOGBOOK_KEY_SECRET")
 LOGBOOK_TSA_URL = env_str("LOGBOOK_TSA_URL")
 LOGBOOK_TSA_CA = env_str("LOGBOOK_TSA_CA")
 LOGBOOK_TSA_TIMEOUT_S = env_int("LOGBOOK_TSA_TIMEOUT_S", 10)
+# The printed bitácora (soporte/logbook/printing.py): renders at once per process, and the
+# longest one render may take before it is stopped.
+SOPORTE_PDF_CONCURRENCY = env_int("SOPORTE_PDF_CONCURRENCY", 2)
+SOPORTE_PDF_RENDER_SECONDS = env_int("SOPORTE_PDF_RENDER_SECONDS", 30)
 
 # E-mail intake (IMAP polling is on when IMAP_HOST is set).
 IMAP_HOST = env_str("IMAP_HOST")
