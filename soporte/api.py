@@ -22,6 +22,7 @@ from ninja.security import HttpBearer, django_auth
 from ninja.types import DictStrAny
 
 from soporte.calls.api import router as calls_router
+from soporte.directory import signin
 from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.inventory.api import router as inventory_router
@@ -37,9 +38,15 @@ class BearerToken(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # Wrong tokens count like wrong passwords (django-axes, per address): past the limit
+        # the address is locked out and axes' middleware answers 429.
+        if not signin.token_allowed(request, token):
+            return None
         user = authenticate_token(token, now=clock.now())
-        if user is not None:
-            request.user = user
+        if user is None:
+            signin.token_failed(request, token)
+            return None
+        request.user = user
         return user
 
 

@@ -7,6 +7,7 @@ refuses to start with the development secret key.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soporte.middleware.ErrorAnswersMiddleware",
+    # Last: turns a lockout django-axes noted during the request into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "soporte.urls"
@@ -178,7 +182,20 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 # Django's model backend, with the user's agent row read in the same query as the user.
-AUTHENTICATION_BACKENDS = ["soporte.directory.backends.DeskBackend"]
+# django-axes first: it refuses a locked account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "soporte.directory.backends.DeskBackend",
+]
+# Sign-in throttling (soporte/directory/signin.py): after AXES_FAILURE_LIMIT wrong passwords
+# for one account, or from one address, sign-in waits AXES_COOLOFF_TIME; a right password
+# resets the account's count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "soporte.directory.signin.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
