@@ -124,6 +124,22 @@ class InputLimitsMiddleware:
         return None
 
 
+class NoStoreWhenSignedInMiddleware:
+    """`Cache-Control: no-store` on every answer to a signed-in person (pages, PDFs,
+    attachments, API reads): a shared computer's back button or a proxy never shows one
+    person's data to the next. Anonymous pages keep whatever caching they chose."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
 def _out_of_range(value: Any) -> bool:
     """An id (an int, or digits as the API's paths pass them) no database integer holds."""
     if isinstance(value, int):

@@ -400,7 +400,10 @@ def upload(
     return Status(201, [{"id": a.pk, "name": a.original_name, "size": a.size} for a in stored])
 
 
-@router.get("tickets/{number}/attachments/{attachment_id}", response={200: None, 404: ErrorOut})
+@router.get(
+    "tickets/{number}/attachments/{attachment_id}",
+    response={200: None, 404: ErrorOut, 410: ErrorOut},
+)
 def download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
     ticket = _ticket(request, number)
     attachment = get_object_or_404(visible_attachments(ticket, request), pk=attachment_id)
@@ -416,9 +419,10 @@ def visible_attachments(ticket: Ticket, request: HttpRequest) -> QuerySet[Attach
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:
-    """Always a download, with an inert type: never rendered inline (HTML/SVG included)."""
+    """Always a download, with an inert type: never rendered inline (HTML/SVG included).
+    A file whose bytes are gone raises `attachments.AttachmentMissing` (410)."""
     response = FileResponse(
-        open(attachments.path_for(attachment.storage_key), "rb"),  # noqa: SIM115 - closed by FileResponse
+        attachments.open_stored(attachment),
         as_attachment=True,
         filename=attachment.original_name,
         content_type="application/octet-stream",

@@ -13,6 +13,7 @@ import os
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db.models import Sum
@@ -33,6 +34,29 @@ MAX_FILES_PER_TICKET = 50
 class AttachmentError(DomainError):
     status = 413
     code = "attachment_limit"
+
+
+class AttachmentMissing(DomainError):
+    """The file's record exists but its bytes are gone (a restore without the files, a disk
+    lost): 410, never a 500."""
+
+    status = 410
+    code = "attachment_missing"
+
+
+def open_stored(attachment: Attachment) -> BinaryIO:
+    """The stored bytes, open for reading; `AttachmentMissing` when the file is gone."""
+    try:
+        return path_for(attachment.storage_key).open("rb")
+    except FileNotFoundError:
+        raise AttachmentMissing(
+            _(
+                "El archivo «%(name)s» ya no está guardado en el servidor (se registró el "
+                "%(date)s). Pida a la mesa que lo recupere de un respaldo o que le pida una copia "
+                "a quien lo envió."
+            )
+            % {"name": attachment.original_name, "date": attachment.uploaded_at.date().isoformat()}
+        ) from None
 
 
 def storage_root() -> Path:
