@@ -6,13 +6,16 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
+from soporte import demo
 from soporte.directory.models import Agent, Organisation, Presence, User
 from soporte.jobs.services import queue_state
 
@@ -62,6 +65,37 @@ def _redis() -> Any:
     import redis
 
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+
+
+def login(request: HttpRequest) -> HttpResponseBase:
+    """Django's login page; on a demo desk it points to the demo logins."""
+    view = auth_views.LoginView.as_view(
+        redirect_authenticated_user=True, extra_context={"demo_desk": _demo_desk()}
+    )
+    return view(request)
+
+
+def _demo_desk() -> bool:
+    return not settings.PRODUCTION and demo.has_demo_logins()
+
+
+@require_GET
+def demo_logins(request: HttpRequest) -> HttpResponse:
+    """Every demo login grouped by role and level, while the demo is loaded (never in
+    production): the same list `soporte run` prints, for whoever missed the console."""
+    if settings.PRODUCTION:
+        raise Http404
+    logins = demo.demo_logins()
+    if not logins:
+        raise Http404
+    groups: dict[str, list[demo.DemoLogin]] = {}
+    for login_ in logins:
+        groups.setdefault(login_.group, []).append(login_)
+    return render(
+        request,
+        "demo_logins.html",
+        {"groups": groups, "password": demo.DEMO_PASSWORD},
+    )
 
 
 @login_required
