@@ -17,7 +17,11 @@ from django.views.decorators.http import require_GET
 
 from soporte import demo
 from soporte.directory.models import Agent, Organisation, Presence, User
+from soporte.inventory.models import Device
 from soporte.jobs.services import queue_state
+from soporte.lib import clock
+from soporte.logbook.services import pending_for
+from soporte.tickets.views.portal import portal_home_requests
 
 
 @never_cache
@@ -110,6 +114,26 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         context["organisation_count"] = Organisation.objects.visible_to(user).count()
         context["Presence"] = Presence
-    else:
-        context["organisation"] = Organisation.objects.visible_to(user).first()
-    return render(request, "home.html", context)
+        return render(request, "home.html", context)
+    return render(request, "tickets/portal_home.html", _portal_home(user))
+
+
+# The portal home shows this many devices; "Mis equipos" lists them all.
+HOME_DEVICES = 8
+
+
+def _portal_home(user: User) -> dict[str, object]:
+    """A customer's home: what waits for them (requests, notes to countersign) and what they
+    have with the desk (devices). Composed here because it reads three apps; each part is
+    the owning app's own query, scoped to the customer's organisation."""
+    rows, open_count = portal_home_requests(user)
+    devices = Device.objects.visible_to(user).in_service()
+    return {
+        "organisation": Organisation.objects.visible_to(user).first(),
+        "rows": rows,
+        "open_count": open_count,
+        "waiting_count": sum(1 for row in rows if row["step"]),
+        "to_sign": pending_for(user, now=clock.now()).count(),
+        "devices": list(devices.order_by("kind", "brand", "id")[:HOME_DEVICES]),
+        "device_count": devices.count(),
+    }
