@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",
+    "soporte.once",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soporte.middleware.ErrorAnswersMiddleware",
+    # After sessions, auth and messages: a repeated form is recognised per person and told so.
+    "soporte.once.middleware.OnceMiddleware",
 ]
 
 ROOT_URLCONF = "soporte.urls"
