@@ -44,7 +44,7 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("directory:organisation_list", gettext_lazy("Mi organización"), CUSTOMER),
     ("logbook:list", gettext_lazy("Bitácoras"), SIGNED_IN),
     ("logbook:review", gettext_lazy("Por firmar"), CUSTOMER),
-    ("directory:tokens", gettext_lazy("Tokens de API"), SIGNED_IN),
+    ("directory:tokens", gettext_lazy("Tokens de API"), STAFF),
     ("admin:index", gettext_lazy("Administración"), ADMIN),
 )
 
