@@ -27,7 +27,6 @@ from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.inventory.api import router as inventory_router
 from soporte.knowledge.api import router as knowledge_router
-from soporte.lib import clock
 from soporte.lib import clock, limits
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
