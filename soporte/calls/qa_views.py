@@ -9,11 +9,13 @@ the glossary (the services refuse anyone else too).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,9 +96,34 @@ class TermForm(forms.Form):
     plain = forms.CharField(label=gettext_lazy("En palabras sencillas"), max_length=300)
 
 
+# The dates a QA range may name, and its longest span: past them a range is refused with a
+# form error (year 1 to 9999 overflowed the desk's time-zone arithmetic: issue #19).
+RANGE_FIRST_DATE = dt.date(2000, 1, 1)
+RANGE_LAST_DATE = dt.date(2099, 12, 31)
+RANGE_MAX_DAYS = 731
+
+
 class RangeForm(forms.Form):
-    desde = forms.DateField(label=gettext_lazy("Desde"), required=False)
-    hasta = forms.DateField(label=gettext_lazy("Hasta"), required=False)
+    desde = forms.DateField(
+        label=gettext_lazy("Desde"),
+        required=False,
+        validators=[MinValueValidator(RANGE_FIRST_DATE), MaxValueValidator(RANGE_LAST_DATE)],
+    )
+    hasta = forms.DateField(
+        label=gettext_lazy("Hasta"),
+        required=False,
+        validators=[MinValueValidator(RANGE_FIRST_DATE), MaxValueValidator(RANGE_LAST_DATE)],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("desde"), data.get("hasta")
+        if start and end and abs((end - start).days) >= RANGE_MAX_DAYS:
+            raise forms.ValidationError(
+                _("El periodo puede abarcar hasta %(n)d días.") % {"n": RANGE_MAX_DAYS},
+                code="range_too_long",
+            )
+        return data
 
 
 # --- scorecard --------------------------------------------------------------------------
@@ -428,4 +455,6 @@ def averages(request: HttpRequest) -> HttpResponse:
             "result": result,
             "recent": recent,
         },
+        # A refused range still shows the page (the default period) with the form's error.
+        status=400 if form.errors else 200,
     )

@@ -704,7 +704,9 @@ def add_note(
     account): they answer nothing of the desk's targets and bring the ticket back.
     `via_mail`: the note is a customer's e-mail (its notification threads under it)."""
     if files:
-        attachments.check_upload(ticket, [(f.name, f.data) for f in files])
+        attachments.check_upload(
+            ticket, [(f.name, f.data) for f in files], uploader=author, now=now
+        )
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     customer = author.is_customer or from_customer
     if not body.strip():
@@ -771,7 +773,7 @@ def attach_files(
 ) -> list[Attachment]:
     """Files added to the ticket itself (not to a note), checked against the limits
     (`attachments.check_upload`), each named in the bitácora with its size and SHA-256."""
-    attachments.check_upload(ticket, [(f.name, f.data) for f in files])
+    attachments.check_upload(ticket, [(f.name, f.data) for f in files], uploader=actor, now=now)
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     _refuse_customer_on_finished(ticket, actor)
     stored = _store(ticket, actor, files, now=now)
