@@ -45,7 +45,8 @@ def test_demo_has_a_day_of_calls_with_every_outcome_and_their_records():
 
     start, end = demo.demo_call_window(AFTERNOON)
     assert timezone.localtime(start).hour == 9 and end <= AFTERNOON
-    calls = list(Call.objects.all())
+    # Today's calls (the reports' four weeks of history, "historia-…", are checked there).
+    calls = list(Call.objects.exclude(call_id__startswith="historia-"))
     assert 150 <= len(calls) <= 250
     assert all(start <= c.started_at and c.ended_at and c.ended_at <= end for c in calls)
     outcomes = Counter(c.outcome for c in calls)
