@@ -346,7 +346,7 @@ def _demo_desk_rules(today: dt.date) -> None:
 
 
 @transaction.atomic
-def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
+def load_demo(*, now: dt.datetime, history_weeks: int = 0) -> list[DemoLogin]:
     """Create the demo desk. Returns the logins to print."""
     today = desk_date(now)
     _demo_desk_rules(today)
@@ -405,7 +405,8 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
                 user=portal_user,
             )
     _demo_logbooks(supervisor=supervisor, now=now)
-    _demo_call_history(now=now)
+    if history_weeks:
+        _demo_call_history(now=now, weeks=history_weeks)
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
@@ -695,13 +696,14 @@ def _demo_calls(*, now: dt.datetime) -> None:
 
 # Calls per hour of a working day (9:00 to 18:00), shaped like a desk's: a morning peak, a
 # lunch dip and a smaller afternoon one, so the reports' heat map and staffing plan have a shape.
-HISTORY_HOURLY_CALLS = (5, 9, 8, 6, 3, 4, 6, 5, 3)
-HISTORY_WEEKS = 4
+HISTORY_HOURLY_CALLS = (3, 5, 5, 4, 2, 2, 4, 3, 2)
+# What `soporte demo` and `soporte run` load (the tests' demo loads none: it costs seconds).
+HISTORY_WEEKS = 2
 
 
-def _demo_call_history(*, now: dt.datetime) -> None:
-    """Four weeks of finished calls before today (working days), through the CTI use case,
-    for the reports' charts and the staffing planner's history. Not recorded as tickets."""
+def _demo_call_history(*, now: dt.datetime, weeks: int) -> None:
+    """`weeks` of finished calls before today (working days), through the CTI use case, for
+    the reports' charts and the staffing planner's history. Not recorded as tickets."""
     line, _token = demo_cti_line(now=now - dt.timedelta(days=60))
     rng = random.Random(DEMO_CALLS_SEED + 1)
     agents = list(Agent.objects.select_related("user").filter(user__role=Role.AGENT).order_by("id"))
@@ -715,7 +717,7 @@ def _demo_call_history(*, now: dt.datetime) -> None:
         prefix="historia",
     )
     today = timezone.localtime(now).date()
-    for back in range(HISTORY_WEEKS * 7, 0, -1):
+    for back in range(weeks * 7, 0, -1):
         day = today - dt.timedelta(days=back)
         if day.weekday() >= 5:
             continue

@@ -67,7 +67,10 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             self.stdout.write("Base de datos al día.")
             if not options["no_demo"] and demo.database_is_empty():
-                print_logins(self.stdout.write, demo.load_demo(now=clock.now()))
+                print_logins(
+                    self.stdout.write,
+                    demo.load_demo(now=clock.now(), history_weeks=demo.HISTORY_WEEKS),
+                )
         call_command("collectstatic", interactive=False, verbosity=0)
 
         env = dict(os.environ)
