@@ -35,7 +35,7 @@ from soporte.tickets.models import Status, StatusChange
 
 # A page answered in the request reads at most this many calls; a longer range is built in the
 # background (reports.tasks) and the page shows its progress.
-MAX_CALLS_IN_REQUEST = 200_000
+MAX_CALLS_IN_REQUEST = 50_000
 PROGRESS_EVERY = 10_000  # calls read between two progress reports of a background build
 
 
