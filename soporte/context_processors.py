@@ -35,11 +35,16 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("inventory:item_list", gettext_lazy("Inventario"), STAFF),
     ("inventory:device_list", gettext_lazy("Equipos"), STAFF),
     ("inventory:device_list", gettext_lazy("Mis equipos"), CUSTOMER),
+    ("workshop:repair_list", gettext_lazy("Taller"), STAFF),
+    ("workshop:repair_list", gettext_lazy("Mis reparaciones"), CUSTOMER),
+    ("knowledge:desk_articles", gettext_lazy("Conocimiento"), STAFF),
+    ("knowledge:help_home", gettext_lazy("Centro de ayuda"), CUSTOMER),
+    ("knowledge:blog_home", gettext_lazy("Blog"), CUSTOMER),
     ("directory:organisation_list", gettext_lazy("Organizaciones"), STAFF),
     ("directory:organisation_list", gettext_lazy("Mi organización"), CUSTOMER),
     ("logbook:list", gettext_lazy("Bitácoras"), SIGNED_IN),
     ("logbook:review", gettext_lazy("Por firmar"), CUSTOMER),
-    ("directory:tokens", gettext_lazy("Tokens de API"), SIGNED_IN),
+    ("directory:tokens", gettext_lazy("Tokens de API"), STAFF),
     ("admin:index", gettext_lazy("Administración"), ADMIN),
 )
 

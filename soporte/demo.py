@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from soporte.calls import qa
 from soporte.calls import services as calls
@@ -31,6 +33,7 @@ from soporte.directory.models import (
     Role,
     User,
 )
+from soporte.knowledge import samples as knowledge_samples
 from soporte.lib.clock import desk_date
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind
@@ -45,6 +48,8 @@ class DemoLogin:
     username: str
     role: str
     description: str
+    # The heading it is listed under: "Agentes · nivel 2", "Clientes · Ferretería …".
+    group: str = ""
 
 
 AREAS = [
@@ -386,7 +391,7 @@ def load_demo(*, now: dt.datetime, history_weeks: int = 0) -> list[DemoLogin]:
         for full_name, title, contact_role, phone, login_name in people:
             portal_user: User | None = None
             if login_name:
-                first, _, last = full_name.replace("Dra. ", "").partition(" ")
+                first, _sep, last = full_name.replace("Dra. ", "").partition(" ")
                 portal_user = _user(
                     login_name, first, last, Role.CUSTOMER, organisation=org, phone=phone
                 )
@@ -410,7 +415,76 @@ def load_demo(*, now: dt.datetime, history_weeks: int = 0) -> list[DemoLogin]:
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
-    return logins
+    knowledge_samples.load(supervisor=supervisor, now=now)
+    del logins  # every login is listed from the database, grouped: `demo_logins`
+    return demo_logins()
+
+
+# Checked once per stored hash: hashing is deliberately slow, and every demo login shares one.
+_demo_hashes: dict[str, bool] = {}
+
+
+def _is_demo_hash(encoded: str) -> bool:
+    if encoded not in _demo_hashes:
+        _demo_hashes[encoded] = check_password(DEMO_PASSWORD, encoded)
+    return _demo_hashes[encoded]
+
+
+def _common_demo_hash() -> str | None:
+    """The password hash the demo logins share, if the most common one is the demo's."""
+    common = (
+        User.objects.filter(is_active=True)
+        .values("password")
+        .annotate(n=Count("id"))
+        .order_by("-n", "password")
+        .first()
+    )
+    if common is None or not _is_demo_hash(common["password"]):
+        return None
+    return str(common["password"])
+
+
+def has_demo_logins() -> bool:
+    return _common_demo_hash() is not None
+
+
+def demo_logins() -> list[DemoLogin]:
+    """Every active login that still has the demo password, grouped by role and level (the
+    console after loading, and the demo-logins page): a new user finds a colleague of each
+    level to transfer a call to without reading code. Empty on a desk with no demo logins."""
+    shared = _common_demo_hash()
+    if shared is None:
+        return []
+    users = list(
+        User.objects.filter(is_active=True, password=shared)
+        .select_related("agent", "organisation")
+        .order_by("username")
+    )
+    people = {
+        p.user_id: p for p in Person.objects.filter(user__in=users).select_related("organisation")
+    }
+    ranked: list[tuple[tuple[int, int, str, str], DemoLogin]] = []
+    for user in users:
+        agent: Agent | None = getattr(user, "agent", None)
+        name = user.get_full_name() or user.username
+        if user.role == Role.ADMIN:
+            key, group, text = (0, 0, ""), _("Administración"), name
+        elif user.role == Role.SUPERVISOR:
+            key, group, text = (1, 0, ""), _("Supervisión"), name
+        elif user.role == Role.AGENT:
+            level = agent.level if agent else 0
+            key = (2, level, "")
+            group = _("Agentes · nivel %(level)s") % {"level": level}
+            text = name
+            if agent is not None and agent.extension:
+                text = _("%(name)s, extensión %(ext)s") % {"name": name, "ext": agent.extension}
+        else:
+            person = people.get(user.pk)
+            org_name = user.organisation.name if user.organisation else ""
+            key, group = (3, 0, org_name), _("Clientes · %(org)s") % {"org": org_name}
+            text = f"{name} ({person.get_contact_role_display()})" if person else name
+        ranked.append(((*key, user.username), DemoLogin(user.username, user.role, text, group)))
+    return [login for _key, login in sorted(ranked, key=lambda pair: pair[0])]
 
 
 # (minutes ago, priority the desk gave it, subject, description): requests customers left in
