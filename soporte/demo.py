@@ -33,6 +33,7 @@ from soporte.directory.models import (
     Role,
     User,
 )
+from soporte.knowledge import samples as knowledge_samples
 from soporte.lib.clock import desk_date
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind
@@ -409,9 +410,11 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
                 user=portal_user,
             )
     _demo_logbooks(supervisor=supervisor, now=now)
+    _demo_call_history(now=now)
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
+    knowledge_samples.load(supervisor=supervisor, now=now)
     del logins  # every login is listed from the database, grouped: `demo_logins`
     return demo_logins()
 
@@ -775,6 +778,66 @@ def _demo_calls(*, now: dt.datetime) -> None:
     apply([item for item in timeline if item[3]["event"] == "hangup"])
     calls.record_finished_calls(now=now, limit=len(kept) + 10)
     # The demo's presence board stays as designed, whatever the calls left behind.
+    for agent in agents:
+        Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])
+
+
+# Calls per hour of a working day (9:00 to 18:00), shaped like a desk's: a morning peak, a
+# lunch dip and a smaller afternoon one, so the reports' heat map and staffing plan have a shape.
+HISTORY_HOURLY_CALLS = (5, 9, 8, 6, 3, 4, 6, 5, 3)
+HISTORY_WEEKS = 4
+
+
+def _demo_call_history(*, now: dt.datetime) -> None:
+    """Four weeks of finished calls before today (working days), through the CTI use case,
+    for the reports' charts and the staffing planner's history. Not recorded as tickets."""
+    line, _token = demo_cti_line(now=now - dt.timedelta(days=60))
+    rng = random.Random(DEMO_CALLS_SEED + 1)
+    agents = list(Agent.objects.select_related("user").filter(user__role=Role.AGENT).order_by("id"))
+    presences = {a.pk: a.presence for a in agents}
+    on_duty = [a for a in agents if a.level <= 2]
+    people = list(Person.objects.exclude(phone="").order_by("id").values_list("phone", flat=True))
+    planner = Planner(
+        rng,
+        agents=[SimAgent(a.user.get_full_name(), a.extension) for a in on_duty],
+        known_numbers=people,
+        prefix="historia",
+    )
+    today = timezone.localtime(now).date()
+    for back in range(HISTORY_WEEKS * 7, 0, -1):
+        day = today - dt.timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        opening = timezone.make_aware(dt.datetime.combine(day, dt.time(BUSINESS_HOURS[0])))
+        busier = 1.0 + 0.25 * (day.weekday() == 0) - 0.15 * (day.weekday() == 4)
+        planner.busy_until = {}
+        items = []
+        for hour, per_hour in enumerate(HISTORY_HOURLY_CALLS):
+            rate = per_hour * busier * rng.uniform(0.8, 1.2) / 60
+            for arrival in arrivals(rng, rate_per_minute=rate, seconds=3600):
+                story = planner.plan(hour * 3600 + arrival)
+                for step_no, step in enumerate(story.steps):
+                    moment = opening + dt.timedelta(seconds=story.arrival + step.offset)
+                    items.append((moment, planner.count, step_no, step.payload))
+        items.sort(key=lambda item: item[:3])
+        if not items:
+            continue
+        subs = [
+            calls.Submission(
+                line=line,
+                event=parse_event(with_timestamp(payload, moment)),
+                source=EventSource.SIMULATOR,
+                received_at=moment,
+            )
+            for moment, _o, _s, payload in items
+        ]
+        for outcome in calls.apply_events(subs, now=items[-1][0]):
+            if outcome.error is not None:
+                raise outcome.error
+    # The history is read by the reports only: no ticket notes or scorecards to write for it.
+    Call.objects.filter(line=line, call_id__startswith="historia-").update(
+        recorded_at=now - dt.timedelta(days=1)
+    )
     for agent in agents:
         Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])
 

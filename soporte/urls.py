@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from soporte import views
 from soporte.api import api
+from soporte.directory import signin
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "contrasena/restablecer/",
-        auth_views.PasswordResetView.as_view(
+        signin.ThrottledPasswordResetView.as_view(
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
             subject_template_name="registration/password_reset_subject.txt",
@@ -42,6 +43,9 @@ urlpatterns = [
     path("tickets/", include("soporte.tickets.urls")),
     path("llamadas/", include("soporte.calls.urls")),
     path("inventario/", include("soporte.inventory.urls")),
+    path("taller/", include("soporte.workshop.urls")),
+    path("reportes/", include("soporte.reports.urls")),
+    path("", include("soporte.knowledge.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

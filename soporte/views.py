@@ -19,6 +19,7 @@ from soporte import demo
 from soporte.directory.models import Agent, Organisation, Presence, User
 from soporte.inventory.models import Device
 from soporte.jobs.services import queue_state
+from soporte.knowledge import blog
 from soporte.lib import clock
 from soporte.logbook.services import pending_for
 from soporte.tickets.views.portal import portal_home_requests
@@ -114,6 +115,7 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         context["organisation_count"] = Organisation.objects.visible_to(user).count()
         context["Presence"] = Presence
+        context["freshness"] = blog.freshness(now=timezone.now())
         return render(request, "home.html", context)
     return render(request, "tickets/portal_home.html", _portal_home(user))
 

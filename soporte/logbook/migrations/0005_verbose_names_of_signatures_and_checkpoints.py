@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("logbook", "0003_format_2_attestations_keys_timestamps"),
+        ("logbook", "0004_entry_fields_limits"),
     ]
 
     operations = [
