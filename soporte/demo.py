@@ -510,7 +510,7 @@ def _demo_portal_tickets(*, supervisor: User, now: dt.datetime) -> None:
     for n, (minutes, priority, subject, description) in enumerate(PORTAL_REQUESTS):
         person = customers[n % len(customers)]
         pending = len(connection.run_on_commit)
-        opened_at = now - dt.timedelta(minutes=minutes)
+        opened_at = working_moment(now - dt.timedelta(minutes=minutes))
         ticket = tickets.open_ticket(
             actor=person.user,  # type: ignore[arg-type]
             data=tickets.NewTicket(
@@ -593,7 +593,7 @@ def _demo_logbooks(*, supervisor: User, now: dt.datetime) -> None:
         requester = signers[-1] if signers else supervisor
         for hours, tech, summary, device, diagnosis, observations, signed in MAINTENANCE_NOTES:
             author = User.objects.get(username=tech)
-            moment = now - dt.timedelta(hours=hours)
+            moment = working_moment(now - dt.timedelta(hours=hours))
             entry = logbook.append_entry(
                 logbook=book,
                 kind=EntryKind.CORRECTIVE,
@@ -652,6 +652,21 @@ def demo_cti_line(*, now: dt.datetime) -> tuple[PhoneLine, str]:
             created_at=now,
         )
     return line, token
+
+
+def working_moment(moment: dt.datetime) -> dt.datetime:
+    """The latest desk working time (Monday to Friday, BUSINESS_HOURS) at or before `moment`:
+    a demo note is never stamped at 02:27 in the morning or on a Sunday."""
+    opening, closing = BUSINESS_HOURS
+    local = timezone.localtime(moment)
+    while True:
+        if local.weekday() < 5 and opening <= local.hour < closing:
+            return local
+        if local.weekday() < 5 and local.hour >= closing:
+            local = local.replace(hour=closing - 1)
+            continue
+        # Before opening, or a weekend: the previous day's last working hour, same minute.
+        local = (local - dt.timedelta(days=1)).replace(hour=closing - 1)
 
 
 def demo_call_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -35,6 +35,7 @@ from soporte.calls.models import (
     Speaker,
     Verdict,
 )
+from soporte.calls.qa.averages import scorecards_visible_to
 from soporte.directory.models import User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError
@@ -427,7 +428,7 @@ def desk_range(start_date: dt.date, end_date: dt.date) -> tuple[dt.datetime, dt.
 @require_GET
 @login_required
 def averages(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    user = _staff(request)
     today = clock.desk_date(clock.now())
     form = RangeForm(request.GET)
     start_date = today - dt.timedelta(days=DEFAULT_DAYS - 1)
@@ -439,9 +440,11 @@ def averages(request: HttpRequest) -> HttpResponse:
             form.add_error("hasta", _("La fecha final no puede ser anterior a la inicial."))
             start_date, end_date = end_date, start_date
     start_at, end_at = desk_range(start_date, end_date)
-    result = qa.averages(start_at=start_at, end_at=end_at)
+    # An agent sees their own averages; supervisors see everyone's.
+    result = qa.averages(start_at=start_at, end_at=end_at, viewer=user)
     recent = (
-        Scorecard.objects.filter(call__started_at__gte=start_at, call__started_at__lt=end_at)
+        scorecards_visible_to(user)
+        .filter(call__started_at__gte=start_at, call__started_at__lt=end_at)
         .select_related("call", "agent__user")
         .order_by("-call__started_at", "-id")[:RECENT_CARDS]
     )
@@ -454,6 +457,7 @@ def averages(request: HttpRequest) -> HttpResponse:
             "end_date": end_date,
             "result": result,
             "recent": recent,
+            "own_only": not user.is_manager,
         },
         # A refused range still shows the page (the default period) with the form's error.
         status=400 if form.errors else 200,

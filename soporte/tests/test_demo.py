@@ -140,3 +140,26 @@ def test_demo_console_prints_each_group_heading(db, now, capsys):
     for heading in ("Administración", "Supervisión", "Agentes · nivel 1", "Agentes · nivel 4"):
         assert f"\n  {heading}\n" in out
     assert "    gabriela.ruiz" in out
+
+
+def test_demo_notes_and_requests_are_stamped_within_working_hours(db):
+    import time_machine
+    from django.utils import timezone
+
+    from soporte.logbook.models import Entry, EntryKind
+    from soporte.tickets.models import Ticket
+
+    # 02:27 on a Monday at the desk (Mexico City, UTC-6).
+    night = dt.datetime(2026, 11, 23, 8, 27, tzinfo=dt.UTC)
+    with time_machine.travel(night, tick=True):
+        demo.load_demo(now=night)
+    notes = Entry.objects.filter(kind=EntryKind.CORRECTIVE)
+    requests = Ticket.objects.filter(channel=Channel.PORTAL)
+    assert notes.exists() and requests.exists()
+    for stamp in [
+        *notes.values_list("created_at", flat=True),
+        *requests.values_list("created_at", flat=True),
+    ]:
+        local = timezone.localtime(stamp)
+        assert local.weekday() < 5 and 9 <= local.hour < 18, local
+        assert stamp <= night

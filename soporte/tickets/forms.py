@@ -194,12 +194,24 @@ class TicketForm(forms.Form):
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Required only with remote access: the label says when, never "(opcional)".
+        for name in ("remote_tool", "remote_session_id"):
+            self.fields[name].required_when = _("con acceso remoto")  # type: ignore[attr-defined]
         organisations = Organisation.objects.visible_to(actor).filter(is_active=True)
         self.fields["organisation"].queryset = organisations.order_by("name", "id")  # type: ignore[attr-defined]
         people = self.people_of(actor, self.chosen_organisation_id())
         self.fields["requester"].queryset = people  # type: ignore[attr-defined]
         self.fields["decision_maker"].queryset = people.decision_makers()  # type: ignore[attr-defined]
         self.fields["device"].queryset = devices_of(actor, self.chosen_organisation_id())  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("support_kind") == SupportKind.REMOTE_ACCESS:
+            # Every missing field highlighted with its message, not only the first one.
+            for name in ("remote_tool", "remote_session_id"):
+                if not (data.get(name) or "").strip() and name not in self.errors:
+                    self.add_error(name, _("Obligatorio con acceso remoto."))
+        return data
 
     def chosen_organisation_id(self) -> int | None:
         raw = (

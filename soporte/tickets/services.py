@@ -348,6 +348,37 @@ def can_transition(current: str, target: str) -> bool:
     return target in TRANSITIONS.get(current, frozenset())
 
 
+def record_status_change(
+    *,
+    ticket: Ticket,
+    from_status: str,
+    to_status: str,
+    actor: User,
+    now: dt.datetime,
+    comment: str = "",
+) -> StatusChange:
+    """Write one status change in commit order (issue 21, item 4). The caller holds the
+    ticket's row lock, so changes are inserted one after another: the id orders them, and the
+    time is never earlier than the ticket's last change. `now` was read before the lock; a
+    change that waited for another's lock would otherwise be stamped before the one it
+    waited for, and history would list them out of order."""
+    last_at = (
+        StatusChange.objects.filter(ticket=ticket)
+        .order_by("-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    at = max(now, last_at) if last_at is not None else now
+    return StatusChange.objects.create(
+        ticket=ticket,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        at=at,
+        comment=comment,
+    )
+
+
 @transaction.atomic
 def change_status(
     *, ticket: Ticket, actor: User, to_status: str, now: dt.datetime, comment: str = ""
@@ -388,12 +419,12 @@ def change_status(
         ticket.first_response_at = now
     ticket.last_update_at = now
     ticket.save()
-    StatusChange.objects.create(
+    record_status_change(
         ticket=ticket,
         from_status=previous,
         to_status=to_status,
         actor=actor,
-        at=now,
+        now=now,
         comment=comment[:300],
     )
     sla.refresh(ticket, now=now)
@@ -537,12 +568,12 @@ def escalate_ticket(
     ticket.status = Status.ASSIGNED if target else Status.ESCALATED
     ticket.updated_at = now
     ticket.save()
-    StatusChange.objects.create(
+    record_status_change(
         ticket=ticket,
         from_status=previous,
         to_status=ticket.status,
         actor=actor,
-        at=now,
+        now=now,
         comment=_("Escalamiento a nivel %(level)d") % {"level": to_level},
     )
     sla.refresh(ticket, now=now)
@@ -610,8 +641,12 @@ def assign_ticket(*, ticket: Ticket, actor: User, agent: Agent, now: dt.datetime
     ticket.assignee = agent
     ticket.updated_at = now
     if ticket.status in (Status.NEW, Status.ESCALATED):
-        StatusChange.objects.create(
-            ticket=ticket, from_status=ticket.status, to_status=Status.ASSIGNED, actor=actor, at=now
+        record_status_change(
+            ticket=ticket,
+            from_status=ticket.status,
+            to_status=Status.ASSIGNED,
+            actor=actor,
+            now=now,
         )
         ticket.status = Status.ASSIGNED
     ticket.save()
@@ -719,12 +754,12 @@ def add_note(
     )
     if customer and ticket.status in (Status.WAITING_CUSTOMER, Status.RESOLVED):
         # The customer answered (or came back): the clock runs again and the desk sees it.
-        StatusChange.objects.create(
+        record_status_change(
             ticket=ticket,
             from_status=ticket.status,
             to_status=Status.IN_PROGRESS,
             actor=author,
-            at=now,
+            now=now,
             comment=_("Respuesta del cliente"),
         )
         ticket.status = Status.IN_PROGRESS

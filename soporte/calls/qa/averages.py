@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from soporte.calls.models import Scorecard, ScoreLine, Verdict
 from soporte.calls.qa.rules import RULE_ORDER, rule_name
-from soporte.directory.models import Agent
+from soporte.directory.models import Agent, User
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,22 @@ def _avg(value: Any) -> float | None:
     return round(float(value), 1) if value is not None else None
 
 
-def averages(*, start_at: dt.datetime, end_at: dt.datetime) -> Averages:
+def scorecards_visible_to(viewer: User) -> Any:
+    """Whose scorecards a person may average (issue 21, item 7): supervisors and
+    administrators everyone's, an agent only their own, anyone else none."""
+    if viewer.is_manager:
+        return Scorecard.objects.all()
+    if viewer.is_desk_staff:
+        return Scorecard.objects.filter(agent__user=viewer)
+    return Scorecard.objects.none()
+
+
+def averages(*, start_at: dt.datetime, end_at: dt.datetime, viewer: User | None = None) -> Averages:
     """QA over the calls started in [start_at, end_at): average score per agent and per level
-    (of the agent when the call was scored) and each rule's pass rate. Overrides count."""
-    cards = Scorecard.objects.filter(call__started_at__gte=start_at, call__started_at__lt=end_at)
+    (of the agent when the call was scored) and each rule's pass rate. Overrides count. With a
+    viewer, only the scorecards they may see (`scorecards_visible_to`)."""
+    scope = Scorecard.objects.all() if viewer is None else scorecards_visible_to(viewer)
+    cards = scope.filter(call__started_at__gte=start_at, call__started_at__lt=end_at)
     total = cards.aggregate(n=Count("id"), avg=Avg("score"))
     names = {
         a.pk: a.name

@@ -293,3 +293,46 @@ def test_every_qa_route_has_an_access_test():
     schema = api.get_openapi_schema()
     qa_paths = {p for p in schema["paths"] if p.startswith("/api/v1/calls")}
     assert qa_paths == COVERED_API
+
+
+def _two_agents_scored(personas, line, now, make_agent):
+    blanca = personas.agent.agent  # level 1
+    gabriela = make_agent("gabriela.ruiz", level=2, first_name="Gabriela", last_name="Ruiz")
+    mine = finished_call(line, blanca, call_id="own-1", start=now)
+    hers = finished_call(line, gabriela, call_id="own-2", start=now + S, ring=11)
+    for c in (mine, hers):
+        qa.score_call(call=c, now=ended(c))
+    return mine, hers
+
+
+def test_an_agent_sees_only_their_own_qa_averages(personas, line, now, make_agent, monkeypatch):
+    mine, hers = _two_agents_scored(personas, line, now, make_agent)
+    monkeypatch.setattr(clock, "now", lambda: now + DAY)
+
+    body = personas.client("agent").get("/llamadas/calidad/").content.decode()
+
+    assert "Blanca Herrera" in body
+    assert "Gabriela Ruiz" not in body
+    assert f"/llamadas/calidad/{mine.pk}/" in body
+    assert f"/llamadas/calidad/{hers.pk}/" not in body
+    assert "Sus propias llamadas" in body
+    result = qa.averages(start_at=now - DAY, end_at=now + DAY, viewer=personas.agent)
+    assert [g.key for g in result.agents] == [personas.agent.agent.pk]
+    assert result.calls == 1
+
+
+def test_a_supervisor_sees_everyones_qa_averages(personas, line, now, make_agent, monkeypatch):
+    _mine, hers = _two_agents_scored(personas, line, now, make_agent)
+    monkeypatch.setattr(clock, "now", lambda: now + DAY)
+
+    body = personas.client("supervisor").get("/llamadas/calidad/").content.decode()
+
+    assert "Blanca Herrera" in body and "Gabriela Ruiz" in body
+    assert f"/llamadas/calidad/{hers.pk}/" in body
+    assert "Sus propias llamadas" not in body
+    assert "&nbsp;%" in body  # a percentage never wraps away from its sign
+
+
+@pytest.mark.parametrize(("who", "status"), [("anonymous", 302), ("customer_a", 403)])
+def test_qa_averages_are_closed_to_customers_and_strangers(personas, who, status):
+    assert personas.client(who).get("/llamadas/calidad/").status_code == status

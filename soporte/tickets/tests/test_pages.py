@@ -494,7 +494,9 @@ def test_a_refused_ticket_keeps_everything_typed(personas):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "El soporte remoto necesita la herramienta y el id de la sesión." in html
+    # The missing session id is marked at its field (the tool was given).
+    assert 'id="id_remote_session_id_error"' in html
+    assert 'id="id_remote_tool_error"' not in html
     assert 'value="No enciende el monitor de caja"' in html
     assert "Desde la mañana la pantalla queda en negro." in html
     assert 'value="RustDesk"' in html
@@ -870,3 +872,18 @@ def test_switching_language_on_a_refused_form_returns_to_the_ticket(personas, ti
     switched = client.post("/i18n/setlang/", {"language": "en", "next": page_url})
     assert switched.status_code == 302
     assert client.get(switched["Location"]).status_code == 200
+
+
+def test_remote_access_fields_say_when_they_are_required_and_both_are_highlighted(personas):
+    client = personas.client("agent")
+    blank = client.get("/tickets/nuevo/").content.decode()
+    assert blank.count("(obligatorio con acceso remoto)") == 2
+
+    refused = client.post(
+        "/tickets/nuevo/", new_ticket_form(personas, support_kind="remote_access")
+    ).content.decode()
+
+    assert 'id="id_remote_tool_error"' in refused
+    assert 'id="id_remote_session_id_error"' in refused
+    assert refused.count("Obligatorio con acceso remoto.") >= 2
+    assert not Ticket.objects.exists()

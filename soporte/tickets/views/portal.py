@@ -232,7 +232,7 @@ def _render_portal(
     person = person_of(user)
     survey = reads.survey(ticket)
     notes = ticket_notes(ticket, public_only=True)
-    changes = ticket.status_changes.order_by("at", "id")
+    changes = ticket.status_changes.order_by("id")  # commit order (services.record_status_change)
     context = {
         "ticket": ticket,
         "notes": notes,
