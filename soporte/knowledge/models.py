@@ -208,10 +208,10 @@ class ArticleTerm(models.Model):
         indexes = [
             # The desk's search: `term IN (…)` grouped by article.
             models.Index(fields=["term", "article"], name="knowledge_articleterm_idx"),
-            # The portal's suggestions while typing (bench/knowledge): public terms only, and
-            # everything the GROUP BY needs in the index itself.
+            # The portal's suggestions while typing (bench/knowledge): each term's public
+            # postings, heaviest and newest first, read straight from the index and cut off.
             models.Index(
-                fields=["public", "term", "article", "weight"], name="knowledge_articleterm_pub_idx"
+                fields=["public", "term", "weight", "article"], name="knowledge_articleterm_pub_idx"
             ),
         ]
 
