@@ -101,6 +101,8 @@ def test_feedback_is_one_answer_per_person_and_counts_deflections(personas, prin
     printer_article.refresh_from_db()
     assert printer_article.helpful_count == 1
     assert services.deflections(since=now, until=now.replace(year=now.year + 1)) == 1
+    desk = personas.client("agent").get(reverse("knowledge:desk_articles")).content.decode()
+    assert "Solicitudes evitadas por un artículo útil en los últimos 30 días: 1." in desk
     client.post(url, {"util": "no"})
     printer_article.refresh_from_db()
     assert (printer_article.helpful_count, printer_article.unhelpful_count) == (0, 1)
