@@ -421,6 +421,10 @@ class BlogSettings(models.Model):
         _("comentarios por hora por correo o IP"), default=3
     )
     last_reminder_at = models.DateTimeField(null=True, blank=True)
+    # Moves on every change readers see (a publication, an edit, a withdrawal), in the same
+    # transaction: every process's cached feeds and blog pages are keyed by it, so a post the
+    # worker publishes shows in the web nodes' feeds at once.
+    content_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("ajustes del blog")
