@@ -143,10 +143,14 @@ def _spanish_after_each_test():
 def _fresh_reference_data():
     """Calendar, policies, agent and area options, the CTI batches' agents and callers and
     the CTI lines are remembered per process for a few seconds (soporte.lib.refcache); a
-    test's rows are rolled back without signals."""
+    test's rows are rolled back without signals. Django's cache too: the sign-in and
+    password-reset counters and the PDF render slots live there."""
+    from django.core.cache import cache
+
     from soporte.lib import refcache
 
     refcache.forget_all()
+    cache.clear()
     yield
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import ninja.parser
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -21,14 +22,17 @@ from ninja.security import HttpBearer, django_auth
 from ninja.types import DictStrAny
 
 from soporte.calls.api import router as calls_router
+from soporte.directory import signin
 from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.inventory.api import router as inventory_router
 from soporte.knowledge.api import router as knowledge_router
-from soporte.lib import clock
+from soporte.lib import clock, limits
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
+from soporte.reports.api import router as reports_router
 from soporte.tickets.api import router as tickets_router
+from soporte.workshop.api import router as workshop_router
 
 log = logging.getLogger(__name__)
 
@@ -37,42 +41,42 @@ class BearerToken(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        # Wrong tokens count like wrong passwords (django-axes, per address): past the limit
+        # the address is locked out and axes' middleware answers 429.
+        if not signin.token_allowed(request, token):
+            return None
         user = authenticate_token(token, now=clock.now())
-        if user is not None:
-            request.user = user
+        if user is None:
+            signin.token_failed(request, token)
+            return None
+        request.user = user
         return user
 
 
 class Parser(ninja.parser.Parser):
-    """django-ninja's parser, refusing a NUL character anywhere in a JSON body or a query
-    string as invalid input: PostgreSQL's text cannot hold one (the driver raises), and the
-    pages' forms refuse it too."""
+    """django-ninja's parser, refusing text no database can store (a NUL, which PostgreSQL's
+    text cannot hold, or a lone surrogate, which UTF-8 cannot encode) anywhere in a JSON body
+    or a query string, keys included, as invalid input (`lib.limits.text_problem`). The
+    pages' forms refuse the same."""
 
     def parse_body(self, request: HttpRequest) -> DictStrAny:
         data = super().parse_body(request)
-        _refuse_nul(data, ["body"])
+        _refuse_bad_text(data, ["body"])
         return data
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
     ) -> DictStrAny:
         values = super().parse_querydict(data, list_fields, request)
-        _refuse_nul(values, ["query"])
+        _refuse_bad_text(values, ["query"])
         return values
 
 
-def _refuse_nul(value: Any, loc: list[str]) -> None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise NinjaValidationError(
-                [{"loc": loc, "msg": _("El texto contiene un carácter nulo (NUL).")}]
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_nul(item, [*loc, str(key)])
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _refuse_nul(item, [*loc, str(index)])
+def _refuse_bad_text(value: Any, loc: list[str]) -> None:
+    found = limits.find_text_problem(value, loc)
+    if found:
+        where, problem = found
+        raise NinjaValidationError([{"loc": where, "msg": problem}])
 
 
 api = NinjaAPI(
@@ -130,6 +134,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, RequestDataTooBig):
+        # The middleware refuses a declared length; this is a body that did not declare one.
+        return error_response(request, 413, "too_large", _("Lo enviado es demasiado grande."), {})
     if is_database_busy(exc):
         busy = error_response(
             request,
@@ -151,6 +158,8 @@ def _register_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
     api.add_router("/v1/", inventory_router)
+    api.add_router("/v1/", workshop_router)
+    api.add_router("/v1/", reports_router)
     api.add_router("/v1/", knowledge_router)
 
 

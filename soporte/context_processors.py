@@ -31,9 +31,12 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("calls:console", gettext_lazy("Consola"), STAFF),
     ("calls:wallboard", gettext_lazy("Tablero"), STAFF),
     ("directory:agent_list", gettext_lazy("Agentes"), STAFF),
+    ("reports:index", gettext_lazy("Reportes"), STAFF),
     ("inventory:item_list", gettext_lazy("Inventario"), STAFF),
     ("inventory:device_list", gettext_lazy("Equipos"), STAFF),
     ("inventory:device_list", gettext_lazy("Mis equipos"), CUSTOMER),
+    ("workshop:repair_list", gettext_lazy("Taller"), STAFF),
+    ("workshop:repair_list", gettext_lazy("Mis reparaciones"), CUSTOMER),
     ("knowledge:desk_articles", gettext_lazy("Conocimiento"), STAFF),
     ("knowledge:help_home", gettext_lazy("Centro de ayuda"), CUSTOMER),
     ("knowledge:blog_home", gettext_lazy("Blog"), CUSTOMER),
@@ -41,7 +44,7 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("directory:organisation_list", gettext_lazy("Mi organización"), CUSTOMER),
     ("logbook:list", gettext_lazy("Bitácoras"), SIGNED_IN),
     ("logbook:review", gettext_lazy("Por firmar"), CUSTOMER),
-    ("directory:tokens", gettext_lazy("Tokens de API"), SIGNED_IN),
+    ("directory:tokens", gettext_lazy("Tokens de API"), STAFF),
     ("admin:index", gettext_lazy("Administración"), ADMIN),
 )
 

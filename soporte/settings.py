@@ -7,12 +7,15 @@ refuses to start with the development secret key.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from soporte.lib.siteurl import served_url
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -59,7 +62,13 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The address people reach: notification e-mails link here. By default the address `soporte run`
+# serves (HOST and PORT, as `make run` and `PORT=18801 make run` set them), so a desk started on
+# another port never mails links to port 8000.
+SERVED_HOST = env_str("HOST", "127.0.0.1")
+SERVED_PORT = env_int("PORT", 8000)
+
+SITE_URL = env_str("SITE_URL", "") or served_url(SERVED_HOST, SERVED_PORT)
 
 VAR_DIR = Path(env_str("VAR_DIR", str(PROJECT_DIR / "var"))).resolve()
 # The database, uploads and sockets live here; create it so `soporte migrate` works anywhere.
@@ -83,24 +92,38 @@ INSTALLED_APPS = [
     "soporte.tickets",
     "soporte.calls",
     "soporte.inventory",
+    "soporte.workshop",
+    "soporte.reports",
     "soporte.knowledge",
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",
+    "axes",
+    "csp",
+    "soporte.once",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "soporte.middleware.DeskLanguageMiddleware",
+    # Before CSRF, which reads the body: an oversized body is refused unread.
+    "soporte.middleware.InputLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages and documents of a signed-in person are never stored by a browser or a proxy.
+    "soporte.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soporte.middleware.ErrorAnswersMiddleware",
+    # After sessions, auth and messages: a repeated form is recognised per person and told so.
+    "soporte.once.middleware.OnceMiddleware",
+    # Last: turns a lockout django-axes noted during the request into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "soporte.urls"
@@ -178,7 +201,20 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "directory.User"
 # Django's model backend, with the user's agent row read in the same query as the user.
-AUTHENTICATION_BACKENDS = ["soporte.directory.backends.DeskBackend"]
+# django-axes first: it refuses a locked account or address before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "soporte.directory.backends.DeskBackend",
+]
+# Sign-in throttling (soporte/directory/signin.py): after AXES_FAILURE_LIMIT wrong passwords
+# for one account, or from one address, sign-in waits AXES_COOLOFF_TIME; a right password
+# resets the account's count.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "soporte.directory.signin.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -212,9 +248,29 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 # Uploaded files live outside the web root and are served only through access-checked views.
 # Several web nodes share one directory (NFS, a mounted volume): set MEDIA_ROOT to it.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+
+# Sizes of what a request may carry (soporte/lib/limits.py). A body past its limit is refused
+# from its Content-Length, before a byte of it is read: 413, in the API's JSON error shape
+# under /api/. Uploads: per file, per request, and per customer per day (the desk's own
+# staff have no daily quota).
+# 16 MB: the inventory's receipts carry their scanned document in base64 inside the JSON.
+SOPORTE_API_BODY_MAX_BYTES = env_int("SOPORTE_API_BODY_MAX_BYTES", 16 * 2**20)
+SOPORTE_UPLOAD_MAX_FILE_MB = env_int("SOPORTE_UPLOAD_MAX_FILE_MB", 20)
+SOPORTE_UPLOAD_MAX_REQUEST_MB = env_int("SOPORTE_UPLOAD_MAX_REQUEST_MB", 60)
+SOPORTE_UPLOAD_QUOTA_MB_PER_DAY = env_int("SOPORTE_UPLOAD_QUOTA_MB_PER_DAY", 200)
+# Django's own ceilings, kept in step: a form body (not its files) and the files kept in memory
+# before they spill to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = SOPORTE_API_BODY_MAX_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "soporte.lib.limits.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Channels: Redis when REDIS_URL is given (several machines); otherwise the relay that
 # `soporte run` starts on a local socket carries events between the server's workers.
@@ -281,8 +337,32 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600)
+    # A year, with subdomains and the preload flag, as browsers' preload lists ask (the flag
+    # alone submits nothing; a desk whose subdomains still serve plain HTTP sets the two
+    # variables to false).
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp) on every response: scripts only from our own static
+# files (no inline script runs, no eval: the pages have none, htmx's eval is off); styles from
+# our files plus inline style attributes (no script can come through them); websockets and
+# htmx requests to our own origin; no frames, no plugins, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -304,10 +384,18 @@ LOGBOOK_KEY_SECRET = env_str("LOGBOOK_KEY_SECRET")
 LOGBOOK_TSA_URL = env_str("LOGBOOK_TSA_URL")
 LOGBOOK_TSA_CA = env_str("LOGBOOK_TSA_CA")
 LOGBOOK_TSA_TIMEOUT_S = env_int("LOGBOOK_TSA_TIMEOUT_S", 10)
+# The printed bitácora (soporte/logbook/printing.py): renders at once per process, and the
+# longest one render may take before it is stopped.
+SOPORTE_PDF_CONCURRENCY = env_int("SOPORTE_PDF_CONCURRENCY", 2)
+SOPORTE_PDF_RENDER_SECONDS = env_int("SOPORTE_PDF_RENDER_SECONDS", 30)
 
 # E-mail intake (IMAP polling is on when IMAP_HOST is set).
 IMAP_HOST = env_str("IMAP_HOST")
 SOPORTE_MAIL_DOMAIN = env_str("SOPORTE_MAIL_DOMAIN", "soporte.local")
+# The authserv-id the desk's own mail server writes in its Authentication-Results headers
+# (soporte/tickets/mail/authresults.py). Set it and a message whose From: did not pass
+# DKIM, SPF or DMARC aligned with its domain is quarantined; empty: no check.
+SOPORTE_MAIL_AUTHSERV_ID = env_str("SOPORTE_MAIL_AUTHSERV_ID")
 
 # The desk (the support team running this instance).
 DESK_NAME = env_str("DESK_NAME", "Mesa de ayuda")

@@ -4,16 +4,18 @@ from django.urls import include, path
 
 from soporte import views
 from soporte.api import api
+from soporte.directory import signin
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("entrar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("entrar/", views.login, name="login"),
+    path("demo/accesos/", views.demo_logins, name="demo_logins"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "contrasena/restablecer/",
-        auth_views.PasswordResetView.as_view(
+        signin.ThrottledPasswordResetView.as_view(
             email_template_name="registration/password_reset_email.txt",
             html_email_template_name="registration/password_reset_email.html",
             subject_template_name="registration/password_reset_subject.txt",
@@ -41,6 +43,8 @@ urlpatterns = [
     path("tickets/", include("soporte.tickets.urls")),
     path("llamadas/", include("soporte.calls.urls")),
     path("inventario/", include("soporte.inventory.urls")),
+    path("taller/", include("soporte.workshop.urls")),
+    path("reportes/", include("soporte.reports.urls")),
     path("", include("soporte.knowledge.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

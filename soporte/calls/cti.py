@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,7 @@ from soporte.calls.events import (
     token_hash,
 )
 from soporte.calls.models import EventSource, PhoneLine, SignedNonce
-from soporte.lib import errors, refcache
+from soporte.lib import errors, limits, refcache
 from soporte.lib.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -60,23 +61,58 @@ def parse_body(content_type: str, body: bytes) -> CtiEvent:
     kind = content_type.split(";")[0].strip().lower()
     if kind == "application/json" or (not kind and body[:1] == b"{"):
         try:
-            data = json.loads(body or b"{}")
+            # NaN, Infinity and numbers past a float's range (1e400) are not numbers a PBX
+            # means: refused here, as invalid JSON, before any rule reads them.
+            data = json.loads(
+                body or b"{}", parse_constant=_refuse_constant, parse_float=_finite_float
+            )
         except (ValueError, UnicodeDecodeError):
             raise CtiError(_("El cuerpo no es JSON válido."), code="invalid_json") from None
         if not isinstance(data, dict):
             raise CtiError(_("Se esperaba un objeto JSON."), code="invalid_json")
-        return parse_event(data)
+        return _parse_checked(data)
     if kind in ("application/x-www-form-urlencoded", ""):
         try:
             fields = parse_qs(body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:
             raise CtiError(_("El formulario no está en UTF-8."), code="invalid_form") from None
         users = fields.pop("user[]", []) + fields.pop("user", [])
-        return parse_event({k: v[-1] for k, v in fields.items()}, form_users=users)
+        return _parse_checked({k: v[-1] for k, v in fields.items()}, form_users=users)
     raise CtiError(
         _("Tipo de contenido no admitido: %(type)s.") % {"type": kind},
         code="unsupported_media_type",
     )
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(name)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
+
+
+def _parse_checked(data: dict[str, Any], form_users: list[str] | None = None) -> CtiEvent:
+    """`events.parse_event`, after refusing text no database stores (a NUL, a lone
+    surrogate, keys included): the event alone is answered 422, never its batch. A value
+    the rules cannot turn into a time or a number (a timestamp of year 10000, a float NaN
+    in a form) is invalid input too, not a server error."""
+    found = limits.find_text_problem(data, []) or limits.find_text_problem(
+        form_users or [], ["user[]"]
+    )
+    if found:
+        where, problem = found
+        raise CtiError(problem, code="invalid_text", field=".".join(where))
+    try:
+        return parse_event(data, form_users=form_users)
+    except (ValueError, OverflowError, OSError):
+        raise CtiError(
+            _("El evento tiene un valor fuera de rango (una fecha o un número)."),
+            code="out_of_range",
+        ) from None
 
 
 # --- Authentication and processing (database, in one thread) --------------------------------

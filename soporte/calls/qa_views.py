@@ -9,11 +9,13 @@ the glossary (the services refuse anyone else too).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,7 +26,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.calls import qa
-from soporte.calls.models import Call, GlossaryTerm, Scorecard, ScoreLine, Verdict
+from soporte.calls.models import (
+    Call,
+    CallState,
+    GlossaryTerm,
+    Scorecard,
+    ScoreLine,
+    Speaker,
+    Verdict,
+)
 from soporte.directory.models import User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError
@@ -62,14 +72,58 @@ class ReviewForm(forms.Form):
     )
 
 
+class TranscriptFileForm(forms.Form):
+    archivo = forms.FileField(
+        label=gettext_lazy("Archivo de transcripción"),
+        help_text=gettext_lazy(
+            "WebVTT (.vtt) con etiquetas de voz, SubRip (.srt) con «Nombre: …» o el JSON de "
+            "una herramienta de voz a texto (segmentos con «speaker» o «channel»); hasta 2 MB."
+        ),
+        error_messages={"required": gettext_lazy("Elija el archivo de la transcripción.")},
+    )
+    first_speaker = forms.ChoiceField(
+        label=gettext_lazy("Si el archivo no nombra a los hablantes, el primero es"),
+        choices=[
+            (Speaker.AGENT.value, Speaker.AGENT.label),
+            (Speaker.CALLER.value, Speaker.CALLER.label),
+        ],
+        initial=Speaker.AGENT.value,
+    )
+
+
 class TermForm(forms.Form):
     term = forms.CharField(label=gettext_lazy("Término técnico"), max_length=100)
     plain = forms.CharField(label=gettext_lazy("En palabras sencillas"), max_length=300)
 
 
+# The dates a QA range may name, and its longest span: past them a range is refused with a
+# form error (year 1 to 9999 overflowed the desk's time-zone arithmetic: issue #19).
+RANGE_FIRST_DATE = dt.date(2000, 1, 1)
+RANGE_LAST_DATE = dt.date(2099, 12, 31)
+RANGE_MAX_DAYS = 731
+
+
 class RangeForm(forms.Form):
-    desde = forms.DateField(label=gettext_lazy("Desde"), required=False)
-    hasta = forms.DateField(label=gettext_lazy("Hasta"), required=False)
+    desde = forms.DateField(
+        label=gettext_lazy("Desde"),
+        required=False,
+        validators=[MinValueValidator(RANGE_FIRST_DATE), MaxValueValidator(RANGE_LAST_DATE)],
+    )
+    hasta = forms.DateField(
+        label=gettext_lazy("Hasta"),
+        required=False,
+        validators=[MinValueValidator(RANGE_FIRST_DATE), MaxValueValidator(RANGE_LAST_DATE)],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("desde"), data.get("hasta")
+        if start and end and abs((end - start).days) >= RANGE_MAX_DAYS:
+            raise forms.ValidationError(
+                _("El periodo puede abarcar hasta %(n)d días.") % {"n": RANGE_MAX_DAYS},
+                code="range_too_long",
+            )
+        return data
 
 
 # --- scorecard --------------------------------------------------------------------------
@@ -86,6 +140,7 @@ def _render_scorecard(
     call: Call,
     *,
     forms_by_line: dict[int, ReviewForm] | None = None,
+    upload_form: TranscriptFileForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -110,6 +165,8 @@ def _render_scorecard(
             "rows": rows,
             "turns": [(t, qa.at_ms(t.start_ms)) for t in call.turns.order_by("start_ms", "id")],
             "can_review": user.is_manager,
+            "upload_form": upload_form or TranscriptFileForm(),
+            "can_upload": call.state == CallState.ENDED and call.answered_at is not None,
             "overrides": sum(1 for line in lines if line.override),
             "pending": sum(1 for line in lines if line.final == Verdict.PENDING),
         },
@@ -154,6 +211,42 @@ def review(request: HttpRequest, call_id: int, line_id: int) -> HttpResponse:
             )
             return redirect(reverse("calls:qa_scorecard", args=[call.pk]) + f"#linea-{line.pk}")
     return _render_scorecard(request, call, forms_by_line={line.pk: form}, status=422)
+
+
+@require_POST
+@login_required
+def upload_transcript(request: HttpRequest, call_id: int) -> HttpResponse:
+    """A transcript file for the call: stored, the call re-scored, or refused with the reason
+    (nothing stored); the speaker choice is kept on a refusal."""
+    user = _staff(request)
+    call = _call(user, call_id)
+    form = TranscriptFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["archivo"]
+        try:
+            card = qa.save_transcript_file(
+                actor=user,
+                call=call,
+                name=upload.name or "",
+                # One byte past the limit is enough for the service to refuse a large file.
+                data=upload.read(qa.MAX_FILE_BYTES + 1),
+                first_speaker=form.cleaned_data["first_speaker"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            form.add_error("archivo", str(exc))
+        else:
+            turns = call.turns.count()
+            messages.success(
+                request,
+                _("Transcripción guardada: %(n)d turnos; puntaje %(score)s.")
+                % {
+                    "n": turns,
+                    "score": "—" if card.score is None else f"{card.score:.1f} %",
+                },
+            )
+            return redirect("calls:qa_scorecard", call.pk)
+    return _render_scorecard(request, call, upload_form=form, status=422)
 
 
 # --- glossary ---------------------------------------------------------------------------
@@ -279,4 +372,6 @@ def averages(request: HttpRequest) -> HttpResponse:
             "result": result,
             "recent": recent,
         },
+        # A refused range still shows the page (the default period) with the form's error.
+        status=400 if form.errors else 200,
     )

@@ -32,7 +32,7 @@ import threading
 from typing import Any, BinaryIO, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 from django.utils import timezone
@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from soporte.calls import cti, services
 from soporte.calls.events import CtiEvent
 from soporte.lib import compat, live
-from soporte.lib.errors import DomainError
+from soporte.lib.errors import DomainError, is_database_busy
 from soporte.lib.relay import MAX_FRAME, encode_frame, read_frame
 from soporte.lib.writelock import writers_take_turns
 
@@ -73,16 +73,45 @@ def take_burst(items: queue.SimpleQueue[_Item], first: _Item) -> list[_Item]:
 
 
 def commit_burst(requests: list[cti.Request]) -> list[tuple[int, dict[str, Any]]]:
-    """One (status, body) per request, after the burst's commit; a failure answers 503 to
-    each (not acknowledged: the phone system sends them again)."""
+    """One (status, body) per request, after the burst's commit.
+
+    One bad event must not fail the good ones that share its batch (issue #19, defect 3: a
+    lone surrogate that SQLite cannot encode, a NUL PostgreSQL refuses). When a batch fails,
+    it is halved and each half committed on its own, in order, until the failing event is
+    alone: it gets its own error and every other event is committed and acknowledged. A
+    lone event that failed for a reason of its own (its data) is answered 422, which the
+    phone system must not resend; a busy or broken database is 503 (not acknowledged, sent
+    again)."""
+    with writers_take_turns():
+        return _commit_isolating(requests)
+
+
+def _commit_isolating(requests: list[cti.Request]) -> list[tuple[int, dict[str, Any]]]:
     try:
-        with writers_take_turns():
-            return cti.process(requests, now=timezone.now())
-    except Exception:
-        log.exception("CTI batch of %d failed", len(requests))
+        return cti.process(requests, now=timezone.now())
+    except Exception as failure:
+        if len(requests) > 1 and not _database_unavailable(failure):
+            half = len(requests) // 2
+            log.warning("CTI batch of %d failed; committing its halves apart", len(requests))
+            return _commit_isolating(requests[:half]) + _commit_isolating(requests[half:])
         close_old_connections()
-        exc = DomainError(_("Error interno al guardar el evento."), code="internal_error")
-        return [(503, cti.error_body(exc))] * len(requests)
+        if _database_unavailable(failure):
+            log.exception("CTI batch of %d failed", len(requests))
+            exc = DomainError(_("Error interno al guardar el evento."), code="internal_error")
+            return [(503, cti.error_body(exc))] * len(requests)
+        log.warning("CTI event refused by the database: %r", failure)
+        refused = DomainError(
+            _("El evento no se puede guardar: %(reason)s") % {"reason": type(failure).__name__},
+            code="event_not_storable",
+        )
+        return [(422, cti.error_body(refused))]
+
+
+def _database_unavailable(failure: BaseException) -> bool:
+    """A failure of the database rather than of the events: every half would fail the same."""
+    if is_database_busy(failure):
+        return True
+    return isinstance(failure, OperationalError | InterfaceError)
 
 
 # --- In this process (tests, a lone server) ---------------------------------------------------

@@ -6,18 +6,27 @@ import base64
 import binascii
 import datetime as dt
 import tempfile
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import StringConstraints
 
 from soporte.directory.api import ErrorOut
-from soporte.lib import clock
+from soporte.lib import clock, limits
 from soporte.lib.errors import DomainError, NotFound
 from soporte.logbook import export, services
-from soporte.logbook.models import Entry, EntryKind, Logbook, SignatureMethod
+from soporte.logbook.models import (
+    ENTRY_FIELDS_MAX,
+    FIELD_KEY_MAX_CHARS,
+    FIELD_VALUE_MAX_CHARS,
+    Entry,
+    EntryKind,
+    Logbook,
+    SignatureMethod,
+)
 
 router = Router(tags=["bitacora"])
 
@@ -68,14 +77,24 @@ class EntryOut(Schema):
     signatures: list[SignatureOut]
 
 
+# An entry's content as the model bounds it (`models.ENTRY_FIELDS_MAX` …), in the schema.
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=FIELD_KEY_MAX_CHARS)]
+FieldValue = Annotated[str, StringConstraints(max_length=FIELD_VALUE_MAX_CHARS)]
+EntryFields = Annotated[dict[FieldName, FieldValue], Field(max_length=ENTRY_FIELDS_MAX)]
+
+
+def _max(name: str) -> int:
+    return limits.max_length(Entry, name)
+
+
 class EntryIn(Schema):
     kind: str = Field(..., description="preventive, corrective, manual, note, call, escalation")
-    summary: str = Field(..., min_length=1, max_length=300)
-    fields: dict[str, str] = {}
+    summary: str = Field(..., min_length=1, max_length=_max("summary"))
+    fields: EntryFields = {}
     references: int | None = Field(None, description="Folio de la nota a la que se refiere")
-    subject_type: str = ""
-    subject_id: str = ""
-    subject_label: str = ""
+    subject_type: str = Field("", max_length=_max("subject_type"))
+    subject_id: str = Field("", max_length=_max("subject_id"))
+    subject_label: str = Field("", max_length=_max("subject_label"))
 
 
 class CountersignIn(Schema):
@@ -85,7 +104,7 @@ class CountersignIn(Schema):
 
 class AnnulIn(Schema):
     reason: str = Field(..., min_length=1, max_length=2000)
-    correction: dict[str, str] | None = Field(
+    correction: EntryFields | None = Field(
         None, description="Campos corregidos; crea la nota nueva con el texto correcto"
     )
 
@@ -148,7 +167,9 @@ def list_logbooks(request: HttpRequest) -> list[LogbookOut]:
     ]
 
 
-@router.get("logbooks/{logbook_id}", response={200: LogbookOut, 404: ErrorOut})
+@router.get(
+    "logbooks/{logbook_id}", response={200: LogbookOut, 404: ErrorOut}, summary="Una bitácora"
+)
 def get_logbook(request: HttpRequest, logbook_id: int) -> LogbookOut:
     lb = _logbook(request, logbook_id)
     return LogbookOut.model_validate({**lb.__dict__, "uid": str(lb.uid)})
@@ -174,7 +195,11 @@ def list_entries(
     return [entry_out(e, now=now) for e in entries]
 
 
-@router.get("logbooks/{logbook_id}/entries/{number}", response={200: EntryOut, 404: ErrorOut})
+@router.get(
+    "logbooks/{logbook_id}/entries/{number}",
+    response={200: EntryOut, 404: ErrorOut},
+    summary="Una nota de la bitácora con sus firmas",
+)
 def get_entry(request: HttpRequest, logbook_id: int, number: int) -> EntryOut:
     return entry_out(_entry(request, logbook_id, number), now=clock.now())
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from soporte.directory.models import User
 from soporte.logbook import services
-from soporte.logbook.models import MAINTENANCE_KINDS, Entry, EntryKind
+from soporte.logbook.models import FIELD_VALUE_MAX_CHARS, MAINTENANCE_KINDS, Entry, EntryKind
 
 # Kinds a person records from the pages; the others have their own procedure (opening,
 # closing, annulment) or are written by other apps (calls, escalations).
@@ -50,7 +50,9 @@ def _element_field(key: str, label: Any) -> forms.CharField:
         widget: forms.Widget = forms.Textarea(attrs={"rows": 3})
     else:
         widget = forms.TextInput(attrs={"type": INPUT_TYPES.get(key, "text")})
-    return forms.CharField(label=label, required=False, max_length=5000, widget=widget)
+    return forms.CharField(
+        label=label, required=False, max_length=FIELD_VALUE_MAX_CHARS, widget=widget
+    )
 
 
 def elements_for(kind: str) -> list[tuple[str, Any]]:
@@ -122,7 +124,10 @@ class AddToForm(forms.Form):
 
     summary = forms.CharField(label=gettext_lazy("Resumen de lo que se agrega"), max_length=300)
     detail = forms.CharField(
-        label=DETAIL_LABEL, required=False, max_length=5000, widget=forms.Textarea({"rows": 3})
+        label=DETAIL_LABEL,
+        required=False,
+        max_length=FIELD_VALUE_MAX_CHARS,
+        widget=forms.Textarea({"rows": 3}),
     )
 
     def fields_for_entry(self) -> dict[str, str]:

@@ -13,11 +13,13 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import scoped_to_organisation
+from soporte.lib.limits import text_problem
 from soporte.logbook.chain import fingerprint
 
 
@@ -147,6 +149,49 @@ COUNTERSIGNED_KINDS = (
 )
 
 
+# The sizes of an entry's content (issue #19): the eleven elements and the extra fields any app
+# writes fit with room to spare; one value fills about two printed pages at most (the PDF flows
+# it across pages). The forms, the API schema, `services.append_entry` and the model all
+# enforce these.
+ENTRY_FIELDS_MAX = 40
+FIELD_KEY_MAX_CHARS = 64
+FIELD_VALUE_MAX_CHARS = 5000
+
+
+def entry_fields_problem(fields: dict[Any, Any]) -> tuple[str, str] | None:
+    """(code, Spanish message) of the first way `fields` breaks the limits, or None."""
+    if len(fields) > ENTRY_FIELDS_MAX:
+        return "too_many_fields", _("Una nota admite hasta %(n)d campos; se enviaron %(sent)d.") % {
+            "n": ENTRY_FIELDS_MAX,
+            "sent": len(fields),
+        }
+    for key, value in fields.items():
+        key_text = str(key)
+        problem = text_problem(key_text) or (
+            text_problem(value) if isinstance(value, str) else None
+        )
+        if problem:
+            return "invalid_text", problem
+        if not key_text.strip() or len(key_text) > FIELD_KEY_MAX_CHARS:
+            return "invalid_field_name", _(
+                "El nombre de un campo debe tener entre 1 y %(n)d caracteres."
+            ) % {"n": FIELD_KEY_MAX_CHARS}
+        if len(str(value)) > FIELD_VALUE_MAX_CHARS:
+            return "field_too_long", _(
+                "El campo «%(key)s» tiene %(len)d caracteres; el máximo es %(n)d."
+            ) % {"key": key_text, "len": len(str(value)), "n": FIELD_VALUE_MAX_CHARS}
+    return None
+
+
+def validate_entry_fields(value: Any) -> None:
+    """The model's validator (admin, `full_clean`): the same limits as the service."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("El contenido de una nota es un objeto de campos."))
+    problem = entry_fields_problem(value)
+    if problem:
+        raise ValidationError(problem[1], code=problem[0])
+
+
 class EntryQuerySet(models.QuerySet["Entry"]):
     def visible_to(self, actor: Any) -> EntryQuerySet:
         return self.filter(logbook__in=Logbook.objects.visible_to(actor))
@@ -167,7 +212,7 @@ class Entry(models.Model):
     )
     author_name = models.CharField(max_length=200)
     summary = models.CharField(_("resumen"), max_length=300)
-    fields = models.JSONField(_("contenido"), default=dict)
+    fields = models.JSONField(_("contenido"), default=dict, validators=[validate_entry_fields])
     references = models.ForeignKey(
         "self",
         verbose_name=_("hace referencia a"),
@@ -319,6 +364,8 @@ class Signature(models.Model):
     entries = models.PositiveIntegerField(null=True, blank=True)  # the logbook's length then
 
     class Meta:
+        verbose_name = _("firma")
+        verbose_name_plural = _("firmas")
         constraints = [
             models.UniqueConstraint(fields=["entry", "signer"], name="logbook_signature_once"),
             models.CheckConstraint(
@@ -388,6 +435,8 @@ class Checkpoint(models.Model):
     tsa_ca = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("punto de control")
+        verbose_name_plural = _("puntos de control")
         indexes = [
             models.Index(fields=["logbook", "created_at"], name="logbook_checkpoint_recent_idx"),
         ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -282,6 +283,34 @@ def _text(value: Any) -> str:
     return escape(str(value)).replace("\n", "<br/>")
 
 
+# A table row never splits across pages (reportlab refuses a row taller than a page: issue
+# #19, defect 1), so a long value is cut into rows of at most this many lines and characters;
+# the table splits between them and the value flows from page to page.
+PIECE_LINES = 30
+PIECE_CHARS = 1500
+
+
+def _pieces(value: str) -> list[str]:
+    pieces: list[str] = []
+    lines: list[str] = []
+    size = 0
+    for line in value.split("\n"):
+        while len(line) > PIECE_CHARS:
+            if lines:
+                pieces.append("\n".join(lines))
+                lines, size = [], 0
+            pieces.append(line[:PIECE_CHARS])
+            line = line[PIECE_CHARS:]
+        if lines and (len(lines) >= PIECE_LINES or size + len(line) > PIECE_CHARS):
+            pieces.append("\n".join(lines))
+            lines, size = [], 0
+        lines.append(line)
+        size += len(line) + 1
+    if lines and any(lines):
+        pieces.append("\n".join(lines))
+    return pieces
+
+
 def _drawing(png: bytes) -> Flowable | None:
     try:
         reader = ImageReader(io.BytesIO(png))
@@ -321,13 +350,13 @@ def _signatures_table(signatures: list[Signature], styles: dict[str, ParagraphSt
 def _fields_table(
     rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], label: str = ""
 ) -> Table:
-    data = [
-        [
-            Paragraph(_text(name), styles["label"]),
-            Paragraph(_text(value) or "—", styles["body"]),
-        ]
-        for name, value in rows
-    ]
+    data: list[list[Any]] = []
+    for name, value in rows:
+        pieces = _pieces(str(value)) or ["—"]
+        data.append(
+            [Paragraph(_text(name), styles["label"]), Paragraph(_text(pieces[0]), styles["body"])]
+        )
+        data += [["", Paragraph(_text(piece), styles["body"])] for piece in pieces[1:]]
     if label:
         data.insert(0, [Paragraph(_text(label), styles["label"]), ""])
     table = Table(data, colWidths=[52 * mm, FRAME_WIDTH - 52 * mm])
@@ -457,8 +486,29 @@ def _checkpoint_paragraph(
     )
 
 
-def _document(handle: IO[bytes], *, title: str, compress: bool) -> SimpleDocTemplate:
-    return SimpleDocTemplate(
+class RenderTimeout(Exception):
+    """The render went past its deadline (`printing.RENDER_SECONDS`) and was stopped."""
+
+
+class _BoundedDocument(SimpleDocTemplate):
+    """reportlab's document, stopped at a deadline: checked after each flowable is laid out,
+    so one render never holds a worker for longer than the deadline (issue #19, defect 2)."""
+
+    deadline: float | None = None
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        _check(self.deadline)
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise RenderTimeout
+
+
+def _document(
+    handle: IO[bytes], *, title: str, compress: bool, deadline: float | None = None
+) -> SimpleDocTemplate:
+    document = _BoundedDocument(
         handle,
         pagesize=A4,
         leftMargin=MARGIN,
@@ -472,6 +522,8 @@ def _document(handle: IO[bytes], *, title: str, compress: bool) -> SimpleDocTemp
         # Tests build byte-for-byte reproducible files (no timestamps or random ids).
         invariant=0 if compress else 1,
     )
+    document.deadline = deadline
+    return document
 
 
 def _footer(title: str, printed: str) -> Any:
@@ -499,9 +551,15 @@ def _entries(queryset: QuerySet[Entry]) -> Iterable[Entry]:
 
 
 def logbook_pdf(
-    handle: IO[bytes], *, logbook: Logbook, now: dt.datetime, compress: bool = True
+    handle: IO[bytes],
+    *,
+    logbook: Logbook,
+    now: dt.datetime,
+    compress: bool = True,
+    deadline: float | None = None,
 ) -> None:
-    """The whole logbook, oldest entry first, as a court or an auditor would read it."""
+    """The whole logbook, oldest entry first, as a court or an auditor would read it.
+    `deadline` (a `time.monotonic()` value): past it the render stops with `RenderTimeout`."""
     styles = _styles()
     logbook.refresh_from_db()  # the head as it is now, not as the caller loaded it
     title = logbook.title
@@ -541,8 +599,9 @@ def logbook_pdf(
     ]
     queryset = logbook.entries.order_by("number")
     for entry in _entries(queryset):
+        _check(deadline)
         story += _entry_flowables(entry, now=now, styles=styles, show_logbook=False)
-    document = _document(handle, title=title, compress=compress)
+    document = _document(handle, title=title, compress=compress, deadline=deadline)
     footer = _footer(title, local(now))
     document.build(story, onFirstPage=footer, onLaterPages=footer)
 
@@ -554,6 +613,7 @@ def equipment_pdf(
     equipment_id: str,
     now: dt.datetime,
     compress: bool = True,
+    deadline: float | None = None,
 ) -> None:
     """One piece of equipment's history across the logbooks `entries` was filtered to."""
     styles = _styles()
@@ -571,7 +631,8 @@ def equipment_pdf(
         story += [_checkpoint_paragraph(checkpoint, styles, logbook.title), Spacer(1, 2 * mm)]
     story.append(Spacer(1, 4 * mm))
     for entry in _entries(ordered):
+        _check(deadline)
         story += _entry_flowables(entry, now=now, styles=styles, show_logbook=True)
-    document = _document(handle, title=title, compress=compress)
+    document = _document(handle, title=title, compress=compress, deadline=deadline)
     footer = _footer(title, local(now))
     document.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -58,6 +58,7 @@ from soporte.logbook.models import (
     SignatureRole,
     SignerSide,
     SigningKey,
+    entry_fields_problem,
 )
 from soporte.logbook.records import checkpoint_statement
 
@@ -190,12 +191,18 @@ def entry_bytes(entry: Entry, signed_by: SignedBy | None = None) -> bytes:
 
 
 def _clean_fields(fields: dict[str, Any]) -> dict[str, str]:
+    """The fields as stored: text, stripped, within the limits (`models.ENTRY_FIELDS_MAX` …).
+    Past a limit, or with text no database stores (NUL, a lone surrogate), the entry is
+    refused whole, never cut: a signed entry says exactly what its author sent."""
     cleaned = {}
     for key, value in fields.items():
         if value is None:
             continue
         text = value.isoformat() if isinstance(value, dt.date | dt.datetime) else str(value)
-        cleaned[str(key)[:64]] = text.strip()[:5000]
+        cleaned[str(key)] = text.strip()
+    problem = entry_fields_problem(cleaned)
+    if problem:
+        raise LogbookError(problem[1], code=problem[0])
     return cleaned
 
 

@@ -26,7 +26,7 @@ from soporte.directory.models import Role, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.lib.params import parse_id
-from soporte.logbook import export, handout, pdf, services
+from soporte.logbook import export, handout, pdf, printing, services
 from soporte.logbook.forms import (
     EQUIPMENT_SUBJECT,
     PAGE_KINDS,
@@ -222,17 +222,30 @@ def _pdf_response(handle: Any, filename: str) -> FileResponse:
 
 @require_GET
 @login_required
-def logbook_pdf(request: HttpRequest, logbook_id: int) -> FileResponse:
+def logbook_pdf(request: HttpRequest, logbook_id: int) -> HttpResponse | FileResponse:
+    """Bounded and cached per logbook head (`printing`): a refusal is a page saying when to
+    ask again, with Retry-After."""
     logbook = _logbook(request, logbook_id)
-    now = clock.now()
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
-    pdf.logbook_pdf(handle, logbook=logbook, now=now)
+    try:
+        handle = printing.logbook_pdf_file(
+            logbook=logbook, user_id=_user(request).pk, now=clock.now()
+        )
+    except printing.PrintRefused as refused:
+        return _print_refused(request, refused)
     return _pdf_response(handle, f"bitacora-{logbook.pk}.pdf")
+
+
+def _print_refused(request: HttpRequest, refused: printing.PrintRefused) -> HttpResponse:
+    response = render(
+        request, "logbook/print_refused.html", {"message": refused.message}, status=refused.status
+    )
+    response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @require_GET
 @login_required
-def equipment_pdf(request: HttpRequest, equipment_id: str) -> FileResponse:
+def equipment_pdf(request: HttpRequest, equipment_id: str) -> HttpResponse | FileResponse:
     """One piece of equipment's history across every logbook the person may read."""
     entries = Entry.objects.visible_to(request.user).filter(
         subject_type=EQUIPMENT_SUBJECT, subject_id=equipment_id
@@ -241,7 +254,16 @@ def equipment_pdf(request: HttpRequest, equipment_id: str) -> FileResponse:
         raise Http404
     now = clock.now()
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
-    pdf.equipment_pdf(handle, entries=entries, equipment_id=equipment_id, now=now)
+    try:
+        printing.bounded(
+            _user(request).pk,
+            lambda deadline: pdf.equipment_pdf(
+                handle, entries=entries, equipment_id=equipment_id, now=now, deadline=deadline
+            ),
+        )
+    except printing.PrintRefused as refused:
+        handle.close()
+        return _print_refused(request, refused)
     safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in equipment_id)[:40]
     return _pdf_response(handle, f"equipo-{safe_id}.pdf")
 

@@ -14,8 +14,9 @@ from ninja.files import UploadedFile
 
 from soporte.directory.api import ErrorOut
 from soporte.directory.models import Agent, Area, Organisation, Person, User
-from soporte.lib import clock
+from soporte.lib import clock, limits
 from soporte.lib.errors import DomainError, NotFound
+from soporte.lib.limits import TEXT_MAX_CHARS
 from soporte.tickets import attachments, queues, search, services
 from soporte.tickets.models import Attachment, Ticket
 
@@ -94,9 +95,9 @@ class NoteOut(Schema):
 class HandoffOut(Schema):
     from_level: int
     to_level: int
-    customer_name: str
-    reason: str
-    tried: str
+    customer_name: str = Field(..., max_length=200)
+    reason: str = Field(..., max_length=TEXT_MAX_CHARS)
+    tried: str = Field(..., max_length=TEXT_MAX_CHARS)
     at: dt.datetime
     to_agent: str | None
 
@@ -107,6 +108,10 @@ class TicketDetailOut(TicketOut):
     attachments: list[dict[str, object]]
 
 
+def _max(name: str) -> int:
+    return limits.max_length(Ticket, name)
+
+
 class TicketIn(Schema):
     """A new ticket. A customer opens one in their own name by the portal or e-mail channel,
     describing the problem: the level, priority, area, kind of support and billing are the
@@ -115,25 +120,25 @@ class TicketIn(Schema):
     organisation_id: int
     requester_id: int
     decision_maker_id: int | None = None
-    subject: str = Field(..., min_length=1, max_length=200)
-    description: str = Field(..., min_length=1)
+    subject: str = Field(..., min_length=1, max_length=_max("subject"))
+    description: str = Field(..., min_length=1, max_length=TEXT_MAX_CHARS)
     channel: str
     support_kind: str = "distance"
     direction: str = "reactive"
     level: int = Field(1, ge=1, le=4)
     area: str | None = Field(None, description="Código del área de conocimiento")
     priority: str = "normal"
-    equipment: str = ""
+    equipment: str = Field("", max_length=_max("equipment"))
     device_id: int | None = Field(None, description="Equipo del registro de inventario")
-    remote_tool: str = ""
-    remote_session_id: str = ""
+    remote_tool: str = Field("", max_length=_max("remote_tool"))
+    remote_session_id: str = Field("", max_length=_max("remote_session_id"))
     auxiliary_acknowledged: bool = False
     chargeable: bool = False
 
 
 class StatusIn(Schema):
     status: str
-    comment: str = ""
+    comment: str = Field("", max_length=300)
 
 
 class PriorityIn(Schema):
@@ -142,16 +147,16 @@ class PriorityIn(Schema):
 
 
 class NoteIn(Schema):
-    body: str = Field(..., min_length=1)
+    body: str = Field(..., min_length=1, max_length=TEXT_MAX_CHARS)
     internal: bool = False
 
 
 class EscalateIn(Schema):
     to_level: int = Field(..., ge=1, le=4)
     to_area: str | None = None
-    customer_name: str
-    reason: str
-    tried: str
+    customer_name: str = Field(..., max_length=200)
+    reason: str = Field(..., max_length=TEXT_MAX_CHARS)
+    tried: str = Field(..., max_length=TEXT_MAX_CHARS)
 
 
 class AssignIn(Schema):
@@ -252,7 +257,11 @@ def list_tickets(
     )
 
 
-@router.post("tickets", response={201: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post(
+    "tickets",
+    response={201: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Abrir un ticket",
+)
 def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user), pk=payload.organisation_id
@@ -283,7 +292,11 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
     return Status(201, TicketOut.of(_ticket(request, ticket.number)))
 
 
-@router.get("tickets/{number}", response={200: TicketDetailOut, 404: ErrorOut})
+@router.get(
+    "tickets/{number}",
+    response={200: TicketDetailOut, 404: ErrorOut},
+    summary="Un ticket con sus notas e historial",
+)
 def get_ticket(request: HttpRequest, number: int) -> TicketDetailOut:
     return detail(_ticket(request, number), request)
 
@@ -291,6 +304,7 @@ def get_ticket(request: HttpRequest, number: int) -> TicketDetailOut:
 @router.post(
     "tickets/{number}/status",
     response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Cambiar el estado",
 )
 def set_status(request: HttpRequest, number: int, payload: StatusIn) -> TicketOut:
     ticket = services.change_status(
@@ -320,7 +334,9 @@ def set_priority(request: HttpRequest, number: int, payload: PriorityIn) -> Tick
 
 
 @router.post(
-    "tickets/{number}/notes", response={201: NoteOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+    "tickets/{number}/notes",
+    response={201: NoteOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Agregar una nota o respuesta",
 )
 def add_note(request: HttpRequest, number: int, payload: NoteIn) -> Status[NoteOut]:
     note = services.add_note(
@@ -345,6 +361,7 @@ def add_note(request: HttpRequest, number: int, payload: NoteIn) -> Status[NoteO
 @router.post(
     "tickets/{number}/escalate",
     response={200: TicketDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Escalar con nota de traspaso",
 )
 def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> TicketDetailOut:
     ticket = _ticket(request, number)
@@ -364,6 +381,7 @@ def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> TicketDe
 @router.post(
     "tickets/{number}/assign",
     response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Asignar a un agente",
 )
 def assign(request: HttpRequest, number: int, payload: AssignIn) -> TicketOut:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=payload.agent_id)
@@ -395,7 +413,11 @@ def upload(
     return Status(201, [{"id": a.pk, "name": a.original_name, "size": a.size} for a in stored])
 
 
-@router.get("tickets/{number}/attachments/{attachment_id}", response={200: None, 404: ErrorOut})
+@router.get(
+    "tickets/{number}/attachments/{attachment_id}",
+    response={200: None, 404: ErrorOut, 410: ErrorOut},
+    summary="Descargar un adjunto",
+)
 def download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
     ticket = _ticket(request, number)
     attachment = get_object_or_404(visible_attachments(ticket, request), pk=attachment_id)
@@ -411,9 +433,10 @@ def visible_attachments(ticket: Ticket, request: HttpRequest) -> QuerySet[Attach
 
 
 def attachment_response(attachment: Attachment) -> FileResponse:
-    """Always a download, with an inert type: never rendered inline (HTML/SVG included)."""
+    """Always a download, with an inert type: never rendered inline (HTML/SVG included).
+    A file whose bytes are gone raises `attachments.AttachmentMissing` (410)."""
     response = FileResponse(
-        open(attachments.path_for(attachment.storage_key), "rb"),  # noqa: SIM115 - closed by FileResponse
+        attachments.open_stored(attachment),
         as_attachment=True,
         filename=attachment.original_name,
         content_type="application/octet-stream",

@@ -13,15 +13,20 @@ import os
 import secrets
 import unicodedata
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import User
+from soporte.lib import limits
 from soporte.lib.errors import DomainError
 from soporte.tickets.models import Attachment, Note, Ticket
 
-MAX_BYTES = 20 * 1024 * 1024
+# Per file (SOPORTE_UPLOAD_MAX_FILE_MB); the upload handler stops reading a request at the
+# first file past it, and the per-request and per-customer-per-day limits are in settings too.
+MAX_BYTES = limits.upload_max_file_bytes()
 MAX_FILES_PER_UPLOAD = 10
 MAX_FILES_PER_TICKET = 50
 
@@ -29,6 +34,29 @@ MAX_FILES_PER_TICKET = 50
 class AttachmentError(DomainError):
     status = 413
     code = "attachment_limit"
+
+
+class AttachmentMissing(DomainError):
+    """The file's record exists but its bytes are gone (a restore without the files, a disk
+    lost): 410, never a 500."""
+
+    status = 410
+    code = "attachment_missing"
+
+
+def open_stored(attachment: Attachment) -> BinaryIO:
+    """The stored bytes, open for reading; `AttachmentMissing` when the file is gone."""
+    try:
+        return path_for(attachment.storage_key).open("rb")
+    except FileNotFoundError:
+        raise AttachmentMissing(
+            _(
+                "El archivo «%(name)s» ya no está guardado en el servidor (se registró el "
+                "%(date)s). Pida a la mesa que lo recupere de un respaldo o que le pida una copia "
+                "a quien lo envió."
+            )
+            % {"name": attachment.original_name, "date": attachment.uploaded_at.date().isoformat()}
+        ) from None
 
 
 def storage_root() -> Path:
@@ -46,8 +74,16 @@ def clean_name(name: str) -> str:
     return name.strip(" .")[:200] or "archivo"
 
 
-def check_upload(ticket: Ticket | None, files: list[tuple[str, bytes]]) -> None:
-    """Refuse files beyond the limits; `ticket` None: the files of a ticket being opened."""
+def check_upload(
+    ticket: Ticket | None,
+    files: list[tuple[str, bytes]],
+    *,
+    uploader: User | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Refuse files beyond the limits; `ticket` None: the files of a ticket being opened.
+    A customer `uploader` also keeps within the daily quota: what they uploaded in the 24
+    hours before `now` plus these files (the desk's staff have none)."""
     if len(files) > MAX_FILES_PER_UPLOAD:
         raise AttachmentError(
             _("Se pueden adjuntar hasta %(n)d archivos a la vez.") % {"n": MAX_FILES_PER_UPLOAD}
@@ -60,6 +96,23 @@ def check_upload(ticket: Ticket | None, files: list[tuple[str, bytes]]) -> None:
             raise AttachmentError(
                 _("«%(name)s» pesa más de %(mb)d MB.")
                 % {"name": clean_name(name), "mb": MAX_BYTES // 2**20}
+            )
+    if uploader is not None and now is not None and uploader.is_customer and files:
+        quota = limits.upload_quota_bytes_per_day()
+        used = (
+            Attachment.objects.filter(
+                uploaded_by=uploader, uploaded_at__gt=now - dt.timedelta(days=1)
+            ).aggregate(total=Sum("size"))["total"]
+            or 0
+        )
+        if used + sum(len(data) for _name, data in files) > quota:
+            raise AttachmentError(
+                _(
+                    "Superó su cuota de adjuntos: %(mb)d MB en 24 horas (ya subió %(used)s MB). "
+                    "Inténtelo más tarde o pida ayuda a la mesa."
+                )
+                % {"mb": quota // 2**20, "used": f"{used / 2**20:.1f}"},
+                code="upload_quota",
             )
 
 

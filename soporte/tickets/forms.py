@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import Agent, Area, Level, Organisation, Person, Presence, User
+from soporte.lib.limits import TEXT_MAX_CHARS
 from soporte.lib.params import parse_id
 from soporte.lib.refcache import reference
 from soporte.tickets import attachments, services
@@ -172,7 +173,9 @@ class TicketForm(forms.Form):
         label=_("Prioridad"), choices=Priority.choices, initial=Priority.NORMAL
     )
     subject = forms.CharField(label=_("Asunto"), max_length=200)
-    description = forms.CharField(label=_("Descripción"), widget=_textarea(5))
+    description = forms.CharField(
+        label=_("Descripción"), max_length=TEXT_MAX_CHARS, widget=_textarea(5)
+    )
     device = forms.ModelChoiceField(
         label=_("Equipo del registro"),
         queryset=Ticket.objects.none(),
@@ -367,12 +370,16 @@ class EscalateForm(forms.Form):
         empty_label=_("Cualquier área del nivel"),
     )
     customer_name = forms.CharField(label=_("Nombre del cliente"), max_length=200)
-    reason = forms.CharField(label=_("Motivo del escalamiento"), widget=_textarea(3))
-    tried = forms.CharField(label=_("Lo que ya se intentó"), widget=_textarea(3))
+    reason = forms.CharField(
+        label=_("Motivo del escalamiento"), max_length=TEXT_MAX_CHARS, widget=_textarea(3)
+    )
+    tried = forms.CharField(
+        label=_("Lo que ya se intentó"), max_length=TEXT_MAX_CHARS, widget=_textarea(3)
+    )
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Nota"), widget=_textarea(4))
+    body = forms.CharField(label=_("Nota"), max_length=TEXT_MAX_CHARS, widget=_textarea(4))
     internal = forms.BooleanField(label=_("Nota interna (el cliente no la ve)"), required=False)
     uploads = MultipleFileField(label=_("Adjuntos"), help_text=FILES_HELP)
 
@@ -388,6 +395,7 @@ class PortalTicketForm(forms.Form):
     )
     description = forms.CharField(
         label=_("¿Qué sucede?"),
+        max_length=TEXT_MAX_CHARS,
         widget=_textarea(6),
         help_text=_("Desde cuándo pasa, qué mensaje aparece y qué ya intentó."),
     )
@@ -440,7 +448,7 @@ class PortalTicketForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Su respuesta"), widget=_textarea(4))
+    body = forms.CharField(label=_("Su respuesta"), max_length=TEXT_MAX_CHARS, widget=_textarea(4))
     uploads = MultipleFileField(label=_("Adjuntos"), help_text=FILES_HELP)
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from soporte.directory.models import STAFF_ROLES, Person, User
 from soporte.lib.errors import DomainError
 from soporte.tickets import attachments, services
+from soporte.tickets.mail import authresults
 from soporte.tickets.mail.parsing import MAX_MESSAGE_BYTES, Parsed, parse, strip_quoted_reply
 from soporte.tickets.mail.threads import ViaMail, looks_like_our_reference, verify_reference
 from soporte.tickets.models import Channel, InboundMail, Status, SupportKind, Ticket
@@ -272,6 +273,18 @@ def _decide(parsed: Parsed, *, raw_path: str, now: dt.datetime) -> IngestResult:
             parsed,
             outcome=Outcome.QUARANTINED,
             reason=sender.problem or "unknown_sender",
+            raw_path=raw_path,
+            now=now,
+        )
+    authserv_id = settings.SOPORTE_MAIL_AUTHSERV_ID
+    if authserv_id and not authresults.sender_verified(
+        parsed.auth_results, parsed.sender, authserv_id
+    ):
+        # The From: may be forged: a person looks before it joins anyone's ticket.
+        return _record(
+            parsed,
+            outcome=Outcome.QUARANTINED,
+            reason="sender_unverified",
             raw_path=raw_path,
             now=now,
         )

@@ -64,6 +64,8 @@ class Parsed:
     references: list[str] = dataclasses.field(default_factory=list)
     files: list[MailFile] = dataclasses.field(default_factory=list)
     verdict: tuple[str, str] | None = None
+    # The Authentication-Results headers as received (`mail.authresults` reads them).
+    auth_results: list[str] = dataclasses.field(default_factory=list)
 
 
 def mailbox(name: str, address: str) -> str:
@@ -284,6 +286,7 @@ def parse(raw: bytes) -> Parsed:
     except Exception:
         subject = _first(headers, "subject")
     parsed.subject = one_line(subject, 200)
+    parsed.auth_results = list(headers.get("authentication-results", []))[:20]
     automatic = automatic_reason(headers)
     if automatic:
         parsed.verdict = (Outcome.IGNORED, automatic)

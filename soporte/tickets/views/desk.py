@@ -28,7 +28,7 @@ from soporte.lib import clock
 from soporte.lib.errors import DomainError
 from soporte.lib.params import parse_id
 from soporte.logbook import services as logbook
-from soporte.tickets import jinja, queues, reads, search, services, sla
+from soporte.tickets import attachments, jinja, queues, reads, search, services, sla
 from soporte.tickets.api import attachment_response
 from soporte.tickets.forms import (
     AssignForm,
@@ -553,7 +553,9 @@ def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+def attachment_download(
+    request: HttpRequest, number: int, attachment_id: int
+) -> FileResponse | HttpResponse:
     """Always a download (never rendered inline); customers never get an internal note's file."""
     ticket = ticket_or_404(request, number)
     found = Attachment.objects.filter(pk=attachment_id, ticket=ticket).select_related("note")
@@ -564,4 +566,7 @@ def attachment_download(request: HttpRequest, number: int, attachment_id: int) -
         and attachment.note.internal
     ):
         raise Http404
-    return attachment_response(attachment)
+    try:
+        return attachment_response(attachment)
+    except attachments.AttachmentMissing as missing:
+        return render(request, "410.html", {"message": missing.message}, status=410)
