@@ -351,7 +351,7 @@ def _demo_desk_rules(today: dt.date) -> None:
 
 
 @transaction.atomic
-def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
+def load_demo(*, now: dt.datetime, history_weeks: int = 0) -> list[DemoLogin]:
     """Create the demo desk. Returns the logins to print."""
     today = desk_date(now)
     _demo_desk_rules(today)
@@ -410,10 +410,12 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
                 user=portal_user,
             )
     _demo_logbooks(supervisor=supervisor, now=now)
-    _demo_call_history(now=now)
+    if history_weeks:
+        _demo_call_history(now=now, weeks=history_weeks)
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
+    _demo_workshop(supervisor=supervisor, now=now)
     knowledge_samples.load(supervisor=supervisor, now=now)
     del logins  # every login is listed from the database, grouped: `demo_logins`
     return demo_logins()
@@ -769,13 +771,14 @@ def _demo_calls(*, now: dt.datetime) -> None:
 
 # Calls per hour of a working day (9:00 to 18:00), shaped like a desk's: a morning peak, a
 # lunch dip and a smaller afternoon one, so the reports' heat map and staffing plan have a shape.
-HISTORY_HOURLY_CALLS = (5, 9, 8, 6, 3, 4, 6, 5, 3)
-HISTORY_WEEKS = 4
+HISTORY_HOURLY_CALLS = (3, 5, 5, 4, 2, 2, 4, 3, 2)
+# What `soporte demo` and `soporte run` load (the tests' demo loads none: it costs seconds).
+HISTORY_WEEKS = 2
 
 
-def _demo_call_history(*, now: dt.datetime) -> None:
-    """Four weeks of finished calls before today (working days), through the CTI use case,
-    for the reports' charts and the staffing planner's history. Not recorded as tickets."""
+def _demo_call_history(*, now: dt.datetime, weeks: int) -> None:
+    """`weeks` of finished calls before today (working days), through the CTI use case, for
+    the reports' charts and the staffing planner's history. Not recorded as tickets."""
     line, _token = demo_cti_line(now=now - dt.timedelta(days=60))
     rng = random.Random(DEMO_CALLS_SEED + 1)
     agents = list(Agent.objects.select_related("user").filter(user__role=Role.AGENT).order_by("id"))
@@ -789,7 +792,7 @@ def _demo_call_history(*, now: dt.datetime) -> None:
         prefix="historia",
     )
     today = timezone.localtime(now).date()
-    for back in range(HISTORY_WEEKS * 7, 0, -1):
+    for back in range(weeks * 7, 0, -1):
         day = today - dt.timedelta(days=back)
         if day.weekday() >= 5:
             continue
@@ -1205,3 +1208,306 @@ def _demo_inventory(*, supervisor: User, now: dt.datetime) -> None:
                 subject=logbook.Subject("equipment", device.subject_id, str(device)),
                 now=moment,
             )
+
+
+DEMO_WORKSHOP_SEED = 20261207
+# (fault, diagnosis, work done, labour) of the shop's everyday repairs.
+REPAIR_CASES = [
+    ("No enciende", "Fuente de poder dañada", "Cambio de fuente", "450"),
+    (
+        "Se calienta y se apaga",
+        "Ventilador obstruido, pasta térmica seca",
+        "Limpieza y pasta térmica",
+        "350",
+    ),
+    ("Está muy lenta", "Disco con sectores dañados", "Cambio de disco y clonación", "600"),
+    ("Pantalla parpadea", "Cable flex de pantalla dañado", "Cambio de cable flex", "500"),
+    ("No carga la batería", "Conector de carga flojo", "Resoldado del conector", "550"),
+    ("Se reinicia sola", "Memoria defectuosa", "Cambio de memoria", "300"),
+    ("No imprime", "Rodillo de arrastre gastado", "Cambio de rodillo", "400"),
+]
+
+
+def _signature_png() -> bytes:
+    """A small drawn signature (a scribble) as a real PNG, like the counter's pad sends."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (240, 80), 255)
+    ImageDraw.Draw(image).line(
+        [(12, 60), (40, 20), (62, 58), (90, 18), (120, 62), (150, 30), (200, 44), (228, 26)],
+        fill=0,
+        width=3,
+    )
+    handle = io.BytesIO()
+    image.save(handle, format="PNG")
+    return handle.getvalue()
+
+
+def _demo_workshop(*, supervisor: User, now: dt.datetime) -> None:
+    """Four months of the repair shop: repairs received, diagnosed, quoted (some rejected and
+    quoted again), repaired by several technicians (not always who received or charged them),
+    unrepairable and abandoned ones, warranty returns, intakes signed by the customer; and
+    counter sales of parts and services, refunds and the shop's monthly expenses, so the
+    register and the sales logbook show something true. Every action through the use cases,
+    by active agents."""
+    from soporte.inventory.models import Device, Location, StockBalance, StockItem
+    from soporte.workshop import sales as shop_sales
+    from soporte.workshop import services as shop
+    from soporte.workshop.models import Repair, RepairStatus, WorkshopSettings
+
+    rng = random.Random(DEMO_WORKSHOP_SEED)
+    drawing = _signature_png()
+    WorkshopSettings.objects.update_or_create(
+        pk=1,
+        defaults={
+            "shop_name": "Soporte · Taller de cómputo",
+            "shop_address": "Av. Insurgentes Sur 1234, Ciudad de México",
+            "shop_tax_id": "STC200101AB1",
+            "shop_phone": "55 5555 0101",
+        },
+    )
+    agents = list(User.objects.filter(role=Role.AGENT, is_active=True).order_by("id"))
+    technicians = agents[:4]
+    shelf = Location.objects.get(code="ALM-A")
+    parts = list(
+        StockItem.objects.filter(serialised=False, unit="pza", is_active=True).order_by("sku")
+    )
+    start = now - dt.timedelta(days=120)
+    orgs = list(Organisation.objects.order_by("id"))
+
+    def in_stock(item: StockItem) -> bool:
+        balance = StockBalance.objects.filter(item=item, location=shelf).first()
+        return balance is not None and balance.on_hand >= 2
+
+    delivered: list[Repair] = []
+    for n in range(48):
+        moment = start + dt.timedelta(days=n * 116 / 48, hours=rng.randint(0, 6))
+        org = orgs[n % len(orgs)]
+        people = list(org.people.order_by("id"))
+        candidates = list(
+            Device.objects.filter(
+                organisation=org, retired_at__isnull=True, kind__in=("laptop", "desktop", "printer")
+            ).order_by("id")[:40]
+        )
+        if not candidates or not people:
+            continue
+        device = rng.choice(candidates)
+        fault, diagnosis, work, labour = REPAIR_CASES[n % len(REPAIR_CASES)]
+        receiver, charger = rng.choice(agents), rng.choice(agents)
+        technician = technicians[n % len(technicians)]
+        person = people[0]
+        repair = shop.receive_repair(
+            actor=receiver,
+            intake=shop.Intake(
+                device=device,
+                brought_by=person,
+                fault=fault,
+                condition=rng.choice(
+                    ("Rayones en la tapa", "Sin daños visibles", "Falta una tecla", "Bisagra floja")
+                ),
+                accessories=rng.choice(("Cargador", "Cargador y funda", "", "Cable de corriente")),
+                preserve_data=rng.random() < 0.8,
+                estimate=labour,
+                auxiliary=n % 23 == 5,
+                auxiliary_acknowledged=n % 23 == 5,
+                technician=technician,
+            ),
+            now=moment,
+        )
+        signer = person.user
+        if (
+            signer is not None
+            and repair.intake_entry is not None
+            and shop.can_sign(repair.intake_entry)
+            and n % 3
+        ):
+            logbook.countersign_entry(
+                entry=repair.intake_entry,
+                signer=signer,
+                method="on_site",
+                drawn_png=drawing,
+                now=moment + dt.timedelta(minutes=3),
+            )
+        age = (now - moment).days
+        if age < 2:
+            continue  # just received
+        shop.start_diagnosis(actor=technician, repair=repair, now=moment + dt.timedelta(hours=2))
+        if n % 13 == 7:
+            shop.mark_unrepairable(
+                actor=technician,
+                repair=repair,
+                reason="Tarjeta madre dañada: no hay refacción",
+                now=moment + dt.timedelta(hours=5),
+            )
+            if age > 5:
+                shop.deliver_repair(
+                    actor=charger,
+                    repair=repair,
+                    handed_back=str(device),
+                    payment_method="cash",
+                    amount="150",
+                    now=moment + dt.timedelta(days=2),
+                )
+            continue
+        part = rng.choice(parts) if parts and n % 2 else None
+        lines = (
+            [
+                shop.PartLine(
+                    item=part,
+                    location=shelf,
+                    quantity="1",
+                    unit_price=str(
+                        (
+                            part.total.value_avg / max(part.total.on_hand, 1) * Decimal("1.6")
+                        ).quantize(Decimal("1"))
+                    ),
+                )
+            ]
+            if part is not None and in_stock(part)
+            else []
+        )
+        decider = next((p for p in people if p.can_decide), person)
+        quote = shop.quote_repair(
+            actor=technician,
+            repair=repair,
+            diagnosis=diagnosis,
+            labour=labour if n % 9 else "900",
+            parts=lines,
+            now=moment + dt.timedelta(hours=4),
+        )
+        if quote.status == "pending":
+            approve = n % 9 != 0
+            shop.decide_quote(
+                actor=charger,
+                quote=quote,
+                approve=approve,
+                decided_by=decider,
+                reason="" if approve else "Muy caro",
+                now=moment + dt.timedelta(hours=20),
+            )
+            if not approve:
+                quote = shop.quote_repair(
+                    actor=technician,
+                    repair=repair,
+                    diagnosis=diagnosis,
+                    labour=labour,
+                    parts=lines,
+                    now=moment + dt.timedelta(days=1),
+                )
+                if quote.status == "pending":
+                    shop.decide_quote(
+                        actor=charger,
+                        quote=quote,
+                        approve=True,
+                        decided_by=decider,
+                        now=moment + dt.timedelta(days=1, hours=3),
+                    )
+        repair.refresh_from_db()
+        if repair.status == RepairStatus.AWAITING_PARTS or age < 4:
+            continue
+        shop.mark_repaired(
+            actor=technician,
+            repair=repair,
+            work_done=work,
+            labour_minutes=rng.randint(20, 150),
+            now=moment + dt.timedelta(days=rng.randint(1, 3), hours=3),
+        )
+        if n % 29 == 11 and age > 35:
+            # Ready, and the customer never came back for it.
+            shop.abandon_repair(
+                actor=supervisor,
+                repair=repair,
+                reason="El cliente no volvió por el equipo",
+                now=moment + dt.timedelta(days=34),
+            )
+            continue
+        if age < 6:
+            continue
+        total = shop.approved_quote(repair)
+        repair = shop.deliver_repair(
+            actor=charger,
+            repair=repair,
+            handed_back=f"{device}, {repair.accessories or 'sin accesorios'}",
+            payment_method=rng.choice(("cash", "card", "transfer")),
+            amount=str(total.total() if total else labour),
+            now=moment + dt.timedelta(days=4),
+        )
+        delivered.append(repair)
+    for original in delivered[::9][:4]:
+        if original.delivered_at is None:
+            continue
+        returned_at = original.delivered_at + dt.timedelta(days=12)
+        if returned_at < now:
+            shop.receive_warranty_return(
+                actor=rng.choice(agents),
+                original=Repair.objects.get(pk=original.pk),
+                brought_by=original.brought_by,
+                fault="Volvió la misma falla",
+                condition="Igual que al entregarla",
+                now=returned_at,
+            )
+
+    # The counter: parts and services sold every business day, a refund now and then.
+    services_sold = [
+        ("Formateo e instalación de sistema", "450"),
+        ("Limpieza preventiva", "300"),
+        ("Respaldo de información", "350"),
+    ]
+    for day in range(120):
+        moment = start + dt.timedelta(days=day, hours=17)
+        if timezone.localtime(moment).weekday() >= 5:
+            continue
+        for k in range(rng.randint(1, 3)):
+            sold: list[shop_sales.Line] = []
+            part = rng.choice(parts) if parts else None
+            if part is not None and in_stock(part):
+                unit_cost = part.total.value_avg / max(part.total.on_hand, 1)
+                sold.append(
+                    shop_sales.Line(
+                        part.name,
+                        "1",
+                        str((unit_cost * Decimal("1.5")).quantize(Decimal("1"))),
+                        item=part,
+                        location=shelf,
+                    )
+                )
+            if not sold or rng.random() < 0.4:
+                name, price = rng.choice(services_sold)
+                sold.append(
+                    shop_sales.Line(name, "1", price, discount="50" if rng.random() < 0.2 else "0")
+                )
+            sale = shop_sales.sell(
+                actor=rng.choice(agents),
+                lines=sold,
+                payment_method=rng.choice(("cash", "card", "transfer")),
+                customer_name="Público en general",
+                now=moment + dt.timedelta(minutes=20 * k),
+            )
+            if day % 19 == 3 and k == 0:
+                first = sale.lines.order_by("id").first()
+                assert first is not None
+                shop_sales.refund(
+                    actor=rng.choice(agents),
+                    sale=sale,
+                    quantities={first.pk: "1"},
+                    reason="Producto defectuoso",
+                    now=moment + dt.timedelta(days=1),
+                )
+    month = desk_date(start).replace(day=1)
+    while month <= desk_date(now):
+        for category, description, amount in (
+            ("rent", "Renta del local", "9500"),
+            ("salaries", "Sueldos del taller", "18000"),
+            ("services", "Luz, agua e internet", "1850"),
+        ):
+            shop_sales.record_expense(
+                actor=supervisor,
+                category=category,
+                description=f"{description}, {month:%m/%Y}",
+                amount=amount,
+                incurred_date=month,
+                now=now,
+            )
+        month = (month + dt.timedelta(days=32)).replace(day=1)

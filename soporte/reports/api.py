@@ -11,12 +11,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from soporte.directory.api import ErrorOut
+from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
-from soporte.reports import access, calls_report
+from soporte.reports import access, builds, calls_report, reads, tasks
 from soporte.reports.forms import PeriodForm, StaffingForm
+from soporte.reports.models import ReportBuild
 from soporte.reports.periods import PeriodError
 from soporte.reports.staffing_views import plan
 from soporte.reports.views import CallQuery, desk_data
@@ -83,16 +85,53 @@ def _invalid(form: Any) -> QueryError:
     return QueryError(first, fields=fields)
 
 
+class BuildOut(Schema):
+    id: int
+    status: str
+    progress: int
+    url: str  # this build in the API; the report is in `result` once `status` is "done"
+    result: CallsReportOut | None = None
+    error: str = ""
+
+
+def _build_out(build: ReportBuild) -> dict[str, Any]:
+    return {
+        "id": build.pk,
+        "status": build.status,
+        "progress": build.progress,
+        "url": f"/api/v1/reports/builds/{build.pk}",
+        "result": build.result,
+        "error": build.error,
+    }
+
+
 @router.get(
     "reports/calls",
-    response={200: CallsReportOut, **ERRORS},
+    response={200: CallsReportOut, 202: BuildOut, **ERRORS},
     summary="Métricas de llamadas de un periodo, por grupo",
 )
-def calls(request: HttpRequest) -> dict[str, Any]:
-    query = CallQuery(request, _own(request))
+def calls(request: HttpRequest) -> Any:
+    """A range past `MAX_CALLS_IN_REQUEST` calls answers 202 with a build to poll."""
+    own = _own(request)
+    query = CallQuery(request, own)
     if not query.valid:
         raise _invalid(query.form)
+    if reads.count_calls(query.scope) > reads.MAX_CALLS_IN_REQUEST:
+        build = tasks.request_build(
+            actor=request.user, query=request.GET, agent_scope=own, now=clock.now()
+        )
+        return Status(202, _build_out(build))
     return calls_report.build(query.scope, query.dimension, query.definitions)
+
+
+@router.get(
+    "reports/builds/{build_id}",
+    response={200: BuildOut, 404: ErrorOut, **ERRORS},
+    summary="Un reporte calculado en segundo plano: avance y resultado",
+)
+def build(request: HttpRequest, build_id: int) -> dict[str, Any]:
+    _own(request)
+    return _build_out(builds.build_for(request.user, build_id))
 
 
 @router.get(
@@ -105,7 +144,6 @@ def desk(request: HttpRequest) -> dict[str, Any]:
     form = PeriodForm(request.GET)
     if not form.is_valid():
         raise _invalid(form)
-    from soporte.lib import clock
     from soporte.reports.periods import make_period
 
     try:

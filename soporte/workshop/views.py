@@ -284,6 +284,7 @@ def repair_detail(request: HttpRequest, repair_id: int) -> HttpResponse:
         "can_sign_delivery": services.can_sign(repair.delivery_entry),
         "warranty_ends": services.warranty_ends(repair),
         "warranty_returns": repair.warranty_returns.order_by("received_at", "id"),
+        "receipts": repair.sales.order_by("sold_at", "id"),
         "settings": WorkshopSettings.current(),
     }
     if staff:

@@ -63,3 +63,18 @@ def test_an_agents_background_build_keeps_to_their_own_calls(
     ready = client.get(response["Location"])
     figures = {f["code"]: f["value"] for f in ready.context["report"]["figures"]}
     assert figures["offered"] == 5
+
+
+def test_the_api_answers_a_long_range_with_a_build_to_poll(personas, many_calls, run_jobs):
+    client = personas.client("supervisor")
+    response = client.get("/api/v1/reports/calls", QUERY)
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["status"], body["progress"], body["result"]) == ("queued", 0, None)
+    assert personas.client("admin").get(body["url"]).status_code == 404
+    assert personas.client("customer_b").get(body["url"]).status_code == 403
+    run_jobs()
+    done = client.get(body["url"]).json()
+    assert (done["status"], done["progress"]) == ("done", 100)
+    offered = next(f for f in done["result"]["figures"] if f["code"] == "offered")
+    assert offered["value"] == 5

@@ -91,6 +91,9 @@ def test_a_repair_through_the_api_from_intake_to_delivery(
     assert other.get(API + "/sales").json() == []
     assert other.get(f"{API}/sales/{sale['id']}").status_code == 404
     assert agent.get(f"{API}/sales/{sale['id']}").json()["cost"] == "400.00"
+    page = customer.get(f"/taller/reparaciones/{repair['id']}/").content.decode()
+    assert sale["folio"] in page and f"/taller/ventas/{sale['id']}/recibo.pdf" in page
+    assert customer.get(f"/taller/ventas/{sale['id']}/recibo.pdf").status_code == 200
 
 
 def test_lists_are_isolated_and_bad_input_is_refused_in_the_stable_shape(

@@ -267,3 +267,30 @@ def test_unrepairable_is_handed_back_without_warranty(personas, now, device_a):
     repair.refresh_from_db()
     assert repair.status == S.DELIVERED and repair.warranty_days == 0 and repair.repaired_at is None
     assert repair.delivery_entry.fields["result"] == "Sin reparación"
+
+
+def test_the_customer_is_emailed_the_quote_and_when_the_device_is_ready(
+    personas, now, device_a, django_capture_on_commit_callbacks, run_jobs, mailoutbox
+):
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY).delete()
+    repair = receive_repair(personas.agent, device_a, personas.person_a, now)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.start_diagnosis(actor=personas.agent, repair=repair, now=now)
+        quote = services.quote_repair(
+            actor=personas.agent, repair=repair, diagnosis="Bisagra rota", labour="900", now=now
+        )
+        services.decide_quote(actor=personas.customer_a, quote=quote, approve=True, now=now)
+        services.mark_repaired(
+            actor=personas.agent, repair=repair, work_done="Bisagra", labour_minutes=30, now=now
+        )
+    run_jobs()
+    subjects = [m.subject for m in mailoutbox]
+    assert subjects == [
+        f"[{repair.folio}] Presupuesto de su reparación",
+        f"[{repair.folio}] Su equipo está listo",
+    ]
+    assert all(m.to == [personas.person_a.email] for m in mailoutbox)
+    assert services.portal_url(repair) in mailoutbox[0].body and "$900.00" in mailoutbox[0].body
