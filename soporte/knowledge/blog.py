@@ -194,7 +194,7 @@ def save_post(
     ):
         action = _("publicada") if status == PostStatus.PUBLISHED else _("retirada")
         _blog_entry(post=post, author=actor, action=action, now=now)
-    transaction.on_commit(forget_feeds)
+    forget_feeds()
     return post
 
 
@@ -215,15 +215,15 @@ def publish_due_posts(*, now: dt.datetime) -> list[Post]:
         assert signer is not None
         _blog_entry(post=post, author=signer, action=_("publicada (programada)"), now=now)
     if due:
-        transaction.on_commit(forget_feeds)
+        forget_feeds()
     return due
 
 
 def forget_feeds() -> None:
-    """Feeds are cached per process and category; a publication empties the cache."""
-    from django.core.cache import cache
-
-    cache.delete("knowledge:feeds:version")
+    """Move the blog's content version (in the caller's transaction): the cached feeds and
+    pages of every process are keyed by it (`feeds.cache_version`)."""
+    blog = BlogSettings.current()
+    BlogSettings.objects.filter(pk=blog.pk).update(content_version=F("content_version") + 1)
 
 
 def search_posts(*, query: str, limit: int = 20) -> list[Post]:

@@ -40,14 +40,51 @@ PAGE_SIZE = 10
 COVER_UPLOAD_MAX = blog.COVER_MAX_BYTES
 
 
-def _listing(request: HttpRequest, posts: Any, **context: Any) -> HttpResponse:
-    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("pagina"))
+class _CountedPaginator(Paginator):
+    """A paginator whose total is given: the blog's home counts its posts once per
+    publication (cached), not on every page view."""
+
+    def __init__(self, rows: Any, per_page: int, count: int) -> None:
+        super().__init__(rows, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _cached(name: str, compute: Any) -> Any:
+    """A value of the public blog that changes only when a post is published or withdrawn."""
+    key = f"knowledge:{name}:{feeds.cache_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, feeds.CACHE_SECONDS)
+    return value
+
+
+def _categories() -> list[Category]:
+    return list(
+        Category.objects.filter(
+            pk__in=Post.objects.live().values("category_id").distinct()
+        ).order_by("name", "id")
+    )
+
+
+def _listing(
+    request: HttpRequest, posts: Any, *, count: int | None = None, **context: Any
+) -> HttpResponse:
+    paginator = (
+        _CountedPaginator(posts, PAGE_SIZE, count)
+        if count is not None
+        else Paginator(posts, PAGE_SIZE)
+    )
+    page = paginator.get_page(request.GET.get("pagina"))
     return render(
         request,
         "knowledge/blog_home.html",
-        {"page": page, "categories": Category.objects.filter(posts__status=PostStatus.PUBLISHED)
-         .distinct().order_by("name", "id"), **context},
-    )  # fmt: skip
+        {"page": page, "categories": _cached("categories", _categories), **context},
+    )
 
 
 def _live() -> Any:
@@ -59,7 +96,7 @@ def blog_home(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     if query:
         return _listing(request, blog.search_posts(query=query), q=query)
-    return _listing(request, _live())
+    return _listing(request, _live(), count=_cached("count", Post.objects.live().count))
 
 
 @require_GET
@@ -131,12 +168,12 @@ def _post_page(
 def _archive_months() -> list[dt.datetime]:
     """The months that have posts, newest first: cached until the next publication (the
     feeds' version), since grouping every post by local month costs more than the page."""
-    key = f"knowledge:archive:{feeds.cache_version()}"
-    months = cache.get(key)
-    if months is None:
-        months = list(Post.objects.live().datetimes("published_at", "month", order="DESC")[:24])
-        cache.set(key, months, feeds.CACHE_SECONDS)
-    return list(months)
+    return list(
+        _cached(
+            "archive",
+            lambda: list(Post.objects.live().datetimes("published_at", "month", order="DESC")[:24]),
+        )
+    )
 
 
 def _client_ip(request: HttpRequest) -> str | None:

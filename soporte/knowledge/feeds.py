@@ -1,11 +1,11 @@
 """The blog's feeds, Atom 1.0 and RSS 2.0, for all posts and per category (Django's
-syndication framework writes both formats). A feed is cached per format and category; a
-publication changes the cache's version (`blog.forget_feeds`), so readers never wait for a
-stale feed to expire."""
+syndication framework writes both formats). A feed is cached per format and category under
+the blog's content version, which every publication moves in its own transaction
+(`blog.forget_feeds`): readers never wait for a stale feed to expire, whichever process or
+node published."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -17,11 +17,10 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
-from soporte.knowledge.models import Category, Post
+from soporte.knowledge.models import BlogSettings, Category, Post
 
 FEED_SIZE = 20
 CACHE_SECONDS = 3600
-VERSION_KEY = "knowledge:feeds:version"
 
 
 class PostsRss(Feed):
@@ -88,12 +87,9 @@ _RSS, _ATOM = PostsRss(), PostsAtom()
 
 
 def cache_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = secrets.token_hex(4)
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return str(version)
+    """The blog's content version: one indexed read of a one-row table per request."""
+    version = BlogSettings.objects.order_by("id").values_list("content_version", flat=True).first()
+    return str(version or 0)
 
 
 def serve(request: HttpRequest, fmt: str, slug: str | None = None) -> HttpResponse:

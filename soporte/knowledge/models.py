@@ -208,10 +208,10 @@ class ArticleTerm(models.Model):
         indexes = [
             # The desk's search: `term IN (…)` grouped by article.
             models.Index(fields=["term", "article"], name="knowledge_articleterm_idx"),
-            # The portal's suggestions while typing (bench/knowledge): public terms only, and
-            # everything the GROUP BY needs in the index itself.
+            # The portal's suggestions while typing (bench/knowledge): each term's public
+            # postings, heaviest and newest first, read straight from the index and cut off.
             models.Index(
-                fields=["public", "term", "article", "weight"], name="knowledge_articleterm_pub_idx"
+                fields=["public", "term", "weight", "article"], name="knowledge_articleterm_pub_idx"
             ),
         ]
 
@@ -421,6 +421,10 @@ class BlogSettings(models.Model):
         _("comentarios por hora por correo o IP"), default=3
     )
     last_reminder_at = models.DateTimeField(null=True, blank=True)
+    # Moves on every change readers see (a publication, an edit, a withdrawal), in the same
+    # transaction: every process's cached feeds and blog pages are keyed by it, so a post the
+    # worker publishes shows in the web nodes' feeds at once.
+    content_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("ajustes del blog")

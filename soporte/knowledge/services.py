@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import F, QuerySet
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -264,21 +264,33 @@ class Match:
     score: int
 
 
-def _term_filter(query: str, *, prefix_last: bool) -> Q | None:
+# Each query term reads at most this many postings (title and tag matches first, then the
+# newest articles): a suggestion costs the same with a hundred articles or a hundred thousand
+# (bench/knowledge). An article that has a very common word only in its body, past the cut,
+# is not found by that word alone.
+POSTINGS_PER_TERM = 400
+CANDIDATES = 30  # best matches by terms, then re-ranked with the readers' feedback
+
+
+def _postings(query: str, *, public_only: bool, prefix_last: bool) -> list[QuerySet[Any]]:
     words = search.words(query[: search.QUERY_MAX])
     if not words:
-        return None
-    condition = Q(term__in=search.query_terms(query))
+        return []
+    base = ArticleTerm.objects.filter(public=True) if public_only else ArticleTerm.objects.all()
+    parts = [base.filter(term=root) for root in search.query_terms(query)]
     # While typing, the last word may be unfinished ("impres"): its root as a prefix, written
     # as a range so both databases walk the index (LIKE would not on PostgreSQL's collation).
     if prefix_last and not query.endswith((" ", ".", ",")) and len(words[-1]) >= 3:
         stemmed, *family_roots = search.partial_roots(words[-1])
         upper = stemmed[:-1] + chr(ord(stemmed[-1]) + 1)
-        condition |= Q(term__gte=stemmed, term__lt=upper) | Q(term__in=family_roots)
-    return condition
-
-
-CANDIDATES = 50  # best matches by terms, then re-ranked with the readers' feedback
+        parts.append(base.filter(term__gte=stemmed, term__lt=upper))
+        parts += [base.filter(term=root) for root in family_roots]
+    return [
+        part.order_by("-weight", "-article").values_list("article", "term", "weight")[
+            :POSTINGS_PER_TERM
+        ]
+        for part in parts
+    ]
 
 
 def search_articles(
@@ -286,30 +298,34 @@ def search_articles(
 ) -> list[Match]:
     """Articles this person may see that share roots with the query: most roots first, then
     by weight, then by readers' feedback (helpful minus not helpful)."""
-    condition = _term_filter(query, prefix_last=prefix_last)
-    if condition is None:
-        return []
     staff = bool(getattr(actor, "is_authenticated", False) and actor.is_desk_staff)
-    terms = ArticleTerm.objects.filter(condition)
-    if not staff:
-        terms = terms.filter(public=True)
-    rows = list(
-        terms.values("article")
-        .annotate(hits=Count("id"), score=Sum("weight"))
-        .order_by("-hits", "-score", "article")[: max(CANDIDATES, limit)]
+    parts = _postings(query, public_only=not staff, prefix_last=prefix_last)
+    if not parts:
+        return []
+    found: dict[int, dict[str, int]] = {}
+    # One short index range per term (a UNION of LIMITed selects is not portable to SQLite).
+    for article_id, term, weight in (row for part in parts for row in part):
+        terms = found.setdefault(article_id, {})
+        terms[term] = max(weight, terms.get(term, 0))
+    best = sorted(found.items(), key=lambda item: (-len(item[1]), -sum(item[1].values()), -item[0]))
+    best = best[: max(CANDIDATES, limit)]
+    articles = (
+        Article.objects.visible_to(actor)
+        .defer("body", "body_html")
+        .select_related("category")
+        .in_bulk([article_id for article_id, _terms in best])
     )
-    articles = Article.objects.visible_to(actor).in_bulk([row["article"] for row in rows])
     matches = [
-        Match(articles[row["article"]], row["hits"], row["score"])
-        for row in rows
-        if row["article"] in articles
+        Match(articles[article_id], len(terms), sum(terms.values()))
+        for article_id, terms in best
+        if article_id in articles
     ]
     matches.sort(
         key=lambda m: (
             -m.hits,
             -m.score,
             -(m.article.helpful_count - m.article.unhelpful_count),
-            m.article.pk,
+            -m.article.pk,
         )
     )
     return matches[: max(1, min(limit, 50))]

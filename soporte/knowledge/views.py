@@ -7,6 +7,7 @@ anonymous); the help centre (`/ayuda/…`) shows anybody the published public ar
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -66,14 +67,15 @@ def desk_articles(request: HttpRequest) -> HttpResponse:
             .order_by("-updated_at", "-id")
         )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("pagina"))
-    today = clock.now().date()
+    now = clock.now()
     return render(
         request,
         "knowledge/desk_articles.html",
         {
             "page": page,
             "q": query,
-            "to_review": services.articles_to_review(owner=user, today=today)[:20],
+            "to_review": services.articles_to_review(owner=user, today=now.date())[:20],
+            "deflections": services.deflections(since=now - dt.timedelta(days=30), until=now),
         },
     )
 

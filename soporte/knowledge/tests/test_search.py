@@ -72,15 +72,24 @@ def test_suggestions_never_offer_internal_or_draft_articles(base, personas):
     assert staff == [base["server"]]
 
 
+def test_only_the_heaviest_postings_of_a_very_common_word_are_read(write_article, monkeypatch):
+    monkeypatch.setattr(services, "POSTINGS_PER_TERM", 2)
+    in_title = write_article("Impresora en red", "Compartida.")
+    for n in range(3):
+        write_article(f"Nota {n}", "Revise la impresora.")
+    found = services.suggest(actor=None, text="impresora")
+    assert found[0] == in_title and len(found) == 2
+
+
 def test_helpful_answers_rank_an_article_first(write_article, personas, now):
-    first = write_article("Impresora atascada", "Papel atorado.")
-    second = write_article("Impresora sin tóner", "Cambie el cartucho.")
-    assert services.suggest(actor=None, text="impresora")[0] == first
+    older = write_article("Impresora atascada", "Papel atorado.")
+    newer = write_article("Impresora sin tóner", "Cambie el cartucho.")
+    assert services.suggest(actor=None, text="impresora")[0] == newer  # equal match: newest
     services.record_feedback(
-        article=second, user=personas.customer_a, session_key="", helpful=True,
+        article=older, user=personas.customer_a, session_key="", helpful=True,
         source="portal", now=now,
     )  # fmt: skip
-    assert services.suggest(actor=None, text="impresora")[0] == second
+    assert services.suggest(actor=None, text="impresora")[0] == older
 
 
 def test_feedback_is_one_answer_per_person_and_counts_deflections(personas, printer_article, now):
@@ -92,6 +101,8 @@ def test_feedback_is_one_answer_per_person_and_counts_deflections(personas, prin
     printer_article.refresh_from_db()
     assert printer_article.helpful_count == 1
     assert services.deflections(since=now, until=now.replace(year=now.year + 1)) == 1
+    desk = personas.client("agent").get(reverse("knowledge:desk_articles")).content.decode()
+    assert "Solicitudes evitadas por un artículo útil en los últimos 30 días: 1." in desk
     client.post(url, {"util": "no"})
     printer_article.refresh_from_db()
     assert (printer_article.helpful_count, printer_article.unhelpful_count) == (0, 1)
