@@ -7,17 +7,22 @@ export VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test lint imports types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode install install-dev messages clean
 
+# Set-up says what it is doing: a first `make run` installs for a minute or two, and pip's own
+# lines (what it collects, downloads and installs) show that it is moving.
 $(BIN)/python:
+	@echo "==> Creando el entorno de Python en $(VENV)…"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --progress-bar on --upgrade pip
 
 # Reinstalled whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@echo "==> Instalando las dependencias de Soporte (pip; uno o dos minutos la primera vez)…"
+	$(BIN)/pip install --progress-bar on -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> Instalando las herramientas de desarrollo (pip)…"
+	$(BIN)/pip install --progress-bar on -e '.[dev]'
 	touch $@
 
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard soporte/locale/*/LC_MESSAGES/django.po))
@@ -29,9 +34,11 @@ install-dev: $(VENV)/.installed-dev messages
 messages: $(MO_FILES)
 
 soporte/locale/%/LC_MESSAGES/django.mo: soporte/locale/%/LC_MESSAGES/django.po | $(VENV)/.installed
+	@echo "==> Compilando las traducciones ($*)…"
 	$(BIN)/pybabel compile --domain django --directory soporte/locale --locale $* --statistics
 
 run: install
+	@echo "==> Iniciando Soporte en el puerto $(PORT)…"
 	$(BIN)/soporte run --port $(PORT)
 
 lint: install-dev

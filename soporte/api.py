@@ -26,10 +26,13 @@ from soporte.directory import signin
 from soporte.directory.api import router as directory_router
 from soporte.directory.services import authenticate_token
 from soporte.inventory.api import router as inventory_router
+from soporte.knowledge.api import router as knowledge_router
 from soporte.lib import clock, limits
 from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
+from soporte.reports.api import router as reports_router
 from soporte.tickets.api import router as tickets_router
+from soporte.workshop.api import router as workshop_router
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +158,9 @@ def _register_routers() -> None:
     api.add_router("/v1/", tickets_router)
     api.add_router("/v1/", calls_router)
     api.add_router("/v1/", inventory_router)
+    api.add_router("/v1/", workshop_router)
+    api.add_router("/v1/", reports_router)
+    api.add_router("/v1/", knowledge_router)
 
 
 _register_routers()

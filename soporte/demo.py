@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from soporte.calls import qa
 from soporte.calls import services as calls
@@ -31,6 +33,7 @@ from soporte.directory.models import (
     Role,
     User,
 )
+from soporte.knowledge import samples as knowledge_samples
 from soporte.lib.clock import desk_date
 from soporte.logbook import services as logbook
 from soporte.logbook.models import EntryKind
@@ -45,6 +48,8 @@ class DemoLogin:
     username: str
     role: str
     description: str
+    # The heading it is listed under: "Agentes · nivel 2", "Clientes · Ferretería …".
+    group: str = ""
 
 
 AREAS = [
@@ -386,7 +391,7 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
         for full_name, title, contact_role, phone, login_name in people:
             portal_user: User | None = None
             if login_name:
-                first, _, last = full_name.replace("Dra. ", "").partition(" ")
+                first, _sep, last = full_name.replace("Dra. ", "").partition(" ")
                 portal_user = _user(
                     login_name, first, last, Role.CUSTOMER, organisation=org, phone=phone
                 )
@@ -405,10 +410,80 @@ def load_demo(*, now: dt.datetime) -> list[DemoLogin]:
                 user=portal_user,
             )
     _demo_logbooks(supervisor=supervisor, now=now)
+    _demo_call_history(now=now)
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
-    return logins
+    knowledge_samples.load(supervisor=supervisor, now=now)
+    del logins  # every login is listed from the database, grouped: `demo_logins`
+    return demo_logins()
+
+
+# Checked once per stored hash: hashing is deliberately slow, and every demo login shares one.
+_demo_hashes: dict[str, bool] = {}
+
+
+def _is_demo_hash(encoded: str) -> bool:
+    if encoded not in _demo_hashes:
+        _demo_hashes[encoded] = check_password(DEMO_PASSWORD, encoded)
+    return _demo_hashes[encoded]
+
+
+def _common_demo_hash() -> str | None:
+    """The password hash the demo logins share, if the most common one is the demo's."""
+    common = (
+        User.objects.filter(is_active=True)
+        .values("password")
+        .annotate(n=Count("id"))
+        .order_by("-n", "password")
+        .first()
+    )
+    if common is None or not _is_demo_hash(common["password"]):
+        return None
+    return str(common["password"])
+
+
+def has_demo_logins() -> bool:
+    return _common_demo_hash() is not None
+
+
+def demo_logins() -> list[DemoLogin]:
+    """Every active login that still has the demo password, grouped by role and level (the
+    console after loading, and the demo-logins page): a new user finds a colleague of each
+    level to transfer a call to without reading code. Empty on a desk with no demo logins."""
+    shared = _common_demo_hash()
+    if shared is None:
+        return []
+    users = list(
+        User.objects.filter(is_active=True, password=shared)
+        .select_related("agent", "organisation")
+        .order_by("username")
+    )
+    people = {
+        p.user_id: p for p in Person.objects.filter(user__in=users).select_related("organisation")
+    }
+    ranked: list[tuple[tuple[int, int, str, str], DemoLogin]] = []
+    for user in users:
+        agent: Agent | None = getattr(user, "agent", None)
+        name = user.get_full_name() or user.username
+        if user.role == Role.ADMIN:
+            key, group, text = (0, 0, ""), _("Administración"), name
+        elif user.role == Role.SUPERVISOR:
+            key, group, text = (1, 0, ""), _("Supervisión"), name
+        elif user.role == Role.AGENT:
+            level = agent.level if agent else 0
+            key = (2, level, "")
+            group = _("Agentes · nivel %(level)s") % {"level": level}
+            text = name
+            if agent is not None and agent.extension:
+                text = _("%(name)s, extensión %(ext)s") % {"name": name, "ext": agent.extension}
+        else:
+            person = people.get(user.pk)
+            org_name = user.organisation.name if user.organisation else ""
+            key, group = (3, 0, org_name), _("Clientes · %(org)s") % {"org": org_name}
+            text = f"{name} ({person.get_contact_role_display()})" if person else name
+        ranked.append(((*key, user.username), DemoLogin(user.username, user.role, text, group)))
+    return [login for _key, login in sorted(ranked, key=lambda pair: pair[0])]
 
 
 # (minutes ago, priority the desk gave it, subject, description): requests customers left in
@@ -688,6 +763,66 @@ def _demo_calls(*, now: dt.datetime) -> None:
     apply([item for item in timeline if item[3]["event"] == "hangup"])
     calls.record_finished_calls(now=now, limit=len(kept) + 10)
     # The demo's presence board stays as designed, whatever the calls left behind.
+    for agent in agents:
+        Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])
+
+
+# Calls per hour of a working day (9:00 to 18:00), shaped like a desk's: a morning peak, a
+# lunch dip and a smaller afternoon one, so the reports' heat map and staffing plan have a shape.
+HISTORY_HOURLY_CALLS = (5, 9, 8, 6, 3, 4, 6, 5, 3)
+HISTORY_WEEKS = 4
+
+
+def _demo_call_history(*, now: dt.datetime) -> None:
+    """Four weeks of finished calls before today (working days), through the CTI use case,
+    for the reports' charts and the staffing planner's history. Not recorded as tickets."""
+    line, _token = demo_cti_line(now=now - dt.timedelta(days=60))
+    rng = random.Random(DEMO_CALLS_SEED + 1)
+    agents = list(Agent.objects.select_related("user").filter(user__role=Role.AGENT).order_by("id"))
+    presences = {a.pk: a.presence for a in agents}
+    on_duty = [a for a in agents if a.level <= 2]
+    people = list(Person.objects.exclude(phone="").order_by("id").values_list("phone", flat=True))
+    planner = Planner(
+        rng,
+        agents=[SimAgent(a.user.get_full_name(), a.extension) for a in on_duty],
+        known_numbers=people,
+        prefix="historia",
+    )
+    today = timezone.localtime(now).date()
+    for back in range(HISTORY_WEEKS * 7, 0, -1):
+        day = today - dt.timedelta(days=back)
+        if day.weekday() >= 5:
+            continue
+        opening = timezone.make_aware(dt.datetime.combine(day, dt.time(BUSINESS_HOURS[0])))
+        busier = 1.0 + 0.25 * (day.weekday() == 0) - 0.15 * (day.weekday() == 4)
+        planner.busy_until = {}
+        items = []
+        for hour, per_hour in enumerate(HISTORY_HOURLY_CALLS):
+            rate = per_hour * busier * rng.uniform(0.8, 1.2) / 60
+            for arrival in arrivals(rng, rate_per_minute=rate, seconds=3600):
+                story = planner.plan(hour * 3600 + arrival)
+                for step_no, step in enumerate(story.steps):
+                    moment = opening + dt.timedelta(seconds=story.arrival + step.offset)
+                    items.append((moment, planner.count, step_no, step.payload))
+        items.sort(key=lambda item: item[:3])
+        if not items:
+            continue
+        subs = [
+            calls.Submission(
+                line=line,
+                event=parse_event(with_timestamp(payload, moment)),
+                source=EventSource.SIMULATOR,
+                received_at=moment,
+            )
+            for moment, _o, _s, payload in items
+        ]
+        for outcome in calls.apply_events(subs, now=items[-1][0]):
+            if outcome.error is not None:
+                raise outcome.error
+    # The history is read by the reports only: no ticket notes or scorecards to write for it.
+    Call.objects.filter(line=line, call_id__startswith="historia-").update(
+        recorded_at=now - dt.timedelta(days=1)
+    )
     for agent in agents:
         Agent.objects.filter(pk=agent.pk).update(presence=presences[agent.pk])
 

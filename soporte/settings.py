@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from soporte.lib.siteurl import served_url
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 
@@ -60,7 +62,13 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The address people reach: notification e-mails link here. By default the address `soporte run`
+# serves (HOST and PORT, as `make run` and `PORT=18801 make run` set them), so a desk started on
+# another port never mails links to port 8000.
+SERVED_HOST = env_str("HOST", "127.0.0.1")
+SERVED_PORT = env_int("PORT", 8000)
+
+SITE_URL = env_str("SITE_URL", "") or served_url(SERVED_HOST, SERVED_PORT)
 
 VAR_DIR = Path(env_str("VAR_DIR", str(PROJECT_DIR / "var"))).resolve()
 # The database, uploads and sockets live here; create it so `soporte migrate` works anywhere.
@@ -73,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "channels",
     "ninja",
     "django_htmx",
@@ -83,11 +92,15 @@ INSTALLED_APPS = [
     "soporte.tickets",
     "soporte.calls",
     "soporte.inventory",
+    "soporte.workshop",
+    "soporte.reports",
+    "soporte.knowledge",
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",
     "axes",
     "csp",
+    "soporte.once",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +120,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soporte.middleware.ErrorAnswersMiddleware",
+    # After sessions, auth and messages: a repeated form is recognised per person and told so.
+    "soporte.once.middleware.OnceMiddleware",
     # Last: turns a lockout django-axes noted during the request into its answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -233,6 +248,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 # Uploaded files live outside the web root and are served only through access-checked views.
 # Several web nodes share one directory (NFS, a mounted volume): set MEDIA_ROOT to it.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()

@@ -10,7 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("entrar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("entrar/", views.login, name="login"),
+    path("demo/accesos/", views.demo_logins, name="demo_logins"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "contrasena/restablecer/",
@@ -42,6 +43,9 @@ urlpatterns = [
     path("tickets/", include("soporte.tickets.urls")),
     path("llamadas/", include("soporte.calls.urls")),
     path("inventario/", include("soporte.inventory.urls")),
+    path("taller/", include("soporte.workshop.urls")),
+    path("reportes/", include("soporte.reports.urls")),
+    path("", include("soporte.knowledge.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

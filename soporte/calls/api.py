@@ -33,7 +33,15 @@ CTI_BODY = {
                     "properties": {
                         "event": {
                             "type": "string",
-                            "enum": ["newCall", "answer", "hangup", "hold", "unhold", "transfer"],
+                            "enum": [
+                                "newCall",
+                                "answer",
+                                "hangup",
+                                "hold",
+                                "unhold",
+                                "transfer",
+                                "callback",
+                            ],
                         },
                         "callId": {"type": "string", "maxLength": 250},
                         "from": {"type": "string"},
@@ -58,6 +66,8 @@ CTI_BODY = {
                         "type": {"type": "string", "enum": ["blind", "attended"]},
                         "target": {"type": "string"},
                         "answered": {"type": "boolean"},
+                        "callerName": {"type": "string", "maxLength": 250},
+                        "callerTold": {"type": "boolean"},
                         "consultSeconds": {"type": "number"},
                         "eventId": {"type": "string"},
                         "timestamp": {"type": "string"},
@@ -125,9 +135,15 @@ def cti_signed(request: HttpRequest) -> Any:
 
 class TurnIn(Schema):
     speaker: str = Field(..., max_length=8, description="agent, caller o agent2")
+    leg: str = Field(
+        "caller",
+        max_length=8,
+        description="caller (la conversación con quien llama) o consult (la consulta entre "
+        "agentes antes de una transferencia en caliente, que quien llama no oye)",
+    )
     start_ms: int = Field(..., description="Milisegundos desde que se contestó la llamada")
     end_ms: int
-    text: str
+    text: str  # up to qa.MAX_TURN_TEXT characters, checked by the service (turn_text_invalid)
 
 
 class ScoreLineOut(Schema):
@@ -260,7 +276,7 @@ def post_transcript(request: HttpRequest, call_id: int, turns: list[TurnIn]) -> 
     card = qa.save_transcript(
         actor=user,
         call=call,
-        turns=[qa.TurnData(t.speaker, t.start_ms, t.end_ms, t.text) for t in turns],
+        turns=[qa.TurnData(t.speaker, t.start_ms, t.end_ms, t.text, t.leg) for t in turns],
         now=clock.now(),
     )
     return ScorecardOut.of(_scorecard(card.call))

@@ -2,9 +2,12 @@
 
 Parsing is pure (no database): a payload becomes a `CtiEvent` or a `CtiError` with a stable
 code. Zammad sends `newCall`, `answer` and `hangup` as JSON or form data (`user[]` repeated);
-Soporte adds `hold`/`unhold` (with the reason and the caller's choice, H1/H2), `transfer`
-(blind or attended, the target and whether the consulting leg was answered, X2) and the
-hangup `initiator` (C3). Optional `eventId` and `timestamp` make retries and clocks exact.
+Soporte adds `hold`/`unhold` (with the reason and the caller's choice, H1/H2), `callback`
+(the caller chose to be called back instead of waiting, with `callbackAt`; no hold, H2),
+`transfer` (blind or attended, the target, whether the consulting leg was answered, X2, and
+`callerTold`: the caller was told of the transfer and why, T4, with the `reason`) and the
+hangup `initiator` (C3). Any event may carry `callerName` (given to an IVR or typed by the
+agent, T3). Optional `eventId` and `timestamp` make retries and clocks exact.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from django.utils.translation import gettext as _
 from soporte.lib.errors import DomainError
 
 ZAMMAD_EVENTS = ("newCall", "answer", "hangup")
-EXTENDED_EVENTS = ("hold", "unhold", "transfer")
+EXTENDED_EVENTS = ("hold", "unhold", "transfer", "callback")
 EVENTS = ZAMMAD_EVENTS + EXTENDED_EVENTS
 CAUSES = (
     "normalClearing",
@@ -78,6 +81,8 @@ class CtiEvent:
     target: str = ""
     consult_answered: bool | None = None
     consult_seconds: float | None = None
+    caller_name: str = ""
+    caller_told: bool | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -185,6 +190,12 @@ def parse_event(data: Mapping[str, Any], *, form_users: list[str] | None = None)
             )
         if not target:
             raise CtiError(_("Falta el destino de la transferencia."), code="target_required")
+    callback_at = parse_timestamp(data.get("callbackAt"))
+    if kind == "callback" and callback_at is None:
+        raise CtiError(
+            _("Falta callbackAt: la hora a la que devolver la llamada."),
+            code="callback_time_required",
+        )
     choice = _text(data, "choice")
     if choice and choice not in HOLD_CHOICES:
         raise CtiError(_("La elección de espera debe ser wait o callback."), code="invalid_choice")
@@ -218,11 +229,13 @@ def parse_event(data: Mapping[str, Any], *, form_users: list[str] | None = None)
         initiator=initiator,
         reason=_text(data, "reason"),
         choice=choice,
-        callback_at=parse_timestamp(data.get("callbackAt")),
+        callback_at=callback_at,
         transfer_type=transfer_type,
         target=target,
         consult_answered=_bool(data.get("answered")),
         consult_seconds=consult_seconds,
+        caller_name=_text(data, "callerName", "caller_name"),
+        caller_told=_bool(data.get("callerTold", data.get("caller_told"))),
         raw=raw,
     )
 

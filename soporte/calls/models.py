@@ -279,6 +279,7 @@ class EventKind(models.TextChoices):
     UNHOLD = "unhold", _("Retomada")
     TRANSFER = "transfer", _("Transferencia")
     HANGUP = "hangup", _("Colgada")
+    CALLBACK = "callback", _("Devolución elegida")
 
 
 class EventSource(models.TextChoices):
@@ -485,11 +486,21 @@ class Speaker(models.TextChoices):
     OTHER_AGENT = "agent2", _("Agente que recibe")
 
 
+class Leg(models.TextChoices):
+    """Which conversation a turn belongs to: the caller's, or the agents' consultation
+    before a warm transfer (X2), which the caller does not hear."""
+
+    CALLER = "caller", _("Con quien llama")
+    CONSULT = "consult", _("Consulta entre agentes")
+
+
 class TranscriptTurn(models.Model):
-    """One turn of a transcript supplied by any speech-to-text system (API)."""
+    """One turn of a transcript: sent through the API or uploaded as a subtitle or
+    speech-to-text file."""
 
     call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="turns")
     speaker = models.CharField(max_length=8, choices=Speaker.choices)
+    leg = models.CharField(max_length=8, choices=Leg.choices, default=Leg.CALLER)
     start_ms = models.PositiveIntegerField()
     end_ms = models.PositiveIntegerField()
     text = models.TextField()
@@ -499,6 +510,7 @@ class TranscriptTurn(models.Model):
             models.CheckConstraint(
                 condition=Q(speaker__in=Speaker.values), name="calls_turn_speaker_valid"
             ),
+            models.CheckConstraint(condition=Q(leg__in=Leg.values), name="calls_turn_leg_valid"),
             models.CheckConstraint(
                 condition=Q(end_ms__gte=models.F("start_ms")), name="calls_turn_ordered"
             ),

@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern] = [
         qa_views.review,
         name="qa_review",
     ),
+    path(
+        "calidad/<int:call_id>/transcripcion/",
+        qa_views.upload_transcript,
+        name="qa_upload_transcript",
+    ),
     path("calidad/glosario/", qa_views.glossary, name="qa_glossary"),
     path("calidad/glosario/<int:term_id>/", qa_views.glossary_edit, name="qa_glossary_edit"),
     path(

@@ -26,7 +26,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.calls import qa
-from soporte.calls.models import Call, GlossaryTerm, Scorecard, ScoreLine, Verdict
+from soporte.calls.models import (
+    Call,
+    CallState,
+    GlossaryTerm,
+    Scorecard,
+    ScoreLine,
+    Speaker,
+    Verdict,
+)
 from soporte.directory.models import User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError
@@ -61,6 +69,25 @@ class ReviewForm(forms.Form):
         error_messages={
             "required": gettext_lazy("Escriba un comentario que explique la revisión.")
         },
+    )
+
+
+class TranscriptFileForm(forms.Form):
+    archivo = forms.FileField(
+        label=gettext_lazy("Archivo de transcripción"),
+        help_text=gettext_lazy(
+            "WebVTT (.vtt) con etiquetas de voz, SubRip (.srt) con «Nombre: …» o el JSON de "
+            "una herramienta de voz a texto (segmentos con «speaker» o «channel»); hasta 2 MB."
+        ),
+        error_messages={"required": gettext_lazy("Elija el archivo de la transcripción.")},
+    )
+    first_speaker = forms.ChoiceField(
+        label=gettext_lazy("Si el archivo no nombra a los hablantes, el primero es"),
+        choices=[
+            (Speaker.AGENT.value, Speaker.AGENT.label),
+            (Speaker.CALLER.value, Speaker.CALLER.label),
+        ],
+        initial=Speaker.AGENT.value,
     )
 
 
@@ -113,6 +140,7 @@ def _render_scorecard(
     call: Call,
     *,
     forms_by_line: dict[int, ReviewForm] | None = None,
+    upload_form: TranscriptFileForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -137,6 +165,8 @@ def _render_scorecard(
             "rows": rows,
             "turns": [(t, qa.at_ms(t.start_ms)) for t in call.turns.order_by("start_ms", "id")],
             "can_review": user.is_manager,
+            "upload_form": upload_form or TranscriptFileForm(),
+            "can_upload": call.state == CallState.ENDED and call.answered_at is not None,
             "overrides": sum(1 for line in lines if line.override),
             "pending": sum(1 for line in lines if line.final == Verdict.PENDING),
         },
@@ -181,6 +211,42 @@ def review(request: HttpRequest, call_id: int, line_id: int) -> HttpResponse:
             )
             return redirect(reverse("calls:qa_scorecard", args=[call.pk]) + f"#linea-{line.pk}")
     return _render_scorecard(request, call, forms_by_line={line.pk: form}, status=422)
+
+
+@require_POST
+@login_required
+def upload_transcript(request: HttpRequest, call_id: int) -> HttpResponse:
+    """A transcript file for the call: stored, the call re-scored, or refused with the reason
+    (nothing stored); the speaker choice is kept on a refusal."""
+    user = _staff(request)
+    call = _call(user, call_id)
+    form = TranscriptFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["archivo"]
+        try:
+            card = qa.save_transcript_file(
+                actor=user,
+                call=call,
+                name=upload.name or "",
+                # One byte past the limit is enough for the service to refuse a large file.
+                data=upload.read(qa.MAX_FILE_BYTES + 1),
+                first_speaker=form.cleaned_data["first_speaker"],
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            form.add_error("archivo", str(exc))
+        else:
+            turns = call.turns.count()
+            messages.success(
+                request,
+                _("Transcripción guardada: %(n)d turnos; puntaje %(score)s.")
+                % {
+                    "n": turns,
+                    "score": "—" if card.score is None else f"{card.score:.1f} %",
+                },
+            )
+            return redirect("calls:qa_scorecard", call.pk)
+    return _render_scorecard(request, call, upload_form=form, status=422)
 
 
 # --- glossary ---------------------------------------------------------------------------

@@ -72,16 +72,16 @@ def transfer_script(*, colleague: str, area: str, reason: str) -> str:
     )
 
 
-def receiving_script(
-    *, caller_name: str, agent_first_name: str, level: int, reason: str, summary: str
-) -> str:
-    """X3: the receiving agent introduces themself, names the caller and recaps."""
+def receiving_script(*, caller_name: str, agent_first_name: str, level: int, reason: str) -> str:
+    """X3: the receiving agent introduces themself, names the caller and recaps the reason.
+
+    The sender's summary ("Reinicié la cola…") is their own first-person note: the console
+    shows it beside the script as the colleague's note, never inside what the receiver says.
+    """
     why = reason.strip().rstrip(".") or "…"
-    recap = summary.strip().rstrip(".")
-    text = (
+    return (
         f"Hola {caller_name or '…'}, soy {agent_first_name}, de nivel {level}; entiendo que {why}."
     )
-    return f"{text} {recap}." if recap else text
 
 
 def closing_script(*, agent_first_name: str) -> str:

@@ -72,6 +72,7 @@ _MUTABLE = (
     "hangup_cause",
     "hangup_by",
     "outcome",
+    "caller_name",
     "updated_at",
 )
 

@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -44,6 +45,7 @@ from soporte.calls.models import (
     EventKind,
     Hold,
     HoldChoice,
+    Scorecard,
     Transfer,
     TransferKind,
     TransferState,
@@ -57,6 +59,8 @@ from soporte.tickets.models import Ticket
 # Tokens the console's script filler replaces while the agent fills the transfer form (T4).
 T4_TOKENS = {"colleague": "[[colega]]", "area": "[[area]]", "reason": "[[motivo]]"}
 CALLS_PER_PAGE = 50
+# A script for a moment (H4 on resuming, X3 on receiving) leaves the screen this long after.
+SCRIPT_MOMENT_SECONDS = 30
 
 
 # --- access -------------------------------------------------------------------------------
@@ -184,8 +188,14 @@ def _cards(agent: Agent, user: User, now: dt.datetime) -> list[CallCard]:
                 )
                 card.hold_script = scripts.hold_script(reason=card.hold.reason)
         card.hold_return = scripts.hold_return_script(caller_name=call.caller_name)
-        last = call.events.order_by("-at", "-id").values_list("kind", flat=True).first()
-        if call.state == CallState.TALKING and last == EventKind.UNHOLD:
+        last = call.events.order_by("-at", "-id").values_list("kind", "at").first()
+        if (
+            call.state == CallState.TALKING
+            and last is not None
+            and last[0] == EventKind.UNHOLD
+            and (now - last[1]).total_seconds() <= SCRIPT_MOMENT_SECONDS
+        ):
+            # H4 is said on resuming; once that moment has passed the prompt leaves.
             card.resume = scripts.resume_script(caller_name=call.caller_name)
         card.consulting = (
             call.transfers.filter(state=TransferState.CONSULTING, from_agent=agent)
@@ -198,14 +208,19 @@ def _cards(agent: Agent, user: User, now: dt.datetime) -> list[CallCard]:
             if call.transfer_count
             else None
         )
-        if received is not None and received.to_agent_id == agent.pk:
+        if (
+            received is not None
+            and received.to_agent_id == agent.pk
+            and received.completed_at is not None
+            and (now - received.completed_at).total_seconds() <= SCRIPT_MOMENT_SECONDS
+        ):
+            # X3 is said when the caller is connected; later in the call it is stale.
             card.received = received
             card.receiving = scripts.receiving_script(
                 caller_name=call.caller_name,
                 agent_first_name=agent.first_name,
                 level=agent.level,
                 reason=received.reason,
-                summary=received.summary,
             )
         if call.ticket_id is None:
             # The screen-pop (ringing) and the ticket step (answered) list the same tickets.
@@ -247,7 +262,6 @@ def _offers(agent: Agent) -> list[Offer]:
                 agent_first_name=agent.first_name,
                 level=agent.level,
                 reason=t.reason,
-                summary=t.summary,
             ),
         )
         for t in offers
@@ -540,7 +554,9 @@ def transfer(request: HttpRequest, call_id: int) -> HttpResponse:
         )
     form = TransferForm(request.POST)
     if not form.is_valid():
-        return _after(request, user, now, error=_("Elija el nivel y el tipo de transferencia."))
+        return _transfer_refused(
+            request, user, call, now, _("Elija el nivel y el tipo de transferencia.")
+        )
     data = form.cleaned_data
     area = Area.objects.filter(pk=data["area"]).first() if data["area"] else None
     to_agent = (
@@ -551,8 +567,8 @@ def transfer(request: HttpRequest, call_id: int) -> HttpResponse:
     try:
         if data["kind"] == TransferKind.WARM:
             if to_agent is None:
-                return _after(
-                    request, user, now, error=_("Elija al colega que recibirá la consulta.")
+                return _transfer_refused(
+                    request, user, call, now, _("Elija al colega que recibirá la consulta.")
                 )
             services.start_warm_transfer(
                 actor=user,
@@ -580,8 +596,31 @@ def transfer(request: HttpRequest, call_id: int) -> HttpResponse:
             ok = _("Transferencia en frío registrada.")
     except DomainError as exc:
         _refused(exc)
-        return _after(request, user, now, error=str(exc))
+        return _transfer_refused(request, user, call, now, str(exc))
     return _after(request, user, now, ok=ok)
+
+
+def _transfer_refused(
+    request: HttpRequest, user: User, call: Call, now: dt.datetime, error: str
+) -> HttpResponse:
+    """The console with the transfer dialog still open, its fields as typed and the reason
+    it was refused next to them (nothing is consulted or escalated)."""
+    if not getattr(request, "htmx", False):
+        return _after(request, user, now, error=error)
+    context = _console_context(request, user, now)
+    context |= _transfer_context(request, user, call)
+    context |= {
+        "flash_error": error,
+        "retry_call_id": call.pk,
+        "transfer_error": error,
+        "typed": {
+            "reason": request.POST.get("reason", "")[:2000],
+            "summary": request.POST.get("summary", "")[:4000],
+            "announced": bool(request.POST.get("announced")),
+            "to_agent": request.POST.get("to_agent", ""),
+        },
+    }
+    return render(request, "calls/console.html#console", context)
 
 
 @require_POST
@@ -639,13 +678,17 @@ def hang_up(request: HttpRequest, call_id: int) -> HttpResponse:
     call = _call(user, call_id)
     form = HangUpForm(request.POST)
     by = form.cleaned_data["by"] if form.is_valid() else ""
-    return _press(
-        request,
-        user,
-        now,
-        lambda: services.hang_up(actor=user, call=call, by=by, now=now),
-        lambda _result: _("Llamada terminada."),
-    )
+    try:
+        services.hang_up(actor=user, call=call, by=by, now=now)
+    except DomainError as exc:
+        _refused(exc)
+        return _after(request, user, now, error=str(exc))
+    # The agent lands on the call's summary: its ticket, its record and its scorecard.
+    messages.success(request, _("Llamada terminada."))
+    summary = reverse("calls:detail", args=[call.pk])
+    if getattr(request, "htmx", False):
+        return HttpResponse(headers={"HX-Redirect": summary})
+    return redirect(summary)
 
 
 # --- callbacks ----------------------------------------------------------------------------
@@ -793,5 +836,6 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
                 call.callbacks.select_related("agent__user").order_by("due_at", "id")
             ),
             "hold_limit": call.line.hold_limit_seconds,
+            "scorecard": Scorecard.objects.filter(call=call).first(),
         },
     )

@@ -171,7 +171,9 @@ def list_agents(request: HttpRequest) -> list[AgentOut]:
     return [AgentOut.from_agent(a) for a in _agents(request)]
 
 
-@router.get("agents/{agent_id}", response={200: AgentOut, 404: ErrorOut})
+@router.get(
+    "agents/{agent_id}", response={200: AgentOut, 404: ErrorOut}, summary="Un agente de la mesa"
+)
 def get_agent(request: HttpRequest, agent_id: int) -> AgentOut:
     return AgentOut.from_agent(_agent(request, agent_id))
 
@@ -210,7 +212,9 @@ def add_certification(
     return Status(201, CertificationOut.model_validate(cert, from_attributes=True))
 
 
-@router.get("organisations", response=list[OrganisationOut])
+@router.get(
+    "organisations", response=list[OrganisationOut], summary="Organizaciones cliente visibles"
+)
 def list_organisations(
     request: HttpRequest, after_id: int = 0, limit: int = 50
 ) -> list[Organisation]:
@@ -219,7 +223,11 @@ def list_organisations(
     return list(qs.order_by("id")[:limit])
 
 
-@router.get("organisations/{org_id}", response={200: OrganisationOut, 404: ErrorOut})
+@router.get(
+    "organisations/{org_id}",
+    response={200: OrganisationOut, 404: ErrorOut},
+    summary="Una organización cliente",
+)
 def get_organisation(request: HttpRequest, org_id: int) -> Organisation:
     return get_object_or_404(Organisation.objects.visible_to(request.user), pk=org_id)
 
@@ -238,7 +246,11 @@ def list_people(
     return list(qs.order_by("id")[:limit])
 
 
-@router.get("people/{person_id}", response={200: PersonOut, 404: ErrorOut})
+@router.get(
+    "people/{person_id}",
+    response={200: PersonOut, 404: ErrorOut},
+    summary="Una persona de una organización",
+)
 def get_person(request: HttpRequest, person_id: int) -> Person:
     return get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
 

@@ -36,7 +36,7 @@ def bin_url(item: StockItem, location: Location) -> str:
     return absolute(reverse("inventory:item_detail", args=[item.pk]) + f"?ubicacion={location.pk}")
 
 
-def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+def draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     """Draw `text` as a QR code (medium error correction, 4-module quiet zone) whose lower
     left corner is (x, y); dark runs of a row are one rectangle each."""
     code = segno.make(text, error="m", micro=False)
@@ -66,7 +66,7 @@ def _text(canvas: Canvas, lines: list[tuple[str, str, float]], x: float, top: fl
 
 
 def _label(canvas: Canvas, url: str, lines: list[tuple[str, str, float]]) -> None:
-    _qr(canvas, url, 1.5 * mm, (LABEL_SIZE[1] - QR_SIZE) / 2, QR_SIZE)
+    draw_qr(canvas, url, 1.5 * mm, (LABEL_SIZE[1] - QR_SIZE) / 2, QR_SIZE)
     _text(canvas, lines, QR_SIZE + 3 * mm, LABEL_SIZE[1] - 2.5 * mm)
     canvas.setFont("Helvetica", 4.5)
     canvas.drawString(QR_SIZE + 3 * mm, 2.5 * mm, url[:70])

@@ -96,7 +96,7 @@ class Worker:
                 try:
                     self.beat()
                 except Exception:
-                    log.exception("worker heartbeat failed")
+                    log.exception("el latido del trabajador falló")
                     close_old_connections()
             connection.close()
 
@@ -117,7 +117,7 @@ class Worker:
                     worked = self.tick()
                 except OperationalError:
                     # SQLite busy past its timeout, PostgreSQL restarting: try again shortly.
-                    log.exception("job queue unavailable")
+                    log.exception("la cola de trabajos no responde")
                     close_old_connections()
                     worked = 0
                 if not worked:
@@ -243,7 +243,9 @@ def mark_failed(row: DBTaskResult, exc: BaseException, *, now: dt.datetime) -> N
         "exception_class_path": f"{type(exc).__module__}.{type(exc).__qualname__}",
         "traceback": "".join(traceback.format_exception(exc))[-20_000:],
     }
-    log.warning("job %s (%s) failed, attempt %d of %d", row.pk, row.task_path, attempt, attempts)
+    log.warning(
+        "el trabajo %s (%s) falló, intento %d de %d", row.pk, row.task_path, attempt, attempts
+    )
     running = DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING)
     if attempt < attempts:
         delay = spec.delay_after(attempt) if spec else tasks.default_delay(attempt)
@@ -275,7 +277,7 @@ def recover_lost_jobs(*, now: dt.datetime) -> int:
             mark_failed(row, exc, now=now)
         # The lost attempt's retry waits no backoff: nothing says the job itself is at fault.
         DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.READY).update(run_after=now)
-        log.warning("job %s of lost worker %s back in the queue", row.pk, held_by)
+        log.warning("el trabajo %s del trabajador perdido %s vuelve a la cola", row.pk, held_by)
     return len(candidates)
 
 

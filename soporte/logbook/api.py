@@ -167,7 +167,9 @@ def list_logbooks(request: HttpRequest) -> list[LogbookOut]:
     ]
 
 
-@router.get("logbooks/{logbook_id}", response={200: LogbookOut, 404: ErrorOut})
+@router.get(
+    "logbooks/{logbook_id}", response={200: LogbookOut, 404: ErrorOut}, summary="Una bitácora"
+)
 def get_logbook(request: HttpRequest, logbook_id: int) -> LogbookOut:
     lb = _logbook(request, logbook_id)
     return LogbookOut.model_validate({**lb.__dict__, "uid": str(lb.uid)})
@@ -193,7 +195,11 @@ def list_entries(
     return [entry_out(e, now=now) for e in entries]
 
 
-@router.get("logbooks/{logbook_id}/entries/{number}", response={200: EntryOut, 404: ErrorOut})
+@router.get(
+    "logbooks/{logbook_id}/entries/{number}",
+    response={200: EntryOut, 404: ErrorOut},
+    summary="Una nota de la bitácora con sus firmas",
+)
 def get_entry(request: HttpRequest, logbook_id: int, number: int) -> EntryOut:
     return entry_out(_entry(request, logbook_id, number), now=clock.now())
 

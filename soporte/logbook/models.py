@@ -364,6 +364,8 @@ class Signature(models.Model):
     entries = models.PositiveIntegerField(null=True, blank=True)  # the logbook's length then
 
     class Meta:
+        verbose_name = _("firma")
+        verbose_name_plural = _("firmas")
         constraints = [
             models.UniqueConstraint(fields=["entry", "signer"], name="logbook_signature_once"),
             models.CheckConstraint(
@@ -433,6 +435,8 @@ class Checkpoint(models.Model):
     tsa_ca = models.CharField(max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("punto de control")
+        verbose_name_plural = _("puntos de control")
         indexes = [
             models.Index(fields=["logbook", "created_at"], name="logbook_checkpoint_recent_idx"),
         ]

@@ -92,3 +92,51 @@ def test_demo_agents_have_their_own_tickets_and_unassigned_ones_to_take(db, now,
     assert mine.count("<tr data-ticket=") >= 1
     assert waiting.count("<tr data-ticket=") == 4
     assert "La terminal de cobro no imprime tickets" in waiting
+
+
+def test_demo_lists_every_login_grouped_by_role_and_level(db, now, client, settings):
+    logins = demo.load_demo(now=now)
+
+    groups = [login.group for login in logins]
+    # Every active account is listed once, each heading once and in order.
+    assert sorted(login.username for login in logins) == sorted(
+        User.objects.filter(is_active=True).values_list("username", flat=True)
+    )
+    headings = list(dict.fromkeys(groups))
+    assert headings[:2] == ["Administración", "Supervisión"]
+    assert headings[2:6] == [f"Agentes · nivel {n}" for n in (1, 2, 3, 4)]
+    assert all(h.startswith("Clientes · ") for h in headings[6:])
+    assert groups == sorted(groups, key=headings.index)
+    level_2 = {login.username for login in logins if login.group == "Agentes · nivel 2"}
+    assert (
+        set(
+            Agent.objects.filter(level=2, user__role=Role.AGENT).values_list(
+                "user__username", flat=True
+            )
+        )
+        == level_2
+    )
+
+    # The same list on a page, linked from the login page, for whoever missed the console.
+    assert "/demo/accesos/" in client.get("/entrar/").content.decode()
+    body = client.get("/demo/accesos/").content.decode()
+    assert "Agentes · nivel 3" in body and "gabriela.ruiz" in body
+    assert demo.DEMO_PASSWORD in body
+
+    settings.PRODUCTION = True
+    assert client.get("/demo/accesos/").status_code == 404
+    assert "/demo/accesos/" not in client.get("/entrar/").content.decode()
+
+
+def test_demo_logins_page_does_not_exist_without_the_demo(personas):
+    for who in ("anonymous", "agent", "customer_a", "customer_b", "supervisor", "admin"):
+        assert personas.client(who).get("/demo/accesos/").status_code == 404, who
+    assert "/demo/accesos/" not in personas.client("anonymous").get("/entrar/").content.decode()
+
+
+def test_demo_console_prints_each_group_heading(db, now, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    for heading in ("Administración", "Supervisión", "Agentes · nivel 1", "Agentes · nivel 4"):
+        assert f"\n  {heading}\n" in out
+    assert "    gabriela.ruiz" in out

@@ -24,3 +24,21 @@ def test_interactive_docs_are_served_locally(client, db):
     body = response.content.decode()
     assert "swagger" in body.lower()
     assert "cdn." not in body, "the docs must work without internet access"
+
+
+# Words of django-ninja's default summaries (the view's name: "Get Agent", "List
+# Organisations"), which must never reach a Spanish product's documentation.
+ENGLISH_WORDS = {"get", "list", "create", "update", "delete", "set", "add", "download", "the"}
+
+
+def test_every_operation_has_a_spanish_summary(client, db):
+    spec = client.get("/api/openapi.json").json()
+    english = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            summary = operation.get("summary", "")
+            default = operation["operationId"].rsplit("_api_", 1)[-1].replace("_", " ").title()
+            words = set(summary.lower().replace(",", " ").split())
+            if not summary or summary == default or words & ENGLISH_WORDS:
+                english.append(f"{method.upper()} {path}: {summary!r}")
+    assert english == [], "operations documented in English:\n" + "\n".join(english)

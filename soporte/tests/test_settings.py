@@ -98,3 +98,36 @@ def test_with_redis_every_node_shares_the_cache_and_the_channel_layer():
     assert (cache["LOCATION"], cache["KEY_PREFIX"]) == ("redis://10.0.0.5:6379/2", "mesa-norte")
     assert layer["CONFIG"] == {"hosts": ["redis://10.0.0.5:6379/2"], "prefix": "mesa-norte"}
     assert media == "/mnt/compartido"
+
+
+def _site_url(**env: str) -> str:
+    environ = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST", "PORT"}}
+    environ.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", "import soporte.settings as s; print(s.SITE_URL)"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_site_url_follows_the_port_the_desk_is_served_on():
+    assert _site_url() == "http://127.0.0.1:8000"
+    assert _site_url(PORT="18801") == "http://127.0.0.1:18801"
+    assert _site_url(HOST="0.0.0.0", PORT="18801") == "http://127.0.0.1:18801"  # noqa: S104
+    assert _site_url(HOST="soporte.lan", PORT="9000") == "http://soporte.lan:9000"
+    # A desk behind a proxy says where people reach it.
+    assert _site_url(PORT="18801", SITE_URL="https://mesa.example.mx") == "https://mesa.example.mx"
+
+
+def test_run_gives_its_web_server_and_worker_the_address_it_serves():
+    from soporte.management.commands.run import child_env
+
+    env = child_env({"PATH": "/usr/bin"}, host="127.0.0.1", port=18801)
+    assert env["PORT"] == "18801"
+    assert env["SITE_URL"] == "http://127.0.0.1:18801"
+    kept = child_env({"SITE_URL": "https://mesa.example.mx"}, host="0.0.0.0", port=18801)  # noqa: S104
+    assert kept["SITE_URL"] == "https://mesa.example.mx"

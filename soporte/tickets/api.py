@@ -257,7 +257,11 @@ def list_tickets(
     )
 
 
-@router.post("tickets", response={201: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post(
+    "tickets",
+    response={201: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Abrir un ticket",
+)
 def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
     organisation = get_object_or_404(
         Organisation.objects.visible_to(request.user), pk=payload.organisation_id
@@ -288,7 +292,11 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status[TicketOut]:
     return Status(201, TicketOut.of(_ticket(request, ticket.number)))
 
 
-@router.get("tickets/{number}", response={200: TicketDetailOut, 404: ErrorOut})
+@router.get(
+    "tickets/{number}",
+    response={200: TicketDetailOut, 404: ErrorOut},
+    summary="Un ticket con sus notas e historial",
+)
 def get_ticket(request: HttpRequest, number: int) -> TicketDetailOut:
     return detail(_ticket(request, number), request)
 
@@ -296,6 +304,7 @@ def get_ticket(request: HttpRequest, number: int) -> TicketDetailOut:
 @router.post(
     "tickets/{number}/status",
     response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Cambiar el estado",
 )
 def set_status(request: HttpRequest, number: int, payload: StatusIn) -> TicketOut:
     ticket = services.change_status(
@@ -325,7 +334,9 @@ def set_priority(request: HttpRequest, number: int, payload: PriorityIn) -> Tick
 
 
 @router.post(
-    "tickets/{number}/notes", response={201: NoteOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+    "tickets/{number}/notes",
+    response={201: NoteOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Agregar una nota o respuesta",
 )
 def add_note(request: HttpRequest, number: int, payload: NoteIn) -> Status[NoteOut]:
     note = services.add_note(
@@ -350,6 +361,7 @@ def add_note(request: HttpRequest, number: int, payload: NoteIn) -> Status[NoteO
 @router.post(
     "tickets/{number}/escalate",
     response={200: TicketDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Escalar con nota de traspaso",
 )
 def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> TicketDetailOut:
     ticket = _ticket(request, number)
@@ -369,6 +381,7 @@ def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> TicketDe
 @router.post(
     "tickets/{number}/assign",
     response={200: TicketOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Asignar a un agente",
 )
 def assign(request: HttpRequest, number: int, payload: AssignIn) -> TicketOut:
     agent = get_object_or_404(Agent.objects.visible_to(request.user), pk=payload.agent_id)
@@ -403,6 +416,7 @@ def upload(
 @router.get(
     "tickets/{number}/attachments/{attachment_id}",
     response={200: None, 404: ErrorOut, 410: ErrorOut},
+    summary="Descargar un adjunto",
 )
 def download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
     ticket = _ticket(request, number)

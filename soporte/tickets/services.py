@@ -446,6 +446,25 @@ def route_to_agent(*, level: int, area: Area | None, exclude: Agent | None = Non
     )
 
 
+def escalation_refusal(
+    *, ticket: Ticket, to_level: int, to_area: Area | None
+) -> TicketError | None:
+    """Why this escalation cannot be made, or None: an open ticket, a real level, and up a
+    level or sideways to another area (X1). Checked before a warm transfer consults the
+    colleague, so the agent is never left with a consultation that cannot connect."""
+    if not ticket.is_open:
+        return TicketError(_("El ticket ya no está abierto."), code="not_open")
+    if to_level not in (1, 2, 3, 4):
+        return TicketError(_("El nivel debe ser 1, 2, 3 o 4."), code="invalid_level")
+    sideways = to_area is not None and to_area.pk != ticket.area_id
+    if to_level < ticket.level or (to_level == ticket.level and not sideways):
+        return TicketError(
+            _("Se escala a un nivel superior o, en el mismo nivel, a otra área."),
+            code="escalation_direction",
+        )
+    return None
+
+
 @transaction.atomic
 def escalate_ticket(
     *,
@@ -466,8 +485,9 @@ def escalate_ticket(
     )
     if not (actor.is_desk_staff or (automatic and logbook.is_system_signer(actor))):
         raise Forbidden(_("Solo el personal de la mesa escala tickets."))
-    if not ticket.is_open:
-        raise TicketError(_("El ticket ya no está abierto."), code="not_open")
+    refusal = escalation_refusal(ticket=ticket, to_level=to_level, to_area=to_area)
+    if refusal is not None and refusal.code == "not_open":
+        raise refusal
     missing = [
         (field, label)
         for value, field, label in (
@@ -486,14 +506,8 @@ def escalate_ticket(
             code="handoff_incomplete",
             missing=[field for field, _label in missing],
         )
-    if to_level not in (1, 2, 3, 4):
-        raise TicketError(_("El nivel debe ser 1, 2, 3 o 4."), code="invalid_level")
-    sideways = to_area is not None and to_area.pk != ticket.area_id
-    if to_level < ticket.level or (to_level == ticket.level and not sideways):
-        raise TicketError(
-            _("Se escala a un nivel superior o, en el mismo nivel, a otra área."),
-            code="escalation_direction",
-        )
+    if refusal is not None:
+        raise refusal
     # A warm transfer names the colleague who already took the consultation (X2). Otherwise
     # the chosen area's agents; with "any area of the level", the ticket's own area first.
     target = to_agent or route_to_agent(

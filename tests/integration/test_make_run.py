@@ -115,6 +115,12 @@ def test_make_run_serves_the_desk_and_prints_demo_logins(tmp_path):
 
         assert "Accesos de demostración" in console, console
         assert "soporte-demo" in console, console
+        # Set-up says what it is doing, and every demo login is listed under its heading.
+        assert "[1/4]" in console and "[4/4]" in console, console
+        assert "Agentes · nivel 4" in console, console
+        assert f"Soporte atiende en {base}/" in console, console
+        with urllib.request.urlopen(f"{base}/favicon.ico", timeout=5) as response:
+            assert response.status == 200
         status, ready = get_json(f"{base}/readyz")
         assert (status, ready["status"], ready["database"]) == (200, "ok", "ok")
         # The background worker `make run` starts is beating; nothing failed.

@@ -3,7 +3,9 @@
 - `rules`: the rules as pure functions (facts and transcript in, verdict and evidence out);
 - `scoring`: reading a call's facts, storing its scorecard, supervisors' reviews, transcripts;
 - `glossary`: the D4 terms and their plain words;
-- `averages`: QA over a period, per agent, level and rule.
+- `averages`: QA over a period, per agent, level and rule;
+- `spanish`: the normal form of spoken Spanish and the phrases each act is recognised by;
+- `transcript_files`: WebVTT, SRT and speech-to-text JSON files into transcript turns.
 
 Callers import this package (`from soporte.calls import qa`); the names below are its public
 surface.
@@ -42,16 +44,24 @@ from soporte.calls.qa.scoring import (
     score_call,
     score_of,
 )
+from soporte.calls.qa.transcript_files import (
+    MAX_FILE_BYTES,
+    People,
+    parse_transcript_file,
+    save_transcript_file,
+)
 
 __all__ = [
     "DEFAULT_GLOSSARY",
     "HUMAN_RULES",
+    "MAX_FILE_BYTES",
     "REVIEW_VERDICTS",
     "RULE_NAMES",
     "RULE_ORDER",
     "Averages",
     "CallFacts",
     "GroupAverage",
+    "People",
     "RuleRate",
     "Transcript",
     "Turn",
@@ -68,9 +78,11 @@ __all__ = [
     "fold",
     "load_transcript",
     "ordered_lines",
+    "parse_transcript_file",
     "review_line",
     "rule_name",
     "save_transcript",
+    "save_transcript_file",
     "score_call",
     "score_of",
     "update_term",

@@ -18,6 +18,7 @@ from soporte.calls.models import (
     Call,
     CallState,
     GlossaryTerm,
+    Leg,
     Scorecard,
     ScoreLine,
     Speaker,
@@ -34,27 +35,37 @@ from soporte.calls.qa.rules import (
     Turn,
     evaluate,
 )
+from soporte.calls.qa.spanish import ACTS
 from soporte.directory.models import User
 from soporte.lib.errors import DomainError, Forbidden
 
 
 def call_facts(call: Call) -> CallFacts:
-    """Everything the event rules read about the call, in three queries."""
+    """Everything the event rules read about the call, in a handful of queries."""
+    agent = call.answered_by or call.agent
     return CallFacts(
         call=call,
         holds=list(call.holds.order_by("started_at", "id")),
         transfers=list(
-            call.transfers.select_related("to_agent__user").order_by("started_at", "id")
+            call.transfers.select_related("to_agent__user", "to_area", "escalation").order_by(
+                "started_at", "id"
+            )
         ),
         callbacks=call.callbacks.count(),
         hold_limit_seconds=call.line.hold_limit_seconds,
+        agent_level=agent.level if agent is not None else None,
+        agent_area_ids=(
+            frozenset(agent.areas.values_list("id", flat=True))
+            if agent is not None
+            else frozenset()
+        ),
     )
 
 
 def load_transcript(facts: CallFacts) -> Transcript | None:
     call = facts.call
     turns = [
-        Turn.of(t.speaker, t.start_ms, t.end_ms, t.text)
+        Turn.of(t.speaker, t.start_ms, t.end_ms, t.text, t.leg)
         for t in call.turns.order_by("start_ms", "id")
     ]
     if not turns or call.answered_at is None:
@@ -62,14 +73,21 @@ def load_transcript(facts: CallFacts) -> Transcript | None:
     transfers = facts.completed_transfers
     agent = call.answered_by or call.agent
     caller_name = call.caller_name.strip() or (call.person.full_name if call.person else "")
-    return Transcript(
-        turns=turns,
+    return Transcript.of_turns(
+        turns,
         glossary=list(GlossaryTerm.objects.order_by("term", "id").values_list("term", "plain")),
         agent=agent,
         receiving_agent=transfers[-1].to_agent if transfers else None,
         caller_name=caller_name,
         answered_at=call.answered_at,
+        phrases=desk_phrases(),
+        need=call.need,
     )
+
+
+def desk_phrases() -> dict[str, tuple[str, ...]]:
+    """The phrases each act is recognised by: the defaults of `spanish.ACTS`."""
+    return {code: act.phrases for code, act in ACTS.items()}
 
 
 def final_verdict(line: ScoreLine) -> str:
@@ -158,6 +176,7 @@ class TurnData:
     start_ms: int
     end_ms: int
     text: str
+    leg: str = Leg.CALLER
 
 
 def _check_turns(call: Call, turns: Sequence[TurnData]) -> None:
@@ -179,6 +198,20 @@ def _check_turns(call: Call, turns: Sequence[TurnData]) -> None:
                 _("Turno %(n)d: «%(speaker)s» no es un hablante conocido (agent, caller, agent2).")
                 % {"n": index + 1, "speaker": turn.speaker},
                 code="unknown_speaker",
+                turn=index,
+            )
+        if turn.leg not in Leg.values:
+            raise DomainError(
+                _("Turno %(n)d: «%(leg)s» no es un tramo conocido (caller, consult).")
+                % {"n": index + 1, "leg": turn.leg},
+                code="unknown_leg",
+                turn=index,
+            )
+        if turn.leg == Leg.CONSULT and turn.speaker == Speaker.CALLER:
+            raise DomainError(
+                _("Turno %(n)d: quien llama no habla en la consulta entre agentes.")
+                % {"n": index + 1},
+                code="caller_in_consult",
                 turn=index,
             )
         if turn.start_ms < 0 or turn.end_ms < turn.start_ms:
@@ -238,6 +271,7 @@ def save_transcript(
         TranscriptTurn(
             call=call,
             speaker=t.speaker,
+            leg=t.leg,
             start_ms=t.start_ms,
             end_ms=t.end_ms,
             text=t.text.strip(),

@@ -21,6 +21,7 @@ from soporte.calls import sql
 from soporte.calls.events import CtiError, CtiEvent, truncate_ms
 from soporte.calls.models import (
     Call,
+    Callback,
     CallDirection,
     CallEvent,
     CallState,
@@ -76,6 +77,8 @@ def _event_key(call: Call | None, event: CtiEvent) -> str:
         return f"{event.call_id}|{event.kind}|id:{event.event_id}"
     if event.kind in ("newCall", "answer", "hangup"):
         return f"{event.call_id}|{event.kind}"
+    if event.kind == "callback" and event.callback_at is not None:
+        return f"{event.call_id}|callback|{event.callback_at.isoformat()}"
     ordinal = 0
     if call is not None:
         if event.kind == "hold":
@@ -195,6 +198,11 @@ class _Batch:
         if result.error is not None or result.duplicate:
             return result
         assert result.call is not None
+        name = event.caller_name[:200]
+        if name and result.call.caller_name != name:
+            # T3: the name an IVR took, or the agent typed in the phone's own screen.
+            result.call.caller_name = name
+            self.touch(result.call)
         self.events.append(
             _EventRow(
                 line.pk,
@@ -253,6 +261,7 @@ class _Batch:
             agent=agent,
             person=person,
             organisation=person.organisation if person else None,
+            caller_name=event.caller_name[:200],
             started_at=at,
             updated_at=self.now,
         )
@@ -365,6 +374,10 @@ class _Batch:
         transfer.state = TransferState.COMPLETED
         transfer.consult_answered = answered
         transfer.consult_seconds = consult_seconds
+        if event.caller_told is not None:
+            transfer.announced = event.caller_told  # T4, as the PBX's agent marked it
+        if event.reason:
+            transfer.reason = event.reason
         transfer.completed_at = at
         transfer.save()
         if call.agent_id:
@@ -374,6 +387,47 @@ class _Batch:
             self.presence[call.agent_id] = Presence.ON_CALL
         call.transfer_count += 1
         self.touch(call)
+        return Outcome_(call=call)
+
+    def _on_callback(
+        self, line: PhoneLine, call: Call | None, event: CtiEvent, at: dt.datetime
+    ) -> Outcome_:
+        """H2 without a hold: the caller chose to be called back instead of waiting."""
+        assert call is not None and event.callback_at is not None
+        if call.state == CallState.ENDED or (
+            call.pk is not None and call.callbacks.filter(due_at=event.callback_at).exists()
+        ):
+            return Outcome_(call=call, duplicate=True)  # a retry
+        agent = self.agents.find(*event.users) if event.users else None
+        agent_id = agent.pk if agent is not None else call.agent_id
+        if agent_id is None:
+            return Outcome_(
+                error=CtiError(
+                    _("La llamada no tiene agente que devuelva la llamada."),
+                    code="callback_agent_required",
+                )
+            )
+        if event.callback_at <= at:
+            return Outcome_(
+                error=CtiError(
+                    _("La hora de la devolución debe ser futura."), code="callback_in_past"
+                )
+            )
+        call = self.saved(call)
+        user_id = Agent.objects.filter(pk=agent_id).values_list("user_id", flat=True).get()
+        Callback.objects.create(
+            call=call,
+            agent_id=agent_id,
+            person=call.person,
+            organisation=call.organisation,
+            ticket_id=call.ticket_id,
+            caller_name=event.caller_name[:200] or call.caller_name,
+            phone=(call.from_number if call.direction == CallDirection.IN else call.to_number)[:64],
+            reason=event.reason[:300],
+            due_at=event.callback_at,
+            created_at=self.now,
+            created_by_id=user_id,
+        )
         return Outcome_(call=call)
 
     def _on_hangup(

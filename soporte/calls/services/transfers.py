@@ -107,6 +107,21 @@ def start_warm_transfer(
     _check_handoff(call, reason, summary, announced)
     if to_agent.pk == agent.pk:
         raise CallError(_("Elija a otro colega."), code="same_agent")
+    # Connecting makes the ticket's escalation: what would refuse it then is refused now,
+    # before the colleague accepts and the agent is left with a consultation that cannot end.
+    assert call.ticket is not None
+    refusal = tickets.escalation_refusal(ticket=call.ticket, to_level=to_agent.level, to_area=area)
+    if refusal is not None:
+        if refusal.code == "escalation_direction":
+            raise CallError(
+                _(
+                    "El ticket %(folio)s ya está en el nivel %(level)d: transfiera a un nivel "
+                    "superior o, en el mismo nivel, a otra área."
+                )
+                % {"folio": call.ticket.folio, "level": call.ticket.level},
+                code="escalation_direction",
+            )
+        raise refusal
     if call.transfers.filter(state=TransferState.CONSULTING).exists():
         raise CallError(_("Ya hay una consulta en curso."), code="already_consulting")
     transfer = Transfer.objects.create(

@@ -11,7 +11,16 @@ import json
 import pytest
 
 from soporte.calls import qa
-from soporte.calls.models import Call, CallState, ScoreLine, TranscriptTurn, Verdict
+from soporte.calls.models import (
+    Call,
+    CallState,
+    ScoreLine,
+    TranscriptTurn,
+    Transfer,
+    TransferKind,
+    TransferState,
+    Verdict,
+)
 from soporte.calls.services import record_call
 from soporte.calls.tests.test_qa_rules import GOOD, ended, finished_call
 from soporte.directory.services import create_api_token
@@ -25,7 +34,8 @@ def body(rows=GOOD) -> str:
     return json.dumps(
         [
             {"speaker": s, "start_ms": int(a * 1000), "end_ms": int(b * 1000), "text": t}
-            for s, a, b, t in rows
+            | ({"leg": more[0]} if more else {})
+            for s, a, b, t, *more in rows
         ]
     )
 
@@ -112,6 +122,8 @@ def test_a_supervisors_override_survives_a_new_transcript(personas, call):
         ([("agent", 1, 200, "hola")], "turn_after_call_end"),
         ([("agent", 1, 2, "   ")], "turn_text_invalid"),
         ([("agent", 1, 2, "x" * 5001)], "turn_text_invalid"),
+        ([("agent", 1, 2, "hola", "sidebar")], "unknown_leg"),
+        ([("caller", 1, 2, "hola", "consult")], "caller_in_consult"),
     ],
 )
 def test_bad_transcripts_are_refused_with_a_code(personas, call, rows, code):
@@ -121,6 +133,38 @@ def test_bad_transcripts_are_refused_with_a_code(personas, call, rows, code):
     assert error["code"] == code
     assert error["message"]
     assert not TranscriptTurn.objects.filter(call=call).exists()
+
+
+def test_a_consultation_leg_sent_by_the_api_decides_x2(personas, call, make_agent):
+    """The consult leg's words (the caller is not on it) show the colleague got name and
+    reason before the caller was connected; the caller's leg is scored as before."""
+    gabriela = make_agent("gabriela.ruiz", level=2, first_name="Gabriela", last_name="Ruiz")
+    assert call.answered_at is not None
+    Transfer.objects.create(
+        call=call,
+        from_agent=call.agent,
+        to_agent=gabriela,
+        kind=TransferKind.WARM,
+        state=TransferState.COMPLETED,
+        consult_answered=True,
+        consult_seconds=20,
+        started_at=call.answered_at + 30 * S,
+        completed_at=call.answered_at + 60 * S,
+    )
+    rows = [
+        *GOOD[:6],
+        ("agent", 31, 38, "Gabriela, te paso a Roberto Sánchez, su computadora está lenta.", "consult"),
+        ("agent2", 38.5, 40, "Va, pásamelo.", "consult"),
+        *GOOD[6:],
+    ]  # fmt: skip
+    response = post(personas.client("agent"), call.pk, body(rows))
+    assert response.status_code == 200, response.content
+    lines = {ln["rule"]: ln for ln in response.json()["lines"]}
+    assert lines["X2"]["verdict"] == "passed"
+    assert "te paso a Roberto Sánchez" in lines["X2"]["evidence"]
+    assert lines["D1"]["verdict"] == "passed"  # the consultation is not talking over the caller
+    legs = list(TranscriptTurn.objects.filter(call=call).values_list("leg", flat=True))
+    assert legs.count("consult") == 2
 
 
 def test_the_turn_is_named_in_the_error(personas, call):

@@ -16,19 +16,17 @@ from soporte.calls import qa, scripts
 from soporte.calls.models import (
     Call,
     CallDirection,
-    CallState,
     GlossaryTerm,
     Hold,
     HoldChoice,
-    Outcome,
     Party,
     Transfer,
     TransferKind,
     TransferState,
     Verdict,
-    rings_for,
 )
 from soporte.calls.scripts import greeting_for
+from soporte.calls.tests.conftest import finished_call  # noqa: F401 (other modules import it here)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +50,12 @@ GOOD = [
     ("agent", 9.5, 11.0, "Con gusto le ayudo. ¿Con quién tengo el gusto?"),
     ("caller", 11.5, 13.0, "Roberto Sánchez."),
     ("caller", 13.5, 16.0, "¿Tardará mucho en arreglarse?"),
-    ("agent", 16.5, 20.0, "Unos minutos. Vamos a revisar qué programas se abren al encender."),
+    (
+        "agent",
+        16.5,
+        20.0,
+        "Unos minutos. Permítame en espera mientras reviso qué programas se abren al encender.",
+    ),
     ("agent", 75.5, 79.0, "Don Roberto, gracias por su espera. Ya encontré el problema."),
     ("caller", 99.5, 101.0, "Perfecto, muchas gracias."),
     ("agent", 110.0, 114.0, "Gracias por llamar, la atendió Blanca. Que tenga buen día."),
@@ -63,63 +66,8 @@ def turns(rows: list[tuple[str, float, float, str]]) -> list[qa.TurnData]:
     return [qa.TurnData(s, int(a * 1000), int(b * 1000), t) for s, a, b, t in rows]
 
 
-@pytest.fixture
-def agent(personas):
-    return personas.agent.agent
-
-
-def finished_call(
-    line: Any,
-    agent: Any,
-    *,
-    call_id: str,
-    start: dt.datetime,
-    ring: float = 7,
-    talk: float = 120,
-    answered: bool = True,
-    caller_name: str = "Roberto Sánchez",
-    hangup_by: str = Party.CALLER,
-    direction: str = CallDirection.IN,
-    **extra: Any,
-) -> Call:
-    """A finished call of `agent`; answered after `ring` seconds (7 s: the 2.º timbre)."""
-    answered_at = start + ring * S if answered else None
-    ended_at = (answered_at or start + ring * S) + talk * S
-    return Call.objects.create(
-        line=line,
-        call_id=call_id,
-        direction=direction,
-        from_number="5255501234",
-        to_number="100",
-        state=CallState.ENDED,
-        agent=agent if answered else None,
-        answered_by=agent if answered else None,
-        caller_name=caller_name,
-        started_at=start,
-        answered_at=answered_at,
-        ended_at=ended_at,
-        ring_seconds=ring if answered else None,
-        rings=rings_for(ring, line.ring_period) if answered else None,
-        hangup_by=hangup_by,
-        outcome=Outcome.ANSWERED if answered else Outcome.ABANDONED,
-        updated_at=ended_at,
-        **extra,
-    )
-
-
-@pytest.fixture
-def make_call(line, agent, now):
-    counter = iter(range(1, 10_000))
-
-    def build(*, start: dt.datetime | None = None, **fields: Any) -> Call:
-        return finished_call(
-            line, agent, call_id=f"qa-{next(counter)}", start=start or now, **fields
-        )
-
-    return build
-
-
 def hold(call: Call, start_s: float, seconds: float, **fields: Any) -> Hold:
+    """A hold from `start_s` after the answer, resumed `seconds` later."""
     assert call.answered_at is not None
     started = call.answered_at + start_s * S
     fields.setdefault("reason", "reviso su equipo en el sistema")
@@ -135,7 +83,8 @@ def hold(call: Call, start_s: float, seconds: float, **fields: Any) -> Hold:
     )
 
 
-def transfer(call: Call, to_agent: Any = None, **fields: Any) -> Transfer:
+def transfer(call: Call, to_agent: Any = None, at: float = 30, **fields: Any) -> Transfer:
+    """A transfer started `at` seconds after the answer, the caller connected 30 s later."""
     assert call.answered_at is not None
     fields.setdefault("kind", TransferKind.WARM)
     fields.setdefault("state", TransferState.COMPLETED)
@@ -147,8 +96,8 @@ def transfer(call: Call, to_agent: Any = None, **fields: Any) -> Transfer:
         from_agent=call.agent,
         to_agent=to_agent,
         target="" if to_agent else "200",
-        started_at=call.answered_at + 30 * S,
-        completed_at=call.answered_at + 60 * S,
+        started_at=call.answered_at + at * S,
+        completed_at=call.answered_at + (at + 30) * S,
         **fields,
     )
 
@@ -197,6 +146,7 @@ def test_a_good_call_passes_every_automatic_rule(good_call, personas):
     lines = score(good_call, GOOD, personas)
     assert {r: v for r, (v, _) in lines.items() if v != PASSED} == {
         "T4": NA,
+        "X1": NA,
         "X2": NA,
         "X3": NA,
         "D2": PENDING,
@@ -209,6 +159,8 @@ def test_a_good_call_passes_every_automatic_rule(good_call, personas):
     assert "nombre anotado: Roberto Sánchez" in lines["T3"][1]
     assert "gracias por su espera" in lines["H4"][1]
     assert "la atendió Blanca" in lines["C1"][1]
+    assert lines["H1"][1].startswith("dijo el motivo: «Unos minutos. Permítame en espera")
+    assert lines["C2"] == (PASSED, "6.0 s entre la despedida (1:50) y el fin de la llamada")
     assert good_call.scorecard.score == 100.0
 
 
@@ -338,11 +290,6 @@ def test_t3_recognises_the_usual_ways_to_ask(make_call, personas, question):
 # --- T4, X2, X3 -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def gabriela(make_agent):
-    return make_agent("gabriela.ruiz", level=2, first_name="Gabriela", last_name="Ruiz")
-
-
 TRANSFERRED = [
     *GOOD[:6],
     ("agent", 25.0, 29.0, "Le voy a transferir con Gabriela, de nivel 2, que revisa equipos lentos."),
@@ -354,10 +301,17 @@ TRANSFERRED = [
 
 def test_t4_x2_x3_pass_on_an_announced_warm_transfer(make_call, personas, gabriela):
     call = make_call()
-    transfer(call, to_agent=gabriela)
+    transfer(call, to_agent=gabriela, reason="Equipo lento, necesita revisión de nivel 2")
     lines = score(call, TRANSFERRED, personas)
-    assert lines["T4"] == (PASSED, "avisó a quien llama antes de transferir")
-    assert lines["X2"] == (PASSED, "transferencia en caliente, consulta de 25 s")
+    assert lines["T4"] == (
+        PASSED,
+        "avisó y dijo por qué: «Le voy a transferir con Gabriela, de nivel 2, que revisa "
+        "equipos lentos.» (0:25)",
+    )
+    assert lines["X2"] == (
+        PASSED,
+        "el colega recibió por escrito el nombre (Roberto Sánchez) y el motivo antes de conectar",
+    )
     assert lines["X3"][0] == PASSED and "soy Gabriela" in lines["X3"][1]
     assert lines["C1"][0] == PASSED  # Gabriela closed the call, with her own name
 
@@ -400,7 +354,11 @@ def test_x3_does_not_apply_when_the_transcript_misses_the_receiver(make_call, pe
 
 def test_hold_rules_pass_on_a_well_handled_hold(good_call, personas):
     lines = score(good_call, GOOD, personas)
-    assert lines["H1"] == (PASSED, "motivo dicho en 1 espera(s)")
+    assert lines["H1"] == (
+        PASSED,
+        "dijo el motivo: «Unos minutos. Permítame en espera mientras reviso qué programas se "
+        "abren al encender.» (0:16)",
+    )
     assert lines["H2"] == (PASSED, "quien llama eligió en 1 espera(s)")
     assert lines["H3"] == (PASSED, "espera más larga 55 s")
     assert lines["H4"][0] == PASSED
@@ -409,9 +367,10 @@ def test_hold_rules_pass_on_a_well_handled_hold(good_call, personas):
 def test_hold_rules_fail_on_a_silent_long_hold(make_call, personas):
     call = make_call()
     hold(call, 20, 74, reason="", choice="")
-    rows = replace(GOOD, 6, "Ya encontré el problema.", start=95, end=99)
+    rows = replace(GOOD, 5, "Unos minutos.")
+    rows = replace(rows, 6, "Ya encontré el problema.", start=95, end=99)
     lines = score(call, rows, personas)
-    assert lines["H1"] == (FAILED, "espera 1 sin motivo dicho")
+    assert lines["H1"] == (FAILED, "espera 1 (0:20) sin motivo dicho")
     assert lines["H2"][0] == FAILED
     assert lines["H3"] == (FAILED, "espera de 74 s sin retomar (límite 60 s)")
     verdict, evidence = lines["H4"]
@@ -562,7 +521,7 @@ def test_an_agent_who_reads_the_console_script_passes_every_text_rule(
     """The phrases the console prompts (scripts.py) are the phrases QA listens for."""
     call = make_call()
     hold(call, 20, 30)  # resumed at 0:50
-    transfer(call, to_agent=gabriela)
+    transfer(call, to_agent=gabriela, at=58, reason="necesita revisión de nivel 2")
     rows = [
         ("agent", 1.0, 5.0, scripts.greeting_script(desk="Mesa de ayuda", agent_first_name="Blanca", moment=now + 7 * S)),
         ("caller", 5.5, 9.0, "Mi computadora está muy lenta."),
@@ -571,10 +530,10 @@ def test_an_agent_who_reads_the_console_script_passes_every_text_rule(
         ("agent", 13.5, 19.0, scripts.hold_script(reason="revisar su equipo en el sistema")),
         ("agent", 50.5, 53.0, scripts.resume_script(caller_name="Roberto")),
         ("agent", 53.5, 58.0, scripts.transfer_script(colleague="Gabriela", area="equipos", reason="necesita revisión de nivel 2")),
-        ("agent2", 62.0, 67.0, scripts.receiving_script(caller_name="Roberto", agent_first_name="Gabriela", level=2, reason="su equipo está lento", summary="")),
-        ("caller", 67.5, 69.0, "Así es."),
+        ("agent2", 89.0, 94.0, scripts.receiving_script(caller_name="Roberto", agent_first_name="Gabriela", level=2, reason="su equipo está lento")),
+        ("caller", 94.5, 96.0, "Así es."),
         ("agent2", 110.0, 114.0, scripts.closing_script(agent_first_name="Gabriela")),
     ]  # fmt: skip
     lines = score(call, rows, personas)
-    for rule in ("T2", "T3", "H4", "X3", "D1", "C1"):
+    for rule in ("T2", "T3", "T4", "X2", "X3", "H1", "H4", "D1", "C1", "C2"):
         assert lines[rule][0] == PASSED, (rule, lines[rule])

@@ -20,6 +20,12 @@ class Command(BaseCommand):
 
 
 def print_logins(write: Any, logins: list[demo.DemoLogin]) -> None:
+    """Every demo login under its heading (role, level, organisation)."""
     write(f"Accesos de demostración (contraseña para todos: {demo.DEMO_PASSWORD}):")
+    group = None
     for login in logins:
-        write(f"  {login.username:<20} {login.description}")
+        if login.group != group:
+            group = login.group
+            write(f"  {group}")
+        write(f"    {login.username:<20} {login.description}")
+    write("  También en la página /demo/accesos/ mientras la demostración esté cargada.")

@@ -24,6 +24,7 @@ from django.db import connection
 from soporte import demo
 from soporte.lib import clock
 from soporte.lib.relay import start_relay_thread
+from soporte.lib.siteurl import served_url
 from soporte.management.commands.demo import print_logins
 
 # pg_advisory_lock key of `soporte run`'s migrations and demo load ("soporte" in ASCII).
@@ -45,6 +46,19 @@ def setup_lock() -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [SETUP_LOCK_KEY])
 
 
+def child_env(environ: dict[str, str], *, host: str, port: int) -> dict[str, str]:
+    """The environment of the web server, the worker and the CTI writer: they serve (and link
+    their e-mails to) the address this command was asked to serve, unless SITE_URL says
+    otherwise (a proxy in front)."""
+    env = dict(environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
+    env["HOST"] = host
+    env["PORT"] = str(port)
+    if not env.get("SITE_URL"):
+        env["SITE_URL"] = served_url(host, port)
+    return env
+
+
 class Command(BaseCommand):
     help = "Runs Soporte: migrations, demo data if empty, web server, websockets and worker."
 
@@ -61,17 +75,22 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+        say = self.stdout.write
         with setup_lock():
             # Several nodes starting together on one PostgreSQL: one migrates (and loads the
             # demo into an empty database) while the others wait, then find nothing to do.
+            say("[1/4] Aplicando las migraciones de la base de datos…")
             call_command("migrate", interactive=False, verbosity=0)
-            self.stdout.write("Base de datos al día.")
+            say("      Base de datos al día.")
             if not options["no_demo"] and demo.database_is_empty():
-                print_logins(self.stdout.write, demo.load_demo(now=clock.now()))
+                say("[2/4] Cargando la mesa de demostración (un minuto, aproximadamente)…")
+                print_logins(say, demo.load_demo(now=clock.now()))
+            else:
+                say("[2/4] La base de datos ya tiene datos: no se carga la demostración.")
+        say("[3/4] Reuniendo los archivos estáticos…")
         call_command("collectstatic", interactive=False, verbosity=0)
 
-        env = dict(os.environ)
-        env.setdefault("DJANGO_SETTINGS_MODULE", "soporte.settings")
+        env = child_env(dict(os.environ), host=options["host"], port=options["port"])
         env["VAR_DIR"] = str(settings.VAR_DIR)
         if not settings.REDIS_URL:
             run_dir = Path(settings.VAR_DIR) / "run"
@@ -79,6 +98,7 @@ class Command(BaseCommand):
             socket_path = str(run_dir / f"relay-{os.getpid()}.sock")
             start_relay_thread(socket_path)
             env["SOPORTE_RELAY_SOCKET"] = socket_path
+        say("[4/4] Iniciando el servidor web, el escritor CTI y el trabajador…")
 
         bin_dir = Path(sys.executable).parent
         server_cmd = [
@@ -110,8 +130,8 @@ class Command(BaseCommand):
         children.append(subprocess.Popen(server_cmd, env=env))  # noqa: S603
         if not options["no_worker"]:
             children.append(subprocess.Popen(worker_cmd, env=env))  # noqa: S603
-        url = f"http://{options['host']}:{options['port']}/"
-        self.stdout.write(f"Soporte atiende en {url}  (Ctrl+C para detener)")
+        url = served_url(options["host"], options["port"]) + "/"
+        say(f"Soporte atiende en {url}  (Ctrl+C para detener)")
 
         def stop(signum: int, frame: Any) -> None:
             for child in children:

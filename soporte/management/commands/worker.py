@@ -14,18 +14,20 @@ class Command(BaseCommand):
     help = "Ejecuta los trabajos en segundo plano (correo, SLA, certificaciones, llamadas)."
 
     def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Ejecuta lo pendiente y termina.")
         parser.add_argument(
-            "--once", action="store_true", help="Run what is due and ready, then exit."
+            "--id", default=None, help="Identificador único (por omisión, generado)."
         )
-        parser.add_argument("--id", default=None, help="Worker id (unique; default: generated).")
         parser.add_argument(
-            "--queues", default="default", help="Comma-separated queues to take jobs from."
+            "--queues",
+            default="default",
+            help="Colas de las que toma trabajos (separadas por comas).",
         )
         parser.add_argument(
             "--nice",
             type=int,
             default=int(os.environ.get("SOPORTE_WORKER_NICE", "10")),
-            help="Lower CPU priority: background work yields to the web workers.",
+            help="Prioridad de CPU más baja: el trabajo de fondo cede ante el servidor web.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,7 +38,7 @@ class Command(BaseCommand):
         worker = Worker(worker_id=options["id"], queues=options["queues"].split(","))
         if options["once"]:
             done = worker.run_until_idle()
-            self.stdout.write(f"worker: {done} job(s) run")
+            self.stdout.write(f"Trabajador: {done} trabajo(s) ejecutado(s).")
             return
 
         def stop(signum: int, frame: Any) -> None:
@@ -48,7 +50,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(
-            f"worker {worker.worker_id}: {len(JOBS)} job(s), {len(periodic_jobs())} periodic",
+            f"Trabajador {worker.worker_id} en marcha: {len(JOBS)} tipo(s) de trabajo, "
+            f"{len(periodic_jobs())} periódico(s). Ctrl+C para detener.",
         )
         self.stdout.flush()
         worker.run_forever()

@@ -172,6 +172,43 @@ def portal_new(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/portal_form.html", {"form": form, "person": person})
 
 
+# The portal home lists at most this many open requests; "Ver todas" leads to the full list.
+HOME_REQUESTS = 20
+
+
+def portal_home_requests(user: User) -> tuple[list[dict[str, Any]], int]:
+    """The organisation's open requests (and resolved ones still waiting for this customer's
+    rating), those waiting for the customer first, each with the next step expected from the
+    customer: approve the cost, answer the desk's question, rate the attention, or nothing
+    (the desk is working on it). Returns the rows shown and how many are open in all."""
+    person = person_of(user)
+    visible = Ticket.objects.visible_to(user)
+    open_tickets = visible.open()
+    total = open_tickets.count()
+    unrated = (
+        visible.filter(status=Status.RESOLVED, requester__user=user, survey__isnull=True)
+        .select_related("requester")
+        .order_by("-updated_at", "-id")[:5]
+    )
+    tickets = list(
+        open_tickets.select_related("requester").order_by("-updated_at", "-id")[:HOME_REQUESTS]
+    )
+    rows = []
+    for ticket in [*tickets, *unrated]:
+        detail = reverse("tickets:portal_detail", args=[ticket.number])
+        step: tuple[str, str] | None = None
+        if _can_decide(ticket, person):
+            step = (_("Apruebe o rechace el costo"), detail + "#approval-title")
+        elif ticket.status == Status.WAITING_CUSTOMER:
+            step = (_("Responda a la pregunta de la mesa"), detail + "#responder")
+        elif ticket.status == Status.RESOLVED:
+            step = (_("Califique la atención"), detail + "#survey-title")
+        rows.append({"ticket": ticket, "step": step, "portal_step": PORTAL_STEP_OF[ticket.status]})
+    # What waits for the customer comes first, then the most recently changed.
+    rows.sort(key=lambda row: row["step"] is None)
+    return rows, total
+
+
 def _can_decide(ticket: Ticket, person: Person | None) -> bool:
     return (
         person is not None

@@ -1,0 +1,152 @@
+"""Reports benchmarks: the calls report over a month and a year, and the staffing planner.
+
+    .venv/bin/python bench/reports/run.py                    # 2,000,000 calls over a year
+    .venv/bin/python bench/reports/run.py --calls 200000     # a smaller year (same shape)
+
+1. Seed: `--calls` finished inbound calls spread over the 365 days before today (working
+   hours, 85 % answered, holds on a third, a few transfers), written in bulk into a fresh
+   SQLite database (WAL) migrated with `soporte migrate`. Call events are not seeded: no
+   report reads them.
+2. Calls report (`reports.calls_report.build`, what the page, the API and the export call),
+   grouped by day, for the last month and for the whole year; targets 500 ms and 1 s.
+3. Staffing planner: a week of half-hour intervals (336) from typed figures, Erlang C and
+   Erlang A (`staffing.week_grid`); target 200 ms. And from a month of history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+def timed(fn, repeat: int) -> list[float]:
+    fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    return f"median {statistics.median(times):.0f} ms, min {ordered[0]:.0f} ms (n={len(times)})"
+
+
+def seed(n_calls: int) -> None:
+    from django.db import transaction
+
+    from soporte.calls.models import Call, PhoneLine
+    from soporte.directory.models import Agent, Role, User
+    from soporte.lib import clock
+
+    now = clock.now()
+    line = PhoneLine.objects.create(name="Conmutador", cadence="mx", created_at=now)
+    agents = []
+    for i in range(40):
+        user = User.objects.create_user(f"agente{i}", first_name=f"Agente {i}", role=Role.AGENT)
+        agents.append(Agent.objects.create(user=user, level=1 + i % 3))
+    rng = random.Random(7)
+    start = now - dt.timedelta(days=365)
+    batch = []
+    with transaction.atomic():
+        for n in range(n_calls):
+            day = start + dt.timedelta(days=rng.randrange(365))
+            at = day.replace(hour=15, minute=0) + dt.timedelta(seconds=rng.randrange(9 * 3600))
+            wait = rng.expovariate(1 / 15)
+            answered = rng.random() < 0.85
+            agent = rng.choice(agents) if answered else None
+            holds = rng.random() < 0.33
+            answered_at = at + dt.timedelta(seconds=wait) if answered else None
+            ended = (answered_at or at) + dt.timedelta(
+                seconds=rng.uniform(60, 600) if answered else wait
+            )
+            batch.append(
+                Call(
+                    line=line,
+                    call_id=f"c{n}",
+                    direction="in",
+                    from_number="5550001111",
+                    to_number="100",
+                    state="ended",
+                    agent=agent,
+                    answered_by=agent,
+                    started_at=at,
+                    answered_at=answered_at,
+                    ended_at=ended,
+                    ring_seconds=min(wait, 30) if answered else None,
+                    hold_count=1 if holds and answered else 0,
+                    hold_seconds=rng.uniform(10, 90) if holds and answered else 0,
+                    outcome="answered" if answered else "abandoned",
+                    updated_at=ended,
+                )
+            )
+            if len(batch) == 20_000:
+                Call.objects.bulk_create(batch, batch_size=2000)
+                batch = []
+        Call.objects.bulk_create(batch, batch_size=2000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=2_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    var_dir = Path(tempfile.mkdtemp(prefix="reports-bench-"))
+    os.environ.update(
+        VAR_DIR=str(var_dir), DATABASE_URL="", DJANGO_SETTINGS_MODULE="soporte.settings"
+    )
+    subprocess.run(
+        [str(PROJECT_DIR / ".venv/bin/soporte"), "migrate", "-v0"], check=True, env=os.environ
+    )
+    import django
+
+    django.setup()
+    from soporte.lib import clock
+    from soporte.reports import calls_report, reads, staffing
+    from soporte.reports.metrics import Definitions
+
+    started = time.perf_counter()
+    seed(args.calls)
+    print(f"seeded {args.calls:,} calls in {time.perf_counter() - started:.0f} s")
+    now = clock.now()
+    d = Definitions()
+    for label, days in (("month", 30), ("year", 365)):
+        scope = reads.Scope(start_at=now - dt.timedelta(days=days), end_at=now)
+        n = reads.count_calls(scope)
+        times = timed(lambda scope=scope: calls_report.build(scope, "day", d), args.repeat)
+        print(f"calls report, {label} ({n:,} calls): {summary(times)}")
+    goal = staffing.Goal()
+    loads = {
+        (w, s): staffing.Load(calls=20 + (s % 12) * 5, aht_seconds=240, patience_seconds=90)
+        for w in range(7)
+        for s in range(48)
+    }
+    times = timed(lambda: staffing.week_grid(loads, goal), args.repeat)
+    print(f"staffing planner, typed week (336 half hours, Erlang C and A): {summary(times)}")
+    c_only = {k: staffing.Load(calls=v.calls, aht_seconds=v.aht_seconds) for k, v in loads.items()}
+    times = timed(lambda: staffing.week_grid(c_only, goal), args.repeat)
+    print(f"staffing planner, typed week, Erlang C only: {summary(times)}")
+    scope = reads.Scope(start_at=now - dt.timedelta(days=28), end_at=now)
+    times = timed(lambda: staffing.week_grid(staffing.from_history(scope).loads, goal), args.repeat)
+    print(f"staffing planner from 4 weeks of history: {summary(times)}")
+    if not args.keep:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(PROJECT_DIR))
+    main()

@@ -1,0 +1,36 @@
+"""Reports over long ranges, built by the worker with their progress stored as they go."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from soporte.lib import clock
+from soporte.lib.tasks import enqueue, job
+from soporte.reports import builds
+from soporte.reports.models import ReportBuild
+
+MAX_QUERY_KEYS = 20
+
+
+@job(title=_("Calcular un reporte de llamadas"), attempts=2)
+def build_calls_report(*, build_id: int) -> None:
+    """Idempotent: a build already done (or failed for good) is left as it is."""
+    builds.run_build(build_id, now=clock.now())
+
+
+def request_build(
+    *, actor: Any, query: QueryDict, agent_scope: int | None, now: dt.datetime
+) -> ReportBuild:
+    """Store the query and queue its job in the same transaction."""
+    data = {k: v[:40] for k, v in list(query.items())[:MAX_QUERY_KEYS]}
+    with transaction.atomic():
+        build = ReportBuild.objects.create(
+            requested_by=actor, query=data, agent_scope=agent_scope, created_at=now
+        )
+        enqueue(build_calls_report, key=f"report-build:{build.pk}", build_id=build.pk)
+    return build
