@@ -18,7 +18,7 @@ from soporte.api import api
 from soporte.tickets import services as ticket_services
 from soporte.tickets.models import Attachment, Channel
 
-from .routes import API, PAGES, PERSONAS, Lit, Row, W
+from .routes import API, NOT_YET_IN_THE_MATRIX, PAGES, PERSONAS, Lit, Row, W
 
 pytestmark = pytest.mark.django_db
 
@@ -59,9 +59,14 @@ def api_operations() -> set[str]:
 
 
 def test_every_route_has_a_row():
-    missing_pages = sorted(set(url_names()) - set(PAGES))
-    missing_api = sorted(api_operations() - set(API))
-    stale = sorted(set(PAGES) - set(url_names())) + sorted(set(API) - api_operations())
+    missing_pages = sorted(set(url_names()) - set(PAGES) - NOT_YET_IN_THE_MATRIX)
+    missing_api = sorted(api_operations() - set(API) - NOT_YET_IN_THE_MATRIX)
+    routes = set(url_names()) | api_operations()
+    stale = (
+        sorted(set(PAGES) - set(url_names()))
+        + sorted(set(API) - api_operations())
+        + sorted(NOT_YET_IN_THE_MATRIX - routes)
+    )
     assert not missing_pages and not missing_api, (
         "Routes without a row in tests/security/routes.py (add one per route, see its "
         f"docstring): pages {missing_pages}, API {missing_api}"
