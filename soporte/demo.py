@@ -352,7 +352,9 @@ def _demo_desk_rules(today: dt.date) -> None:
 
 
 @transaction.atomic
-def load_demo(*, now: dt.datetime, history_weeks: int = 0) -> list[DemoLogin]:
+def load_demo(
+    *, now: dt.datetime, history_weeks: int = 0, workshop: bool = False
+) -> list[DemoLogin]:
     """Create the demo desk. Returns the logins to print."""
     today = desk_date(now)
     _demo_desk_rules(today)
@@ -416,7 +418,8 @@ def load_demo(*, now: dt.datetime, history_weeks: int = 0) -> list[DemoLogin]:
     _demo_calls(now=now)
     _demo_portal_tickets(supervisor=supervisor, now=now)
     _demo_inventory(supervisor=supervisor, now=now)
-    _demo_workshop(supervisor=supervisor, now=now)
+    if workshop:
+        _demo_workshop(supervisor=supervisor, now=now)
     knowledge_samples.load(supervisor=supervisor, now=now)
     del logins  # every login is listed from the database, grouped: `demo_logins`
     return demo_logins()
