@@ -276,11 +276,10 @@ def _drop_countersignature(records):
 
 def _move_signature(records):
     record, att = countersigned(records)
-    other = maintenance(
-        [r for r in entries(records) if r is not record and not r["attestations"]] + [record]
-    )
-    if other is record:
-        other = next(r for r in entries(records) if r is not record and not r["attestations"])
+    # Onto another entry with no attestation of its own: a maintenance note when one is still
+    # open, else any (the demo's maintenance notes may all be accepted by the export's date).
+    others = [r for r in entries(records) if r is not record and not r["attestations"]]
+    other = next((r for r in others if r["content"]["kind"] == "corrective"), others[0])
     record["attestations"].remove(att)
     other["attestations"].append(att)
     return other["content"]["number"], "es de otra nota (movida)"
