@@ -123,7 +123,12 @@ def test_make_run_serves_the_desk_and_prints_demo_logins(tmp_path):
             assert response.status == 200
         status, ready = get_json(f"{base}/readyz")
         assert (status, ready["status"], ready["database"]) == (200, "ok", "ok")
-        # The background worker `make run` starts is beating; nothing failed.
+        # The background worker `make run` starts comes up (a loaded machine may take a while
+        # to import Django in it) and beats; nothing failed.
+        worker_deadline = time.monotonic() + 120
+        while ready["queue"]["workers"] == 0 and time.monotonic() < worker_deadline:
+            time.sleep(1)
+            status, ready = get_json(f"{base}/readyz")
         queue = ready["queue"]
         assert (queue["status"], queue["workers"], queue["failed"]) == ("ok", 1, 0), queue
         assert (tmp_path / "var" / "soporte.sqlite3").exists()
