@@ -26,10 +26,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from soporte.directory.models import Organisation, User
 from soporte.inventory.models import Location, StockItem
-from soporte.lib import clock, exports
+from soporte.lib import charts, clock, exports
 from soporte.lib.errors import DomainError
 from soporte.lib.exports import Column
-from soporte.workshop import charts, periods, receipts, sales, salesbook
+from soporte.workshop import periods, receipts, sales, salesbook
 from soporte.workshop.models import Expense, ExpenseCategory, PaymentMethod, Sale
 
 PAGE_SIZE = 50
@@ -302,15 +302,15 @@ def sales_book(request: HttpRequest) -> HttpResponse:
     rows, total, period, grain, error = _book(request)
     labels = [row["period"] for row in rows]
     chart = charts.bar_chart(
-        _("Ingresos, costo y utilidad"),
-        labels,
-        [
-            (_("Ingresos"), [row["revenue"] for row in rows]),
-            (_("Costo"), [row["cost"] for row in rows]),
-            (_("Utilidad bruta"), [row["gross_profit"] for row in rows]),
-            (_("Utilidad o pérdida"), [row["profit"] for row in rows]),
-        ],
-        places=2,
+        title=_("Ingresos, costo y utilidad"),
+        labels=labels,
+        series={
+            _("Ingresos"): [row["revenue"] for row in rows],
+            _("Costo"): [row["cost"] for row in rows],
+            _("Utilidad bruta"): [row["gross_profit"] for row in rows],
+            _("Utilidad o pérdida"): [row["profit"] for row in rows],
+        },
+        kind="money",
     )
     return render(
         request,

@@ -26,13 +26,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from soporte.directory.models import Role, User
 from soporte.inventory import devices
 from soporte.inventory.models import Location, StockItem
-from soporte.lib import clock, exports
+from soporte.lib import charts, clock, exports
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.lib.exports import Column
 from soporte.logbook import services as logbook_services
 from soporte.logbook.forms import OnSiteForm
 from soporte.logbook.models import Entry, SignatureMethod, SignerSide
-from soporte.workshop import charts, periods, receipts, register, services
+from soporte.workshop import periods, receipts, register, services
 from soporte.workshop.forms import (
     DecisionForm,
     DeliveryForm,
@@ -548,10 +548,19 @@ def register_page(request: HttpRequest) -> HttpResponse:
     _staff(request)
     data, period, error = _register(request)
     labels = [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in data.months]
+    # One series per technician (the most repairs first); past the chart's limit the rest
+    # are read in the table. A name shared by two people keeps both series apart.
+    shown = data.rows[: charts.MAX_SERIES]
+    names = [row.name for row in shown]
     chart = charts.bar_chart(
-        _("Reparaciones por técnico y mes"),
-        labels,
-        [(row.name, data.monthly.get(row.technician_id, [])) for row in data.rows],
+        title=_("Reparaciones por técnico y mes"),
+        labels=labels,
+        series={
+            (row.name if names.count(row.name) == 1 else f"{row.name} ({row.technician_id})"): (
+                data.monthly.get(row.technician_id, [])
+            )
+            for row in shown
+        },
     )
     return render(
         request,

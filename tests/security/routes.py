@@ -253,6 +253,27 @@ PAGES: dict[str, Row] = {
     "inventory:order_list": Row(STAFF),
     "inventory:order_propose": Row(STAFF),
     "inventory:order_detail": Row(MISSING, order_id=NONE),
+    # workshop: repairs (a customer sees and follows their organisation's, signs and decides
+    # in the portal), the counter's sales and the shop's books (staff only)
+    "workshop:repair_list": Row(SIGNED_IN),  # a customer's list is their organisation's
+    "workshop:repair_new": Row(STAFF),
+    "workshop:repair_detail": Row(ORG_A, repair_id="repair_a"),
+    "workshop:repair_receipt": Row(ORG_A, repair_id="repair_a"),
+    # Customer A is a signer of organisation A's contract logbook, where the intake is written.
+    "workshop:repair_sign": Row(ORG_A, repair_id="repair_a", step=Lit("recepcion")),
+    "workshop:warranty_return": Row(ORG_A_STAFF, repair_id="repair_a"),
+    # Deciding a quote is the one action a customer takes on a repair (in the portal).
+    "workshop:repair_action": Row(ORG_A, repair_id="repair_a", action=Lit("decidir")),
+    "workshop:register": Row(STAFF),
+    "workshop:register_export": Row(STAFF, fmt=Lit("csv")),
+    "workshop:sale_list": Row(STAFF),
+    "workshop:sale_new": Row(STAFF),
+    "workshop:sale_detail": Row(ORG_A, sale_id="sale_a"),
+    "workshop:sale_receipt": Row(ORG_A, sale_id="sale_a"),
+    "workshop:sale_refund": Row(ORG_A_STAFF, sale_id="sale_a"),
+    "workshop:sales_book": Row(STAFF),
+    "workshop:sales_book_export": Row(STAFF, fmt=Lit("csv")),
+    "workshop:expense_list": Row(STAFF),
     # the API's own pages
     "api:openapi-json": Row(PUBLIC),
     "api:openapi-view": Row(PUBLIC),
@@ -350,6 +371,52 @@ API: dict[str, Row] = {
     "GET /api/v1/stock/purchase-orders/{order_id}": Row(MISSING, order_id=NONE),
     "POST /api/v1/stock/purchase-orders/{order_id}/place": Row(MISSING, order_id=NONE),
     "POST /api/v1/stock/purchase-orders/{order_id}/receive": Row(MISSING, order_id=NONE),
+    # workshop
+    "GET /api/v1/repairs": Row(SIGNED_IN),  # a customer's list is their organisation's
+    "POST /api/v1/repairs": Row(
+        STAFF,
+        body={
+            "device_id": W("device_a"),
+            "brought_by_id": W("person_a_id"),
+            "fault": "No enciende",
+            "condition": "Sin daños",
+        },
+    ),
+    "GET /api/v1/repairs/{repair_id}": Row(ORG_A, repair_id="repair_a"),
+    "POST /api/v1/repairs/{repair_id}/diagnosis": Row(ORG_A_STAFF, repair_id="repair_a"),
+    "POST /api/v1/repairs/{repair_id}/quotes": Row(
+        ORG_A_STAFF, repair_id="repair_a", body={"diagnosis": "Fuente dañada", "labour": "500"}
+    ),
+    # Customer A's person is the repair's decision-maker: they approve in the portal.
+    "POST /api/v1/repairs/{repair_id}/quotes/{quote_id}/decision": Row(
+        ORG_A, repair_id="repair_a", quote_id="quote_a", body={"approve": True}
+    ),
+    "POST /api/v1/repairs/{repair_id}/repaired": Row(
+        ORG_A_STAFF,
+        repair_id="repair_a",
+        body={"work_done": "Cambio de fuente", "labour_minutes": 30},
+    ),
+    "POST /api/v1/repairs/{repair_id}/delivery": Row(
+        ORG_A_STAFF,
+        repair_id="repair_a",
+        body={"handed_back": "El equipo", "payment_method": "cash", "amount": "0"},
+    ),
+    "GET /api/v1/sales": Row(SIGNED_IN),  # a customer's list is their organisation's receipts
+    "POST /api/v1/sales": Row(
+        STAFF,
+        body={
+            "payment_method": "cash",
+            "lines": [{"description": "Limpieza", "quantity": "1", "unit_price": "300"}],
+        },
+    ),
+    "GET /api/v1/sales/{sale_id}": Row(ORG_A, sale_id="sale_a"),
+    "POST /api/v1/sales/{sale_id}/refunds": Row(
+        ORG_A_STAFF,
+        sale_id="sale_a",
+        body={"reason": "Defectuoso", "lines": [{"line_id": W("sale_line_a"), "quantity": "1"}]},
+    ),
+    "GET /api/v1/workshop/register": Row(STAFF),
+    "GET /api/v1/workshop/sales-book": Row(STAFF),
 }
 
 
@@ -404,48 +471,17 @@ NOT_YET_IN_THE_MATRIX: frozenset[str] = frozenset(
         "reports:index",
         "reports:staffing",
         "reports:staffing_export",
-        "workshop:expense_list",
-        "workshop:register",
-        "workshop:register_export",
-        "workshop:repair_action",
-        "workshop:repair_detail",
-        "workshop:repair_list",
-        "workshop:repair_new",
-        "workshop:repair_receipt",
-        "workshop:repair_sign",
-        "workshop:sale_detail",
-        "workshop:sale_list",
-        "workshop:sale_new",
-        "workshop:sale_receipt",
-        "workshop:sale_refund",
-        "workshop:sales_book",
-        "workshop:sales_book_export",
-        "workshop:warranty_return",
         "GET /api/v1/articles",
         "GET /api/v1/articles/suggestions",
         "GET /api/v1/articles/{article_id}",
         "GET /api/v1/posts",
         "GET /api/v1/posts/{post_id}",
-        "GET /api/v1/repairs",
-        "GET /api/v1/repairs/{repair_id}",
         "GET /api/v1/reports/builds/{build_id}",
         "GET /api/v1/reports/calls",
         "GET /api/v1/reports/desk",
         "GET /api/v1/reports/staffing",
-        "GET /api/v1/sales",
-        "GET /api/v1/sales/{sale_id}",
-        "GET /api/v1/workshop/register",
-        "GET /api/v1/workshop/sales-book",
         "POST /api/v1/articles",
         "POST /api/v1/posts",
-        "POST /api/v1/repairs",
-        "POST /api/v1/repairs/{repair_id}/delivery",
-        "POST /api/v1/repairs/{repair_id}/diagnosis",
-        "POST /api/v1/repairs/{repair_id}/quotes",
-        "POST /api/v1/repairs/{repair_id}/quotes/{quote_id}/decision",
-        "POST /api/v1/repairs/{repair_id}/repaired",
-        "POST /api/v1/sales",
-        "POST /api/v1/sales/{sale_id}/refunds",
         "PUT /api/v1/articles/{article_id}",
         "PUT /api/v1/posts/{post_id}",
     }

@@ -103,13 +103,52 @@ def world(personas, now, tmp_path, settings):
         fields={"desk_party": "Mesa", "customer_party": "A", "contract": "x", "scope": "y"},
         now=now,
     )
+    # The shop (workshop): a repair of organisation A with a pending quote (its decision-maker
+    # is customer A's person), and a counter sale billed to organisation A.
+    from soporte.workshop import sales as shop_sales
+    from soporte.workshop import services as shop_services
+
+    repair = shop_services.receive_repair(
+        actor=personas.agent,
+        intake=shop_services.Intake(
+            device=make_device(
+                personas.agent, personas.org_a, now, serial_number="RM-A1", inventory_tag="RM-A1"
+            ),
+            brought_by=personas.person_a,
+            fault="No enciende",
+            condition="Sin daños visibles",
+            decision_maker=personas.person_a,
+        ),
+        now=now,
+    )
+    shop_services.start_diagnosis(actor=personas.agent, repair=repair, now=now)
+    quote = shop_services.quote_repair(
+        actor=personas.agent,
+        repair=repair,
+        diagnosis="Fuente dañada",
+        labour="900",
+        parts=[],
+        now=now,
+    )
+    sale = shop_sales.sell(
+        actor=personas.agent,
+        lines=[shop_sales.Line("Limpieza preventiva", "1", "300")],
+        payment_method="cash",
+        organisation=personas.org_a,
+        now=now,
+    )
     return {
+        "repair_a": repair.pk,
+        "quote_a": quote.pk,
+        "sale_a": sale.pk,
+        "sale_line_a": sale.lines.get().pk,
         "ticket_a": ticket.number,
         "attachment_a": Attachment.objects.get(ticket=ticket).pk,
         "logbook_a": logbook.pk,
         "entry_a": 1,
         "org_a": personas.org_a.pk,
         "person_a": personas.person_a.pk,
+        "person_a_id": personas.person_a.pk,
         "agent_a": personas.agent.agent.pk,
         "device_a": make_device(personas.agent, personas.org_a, now).pk,
     }
@@ -117,6 +156,17 @@ def world(personas, now, tmp_path, settings):
 
 def _args(row: Row, world: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, Lit) else world[v]) for k, v in row.kwargs.items()}
+
+
+def _body(value: Any, world: dict[str, Any]) -> Any:
+    """A row's body with every `W(name)` replaced by the world's id, in nested lists too."""
+    if isinstance(value, W):
+        return world[value.name]
+    if isinstance(value, dict):
+        return {k: _body(v, world) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_body(v, world) for v in value]
+    return value
 
 
 def outcome(response: Any, *, api_route: bool) -> str:
@@ -169,9 +219,7 @@ def test_api_answers_each_persona_as_its_table_row_says(personas, world, operati
     statuses: dict[str, int] = {}
     for who in PERSONAS:
         client = _client(personas, who)
-        body = json.dumps(
-            {k: world[v.name] if isinstance(v, W) else v for k, v in (row.body or {}).items()}
-        )
+        body = json.dumps(_body(row.body or {}, world))
         response = client.generic(method, path, body, content_type="application/json")
         got[who] = outcome(response, api_route=True)
         if row.body is None and method != "GET" and _schema_refused(response):
