@@ -15,7 +15,7 @@ class Command(BaseCommand):
         if not demo.database_is_empty():
             self.stdout.write("La base de datos ya tiene datos; no se cargó la demostración.")
             return
-        logins = demo.load_demo(now=clock.now(), history_weeks=demo.HISTORY_WEEKS, workshop=True)
+        logins = demo.load_demo(now=clock.now(), history_weeks=demo.HISTORY_WEEKS)
         print_logins(self.stdout.write, logins)
 
 

@@ -84,12 +84,7 @@ class Command(BaseCommand):
             say("      Base de datos al día.")
             if not options["no_demo"] and demo.database_is_empty():
                 say("[2/4] Cargando la mesa de demostración (un minuto, aproximadamente)…")
-                print_logins(
-                    say,
-                    demo.load_demo(
-                        now=clock.now(), history_weeks=demo.HISTORY_WEEKS, workshop=True
-                    ),
-                )
+                print_logins(say, demo.load_demo(now=clock.now(), history_weeks=demo.HISTORY_WEEKS))
             else:
                 say("[2/4] La base de datos ya tiene datos: no se carga la demostración.")
         say("[3/4] Reuniendo los archivos estáticos…")

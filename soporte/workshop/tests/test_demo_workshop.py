@@ -11,7 +11,7 @@ from soporte.workshop.models import Expense, Repair, RepairStatus, Sale, SaleKin
 
 
 def test_demo_workshop(db, now):
-    demo.load_demo(now=now, workshop=True)
+    demo.load_demo(now=now)
     statuses = set(Repair.objects.values_list("status", flat=True))
     assert {RepairStatus.DELIVERED, RepairStatus.RECEIVED, RepairStatus.ABANDONED} <= statuses
     assert Repair.objects.filter(warranty_of__isnull=False).exists()
