@@ -202,6 +202,9 @@ class Repair(models.Model):
         related_name="+",
     )
     repaired_at = models.DateTimeField(_("reparado"), null=True, blank=True)
+    # received → ready, stored when it is marked repaired (the register's median turnaround
+    # reads these numbers instead of two timestamps per repair).
+    turnaround_seconds = models.FloatField(null=True, blank=True, editable=False)
     unrepairable_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -264,8 +267,13 @@ class Repair(models.Model):
             ),
         ]
         indexes = [
-            # The register: repairs credited in a period (and to whom).
+            # The register: repairs credited in a period (and to whom), and their turnaround
+            # (the median's numbers, read from the index alone).
             models.Index(fields=["repaired_at", "repaired_by"], name="workshop_repair_credit_idx"),
+            models.Index(
+                fields=["repaired_at", "repaired_by", "turnaround_seconds"],
+                name="workshop_repair_turnaround_idx",
+            ),
             # The register's "received" count and the counter's list, newest first.
             models.Index(fields=["received_at", "id"], name="workshop_repair_received_idx"),
             # A customer's repairs (portal).
@@ -586,6 +594,55 @@ class SalesDay(models.Model):
 
     def __str__(self) -> str:
         return self.day_date.isoformat()
+
+
+class RepairDay(models.Model):
+    """One technician's day in the repair register (derived: kept in the same transaction as
+    each intake, assignment, repair, unrepairable verdict and warranty return, so a year reads
+    at most 366 rows per technician; `register.recompute_days` rebuilds them from the repairs
+    and the tests compare the register read from here with the one computed from the repairs).
+
+    The day is the desk's calendar day of the event: intake (`received`, for the repair's
+    technician), marked repaired (`repaired`, and the time its repair spent in each work
+    status: `<status>_seconds` over `<status>_changes`), marked unrepairable, and a warranty
+    return's intake (against the original's repairer)."""
+
+    day_date = models.DateField()
+    # The first day of `day_date`'s month: the chart per technician and month groups by it.
+    month_date = models.DateField()
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    received = models.PositiveIntegerField(default=0)
+    repaired = models.PositiveIntegerField(default=0)
+    unrepairable = models.PositiveIntegerField(default=0)
+    warranty_returns = models.PositiveIntegerField(default=0)
+    received_seconds = models.PositiveBigIntegerField(default=0)
+    received_changes = models.PositiveIntegerField(default=0)
+    diagnosing_seconds = models.PositiveBigIntegerField(default=0)
+    diagnosing_changes = models.PositiveIntegerField(default=0)
+    awaiting_approval_seconds = models.PositiveBigIntegerField(default=0)
+    awaiting_approval_changes = models.PositiveIntegerField(default=0)
+    awaiting_parts_seconds = models.PositiveBigIntegerField(default=0)
+    awaiting_parts_changes = models.PositiveIntegerField(default=0)
+    repairing_seconds = models.PositiveBigIntegerField(default=0)
+    repairing_changes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("día del registro de reparaciones")
+        verbose_name_plural = _("días del registro de reparaciones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["technician", "day_date"], name="workshop_repairday_unique"
+            ),
+        ]
+        indexes = [
+            # The register of a period: every technician's days between two dates.
+            models.Index(fields=["day_date", "technician"], name="workshop_repairday_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician_id} {self.day_date.isoformat()}"
 
 
 class ExpenseCategory(models.TextChoices):

@@ -5,6 +5,12 @@ the share repaired, the median turnaround (received → ready) and the time in e
 A repair is credited to the technician who marked it repaired (`repaired_by`), on the day it
 was marked (`repaired_at`), whoever received or charged it; a warranty return counts against
 the technician who repaired the original. Periods are half-open [start, end).
+
+`build` reads a period of whole desk days from `RepairDay` (per technician and day sums kept
+in the write path by `count`, and each repair's stored turnaround); any other period, and
+the check of those sums, is computed from the repairs themselves (`build_from_repairs`).
+`recompute_days` rebuilds the sums from the repairs (after a restore, or in the benchmark's
+bulk seed); the tests compare both ways on the same repairs.
 """
 
 from __future__ import annotations
@@ -13,13 +19,15 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from soporte.directory.models import User
-from soporte.workshop.models import Repair, RepairStatus, StatusChange
+from soporte.lib.clock import desk_date
+from soporte.workshop.models import Repair, RepairDay, RepairStatus, StatusChange
 
 # The statuses a repair waits in before it is ready (the register's "time in each status").
 WORK_STATUSES = (
@@ -77,7 +85,186 @@ def _months(start: dt.datetime, end: dt.datetime) -> list[dt.date]:
     return months
 
 
+def _is_midnight(moment: dt.datetime) -> bool:
+    local = timezone.localtime(moment)
+    return (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+
+
 def build(*, start: dt.datetime, end: dt.datetime, technician: User | None = None) -> Register:
+    """The register for [start, end): from the day sums when the period is whole desk days
+    (every page, export and API call), else from the repairs."""
+    if _is_midnight(start) and _is_midnight(end):
+        return build_from_days(start=start, end=end, technician=technician)
+    return build_from_repairs(start=start, end=end, technician=technician)
+
+
+# --- the write path: the day sums -----------------------------------------------------------
+
+
+def count(technician_id: int | None, moment: dt.datetime, **amounts: int) -> None:
+    """Add `amounts` (column → how many) to the technician's day of `moment`, in the caller's
+    transaction. A relative UPDATE: two repairs of one day add up instead of overwriting."""
+    if technician_id is None or not any(amounts.values()):
+        return
+    day = desk_date(moment)
+    RepairDay.objects.bulk_create(
+        [RepairDay(technician_id=technician_id, day_date=day, month_date=day.replace(day=1))],
+        ignore_conflicts=True,
+    )
+    RepairDay.objects.filter(technician_id=technician_id, day_date=day).update(
+        **{column: F(column) + amount for column, amount in amounts.items()}
+    )
+
+
+def time_in_status(repair: Repair) -> dict[str, int]:
+    """What a repair marked repaired adds to its repairer's day: the seconds it spent in
+    each work status and how many stays, as `RepairDay` columns."""
+    amounts: dict[str, int] = {}
+    for status, seconds in repair.changes.filter(from_status__in=WORK_STATUSES).values_list(
+        "from_status", "seconds_in_from"
+    ):
+        amounts[f"{status}_seconds"] = amounts.get(f"{status}_seconds", 0) + seconds
+        amounts[f"{status}_changes"] = amounts.get(f"{status}_changes", 0) + 1
+    return amounts
+
+
+def recompute_days(
+    repair_model: Any = Repair, change_model: Any = StatusChange, day_model: Any = RepairDay
+) -> int:
+    """Rebuild every `RepairDay` (and each repaired repair's turnaround) from the repairs and
+    their status changes; returns the number of rows written. The models are arguments so the
+    data migration can pass its historical ones."""
+    sums: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(user_id: int | None, moment: dt.datetime | None, column: str, amount: int) -> None:
+        if user_id is not None and moment is not None:
+            sums[(user_id, desk_date(moment))][column] += amount
+
+    for (
+        tech,
+        received_at,
+        repairer,
+        repaired_at,
+        unfit_by,
+        unfit_at,
+        original,
+    ) in repair_model.objects.values_list(
+        "technician_id",
+        "received_at",
+        "repaired_by_id",
+        "repaired_at",
+        "unrepairable_by_id",
+        "unrepairable_at",
+        "warranty_of__repaired_by_id",
+    ).iterator(chunk_size=5000):
+        add(tech, received_at, "received", 1)
+        add(repairer, repaired_at, "repaired", 1)
+        add(unfit_by, unfit_at, "unrepairable", 1)
+        add(original, received_at, "warranty_returns", 1)
+    for status, seconds, repairer, repaired_at in (
+        change_model.objects.filter(
+            from_status__in=WORK_STATUSES, repair__repaired_at__isnull=False
+        )
+        .values_list(
+            "from_status", "seconds_in_from", "repair__repaired_by_id", "repair__repaired_at"
+        )
+        .iterator(chunk_size=5000)
+    ):
+        add(repairer, repaired_at, f"{status}_seconds", seconds)
+        add(repairer, repaired_at, f"{status}_changes", 1)
+    stale = []
+    for pk, received_at, repaired_at, stored in (
+        repair_model.objects.filter(repaired_at__isnull=False)
+        .values_list("pk", "received_at", "repaired_at", "turnaround_seconds")
+        .iterator(chunk_size=5000)
+    ):
+        seconds = turnaround_seconds(received_at, repaired_at)
+        if stored != seconds:
+            stale.append(repair_model(pk=pk, turnaround_seconds=seconds))
+    repair_model.objects.bulk_update(stale, ["turnaround_seconds"], batch_size=1000)
+    day_model.objects.all().delete()
+    day_model.objects.bulk_create(
+        [
+            day_model(technician_id=user_id, day_date=day, month_date=day.replace(day=1), **columns)
+            for (user_id, day), columns in sorted(sums.items())
+        ],
+        batch_size=2000,
+    )
+    return len(sums)
+
+
+def turnaround_seconds(received_at: dt.datetime, repaired_at: dt.datetime) -> float:
+    """Received → ready, as the register's median reads it (stored on the repair)."""
+    return (repaired_at - received_at).total_seconds()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def build_from_days(
+    *, start: dt.datetime, end: dt.datetime, technician: User | None = None
+) -> Register:
+    """The register of whole desk days, from `RepairDay` and the stored turnarounds."""
+    first_day, end_day = desk_date(start), desk_date(end)
+    days = RepairDay.objects.filter(day_date__gte=first_day, day_date__lt=end_day)
+    credited = Repair.objects.filter(repaired_at__gte=start, repaired_at__lt=end)
+    if technician is not None:
+        days = days.filter(technician=technician)
+        credited = credited.filter(repaired_by=technician)
+    columns = ["received", "repaired", "unrepairable", "warranty_returns"]
+    for status in WORK_STATUSES:
+        columns += [f"{status}_seconds", f"{status}_changes"]
+    rows: dict[int, TechnicianRow] = {}
+    for item in days.values("technician").annotate(**{c: Sum(c) for c in columns}):
+        row = TechnicianRow(
+            technician_id=item["technician"],
+            name="",
+            received=item["received"],
+            repaired=item["repaired"],
+            unrepairable=item["unrepairable"],
+            warranty_returns=item["warranty_returns"],
+        )
+        for status in WORK_STATUSES:
+            if item[f"{status}_changes"]:
+                row.hours_in_status[status] = (
+                    item[f"{status}_seconds"] / item[f"{status}_changes"] / 3600
+                )
+        rows[row.technician_id] = row
+    turnaround: dict[int, list[float]] = defaultdict(list)
+    for user_id, seconds in credited.values_list("repaired_by", "turnaround_seconds"):
+        turnaround[user_id].append((seconds or 0.0) / 3600)
+    for user_id, hours in turnaround.items():
+        if user_id in rows:
+            rows[user_id].median_turnaround_hours = statistics.median(hours)
+    _name(rows)
+    months = _months(start, end)
+    monthly: dict[int, list[int]] = {pk: [0] * len(months) for pk in rows}
+    index = {month: i for i, month in enumerate(months)}
+    for item in (
+        days.filter(repaired__gt=0).values("month_date", "technician").annotate(n=Sum("repaired"))
+    ):
+        if item["technician"] in monthly and item["month_date"] in index:
+            monthly[item["technician"]][index[item["month_date"]]] = item["n"]
+    ordered = sorted(rows.values(), key=lambda r: (-r.repaired, r.name, r.technician_id))
+    return Register(start=start, end=end, rows=ordered, months=months, monthly=monthly)
+
+
+def _name(rows: dict[int, TechnicianRow]) -> None:
+    names = {
+        user.pk: str(user)
+        for user in User.objects.filter(pk__in=rows.keys()).only(
+            "first_name", "last_name", "username"
+        )
+    }
+    for r in rows.values():
+        r.name = names.get(r.technician_id, "")
+
+
+def build_from_repairs(
+    *, start: dt.datetime, end: dt.datetime, technician: User | None = None
+) -> Register:
+    """The register computed from the repairs and their status changes (any period; the
+    reference the day sums are checked against)."""
     repairs = Repair.objects.all()
     if technician is not None:
         repairs = repairs.filter(repaired_by=technician) | repairs.filter(technician=technician)
@@ -134,14 +321,7 @@ def build(*, start: dt.datetime, end: dt.datetime, technician: User | None = Non
     ):
         if (r := row(item["repair__repaired_by"])) is not None:
             r.hours_in_status[item["from_status"]] = float(item["avg"] or 0) / 3600
-    names = {
-        user.pk: str(user)
-        for user in User.objects.filter(pk__in=rows.keys()).only(
-            "first_name", "last_name", "username"
-        )
-    }
-    for r in rows.values():
-        r.name = names.get(r.technician_id, "")
+    _name(rows)
     months = _months(start, end)
     monthly: dict[int, list[int]] = {pk: [0] * len(months) for pk in rows}
     index = {month: i for i, month in enumerate(months)}

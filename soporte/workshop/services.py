@@ -32,7 +32,7 @@ from soporte.logbook import services as logbook_services
 from soporte.logbook.models import Entry, EntryKind, LogbookKind
 from soporte.tickets.mail import outbox
 from soporte.tickets.services import desk_language, organisation_logbook
-from soporte.workshop import sales
+from soporte.workshop import register, sales
 from soporte.workshop.models import (
     AUXILIARY_WARNING,
     TRANSITIONS,
@@ -270,6 +270,9 @@ def receive_repair(
     StatusChange.objects.create(
         repair=repair, to_status=RepairStatus.RECEIVED, changed_by=actor, changed_at=now
     )
+    register.count(repair.technician_id, now, received=1)
+    if warranty_of is not None:
+        register.count(warranty_of.repaired_by_id, now, warranty_returns=1)
     local = _local(now)
     with desk_language():
         fields = {
@@ -350,6 +353,7 @@ def start_diagnosis(*, actor: User, repair: Repair, now: dt.datetime) -> Repair:
     if repair.technician_id is None:
         repair.technician = actor
         repair.save(update_fields=["technician"])
+        register.count(actor.pk, repair.received_at, received=1)
     return repair
 
 
@@ -438,6 +442,7 @@ def quote_repair(
     repair.diagnosed_at = now
     if repair.technician_id is None:
         repair.technician = actor
+        register.count(actor.pk, repair.received_at, received=1)
     repair.save(update_fields=["diagnosis", "diagnosed_by", "diagnosed_at", "technician"])
     rules = WorkshopSettings.current()
     if quote.total() <= rules.minor_work_limit:
@@ -616,6 +621,7 @@ def mark_repaired(
     repair.labour_minutes = int(labour_minutes)
     repair.repaired_by = actor
     repair.repaired_at = now
+    repair.turnaround_seconds = register.turnaround_seconds(repair.received_at, now)
     local = _local(now)
     device = repair.device
     with desk_language():
@@ -651,10 +657,14 @@ def mark_repaired(
             "labour_minutes",
             "repaired_by",
             "repaired_at",
+            "turnaround_seconds",
             "maintenance_entry",
         ]
     )
     _move(repair, RepairStatus.READY, actor=actor, now=now)
+    # Credited on this day, with the time its repair spent in each work status (all known
+    # now: from READY it only leaves the shop).
+    register.count(actor.pk, now, repaired=1, **register.time_in_status(repair))
     _notify(repair, _("Su equipo está listo"), _("Su equipo está reparado y listo para entregar."))
     return repair
 
@@ -668,6 +678,7 @@ def mark_unrepairable(*, actor: User, repair: Repair, reason: str, now: dt.datet
     repair.unrepairable_by = actor
     repair.unrepairable_at = now
     repair.save(update_fields=["unrepairable_by", "unrepairable_at"])
+    register.count(actor.pk, now, unrepairable=1)
     _notify(repair, _("Su equipo no tiene reparación"), reason)
     return repair
 
