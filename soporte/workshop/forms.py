@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from soporte.directory.models import Organisation, Person, Role, User
 from soporte.inventory.models import Device, DeviceKind
+from soporte.tickets.forms import MultipleFileField, MultipleFileInput
 from soporte.workshop.models import AUXILIARY_WARNING, PaymentMethod
 
 
@@ -68,6 +69,11 @@ class IntakeForm(forms.Form):
             role__in=[Role.AGENT, Role.SUPERVISOR], is_active=True
         ).order_by("first_name", "last_name", "id"),
         required=False,
+    )
+    photos = MultipleFileField(
+        label=_("Fotos del equipo"),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("Hasta 6 fotos JPEG, PNG o WebP de 10 MB cada una: cómo llega el equipo."),
     )
     auxiliary = forms.BooleanField(label=_("Reparación auxiliar"), required=False)
     auxiliary_acknowledged = forms.BooleanField(

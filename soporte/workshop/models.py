@@ -267,11 +267,11 @@ class Repair(models.Model):
             ),
         ]
         indexes = [
-            # The register: repairs credited in a period (and to whom), and their turnaround
-            # (the median's numbers, read from the index alone).
+            # The register: repairs credited in a period (and to whom); and one technician's
+            # median turnaround in a period, read from the index alone (`register._median`).
             models.Index(fields=["repaired_at", "repaired_by"], name="workshop_repair_credit_idx"),
             models.Index(
-                fields=["repaired_at", "repaired_by", "turnaround_seconds"],
+                fields=["repaired_by", "repaired_at", "turnaround_seconds"],
                 name="workshop_repair_turnaround_idx",
             ),
             # The register's "received" count and the counter's list, newest first.
@@ -292,6 +292,26 @@ class Repair(models.Model):
     @property
     def is_open(self) -> bool:
         return bool(TRANSITIONS[self.status])
+
+
+class RepairPhoto(models.Model):
+    """A photo of the device taken at intake (`workshop.photos`: re-encoded, no metadata)."""
+
+    repair = models.ForeignKey(Repair, on_delete=models.PROTECT, related_name="photos")
+    key = models.CharField(max_length=40, unique=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField(_("tomada"))
+
+    class Meta:
+        verbose_name = _("foto de recepción")
+        verbose_name_plural = _("fotos de recepción")
+
+    def __str__(self) -> str:
+        return f"{self.repair_id}: {self.key}"
 
 
 class StatusChange(models.Model):

@@ -18,8 +18,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from soporte.inventory.labels import draw_qr
-from soporte.workshop import services
 from soporte.workshop.models import AUXILIARY_WARNING, Repair, Sale, SaleKind, WorkshopSettings
+from soporte.workshop.portal import is_signed, portal_url
 
 WIDTH, HEIGHT = letter
 MARGIN = 18 * mm
@@ -84,7 +84,7 @@ def repair_pdf(repair: Repair) -> bytes:
     shop = WorkshopSettings.current()
     handle = io.BytesIO()
     canvas = _canvas(handle, _("Recibo de reparación %(folio)s") % {"folio": repair.folio})
-    url = services.portal_url(repair)
+    url = portal_url(repair)
     draw_qr(canvas, url, WIDTH - MARGIN - QR_SIZE, HEIGHT - MARGIN - QR_SIZE, QR_SIZE)
     canvas.setFont("Helvetica", 6.5)
     canvas.drawRightString(WIDTH - MARGIN, HEIGHT - MARGIN - QR_SIZE - 8, url[:90])
@@ -131,7 +131,7 @@ def repair_pdf(repair: Repair) -> bytes:
             else _("Sin garantía"),
         )
     page.gap(10)
-    signed = services.is_signed(repair.intake_entry)
+    signed = is_signed(repair.intake_entry)
     page.line(
         _("Firmado por el cliente en la bitácora (nota %(n)d).") % {"n": repair.intake_entry.number}
         if signed and repair.intake_entry is not None

@@ -20,19 +20,20 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import Person, User
 from soporte.inventory import services as stock
 from soporte.inventory.models import Device, Location, MovementKind, StockBalance, StockItem
+from soporte.lib import tasks
 from soporte.lib.errors import Forbidden
 from soporte.logbook import services as logbook_services
 from soporte.logbook.models import Entry, EntryKind, LogbookKind
 from soporte.tickets.mail import outbox
 from soporte.tickets.services import desk_language, organisation_logbook
-from soporte.workshop import register, sales
+from soporte.workshop import photos, register, sales
+from soporte.workshop import tasks as shop_tasks
 from soporte.workshop.models import (
     AUXILIARY_WARNING,
     TRANSITIONS,
@@ -42,11 +43,15 @@ from soporte.workshop.models import (
     QuoteLine,
     QuoteStatus,
     Repair,
+    RepairPhoto,
     RepairStatus,
     StatusChange,
     WorkshopSettings,
 )
 from soporte.workshop.money import RepairError, parse_money
+
+# Re-exported: the pages and the API read them as `services.portal_url` / `services.is_signed`.
+from soporte.workshop.portal import is_signed, portal_url  # noqa: F401
 
 MAX_TEXT = 2000
 MAX_QUOTE_LINES = 50
@@ -118,10 +123,6 @@ def _move(repair: Repair, to_status: str, *, actor: User, now: dt.datetime, note
     repair.save(update_fields=["status"])
 
 
-def portal_url(repair: Repair) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("workshop:repair_detail", args=[repair.pk])
-
-
 def _notify(repair: Repair, subject: str, body: str) -> None:
     """E-mail the people of the repair's organisation who brought it or decide on it (never
     anyone outside it), sent by the job queue after the change commits."""
@@ -178,10 +179,6 @@ def can_sign(entry: Entry | None) -> bool:
     return entry is not None and entry.logbook.kind == LogbookKind.CUSTOMER
 
 
-def is_signed(entry: Entry | None) -> bool:
-    return entry is not None and entry.signatures.exclude(method="on_create").exists()
-
-
 # --- intake -------------------------------------------------------------------------------
 
 
@@ -200,6 +197,8 @@ class Intake:
     auxiliary_acknowledged: bool = False
     decision_maker: Person | None = None
     technician: User | None = None
+    # Photos of how it arrived, as uploaded (`photos.prepare` checks and re-encodes them).
+    photos: Sequence[bytes] = ()
 
 
 def _bool_text(value: bool) -> str:
@@ -212,8 +211,10 @@ def receive_repair(
 ) -> Repair:
     """Check-in: the device, the reported fault, its visible condition, the accessories left,
     whether its data must be preserved and an estimate; an auxiliary repair only with the
-    seed's warning acknowledged. Writes the intake entry of the customer's logbook, which the
-    customer then signs (drawn + key) at the counter."""
+    seed's warning acknowledged; photos of how it arrived (re-encoded, without their
+    metadata). Writes the intake entry of the customer's logbook, which the customer then
+    signs (drawn + key) at the counter, and e-mails the receipt (folio and QR code) to whoever
+    brought it once the intake commits."""
     _require_staff(actor)
     device = Device.objects.select_related("organisation").get(pk=intake.device.pk)
     if device.is_retired:
@@ -250,6 +251,7 @@ def receive_repair(
     )
     if warranty_of is not None and warranty_of.device_id != device.pk:
         raise RepairError(_("La garantía es de otro equipo."), code="warranty_other_device")
+    prepared = photos.prepare(list(intake.photos))
     repair = Repair.objects.create(
         organisation=organisation,
         device=device,
@@ -271,6 +273,16 @@ def receive_repair(
         repair=repair, to_status=RepairStatus.RECEIVED, changed_by=actor, changed_at=now
     )
     register.count(repair.technician_id, now, received=1)
+    for photo in prepared:
+        photos.store(photo)
+        RepairPhoto.objects.create(
+            repair=repair,
+            key=photo.key,
+            width=photo.width,
+            height=photo.height,
+            taken_by=actor,
+            taken_at=now,
+        )
     if warranty_of is not None:
         register.count(warranty_of.repaired_by_id, now, warranty_returns=1)
     local = _local(now)
@@ -297,6 +309,11 @@ def receive_repair(
         repair, kind=EntryKind.REPAIR_INTAKE, author=actor, summary=summary, fields=fields, now=now
     )
     repair.save(update_fields=["intake_entry"])
+    if intake.brought_by.email:
+        # Enqueued in this transaction: the receipt exists only if the intake commits.
+        tasks.enqueue(
+            shop_tasks.send_intake_receipt, key=f"intake-receipt:{repair.pk}", repair_id=repair.pk
+        )
     return repair
 
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("reparaciones/nueva/", views.repair_new, name="repair_new"),
     path("reparaciones/<int:repair_id>/", views.repair_detail, name="repair_detail"),
     path("reparaciones/<int:repair_id>/recibo.pdf", views.repair_receipt, name="repair_receipt"),
+    path(
+        "reparaciones/<int:repair_id>/fotos/<slug:key>.jpg",
+        views.repair_photo,
+        name="repair_photo",
+    ),
     path("reparaciones/<int:repair_id>/firmar/<str:step>/", views.repair_sign, name="repair_sign"),
     path("reparaciones/<int:repair_id>/garantia/", views.warranty_return, name="warranty_return"),
     path("reparaciones/<int:repair_id>/<str:action>/", views.repair_action, name="repair_action"),

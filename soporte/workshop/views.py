@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from soporte.lib.exports import Column
 from soporte.logbook import services as logbook_services
 from soporte.logbook.forms import OnSiteForm
 from soporte.logbook.models import Entry, SignatureMethod, SignerSide
-from soporte.workshop import periods, receipts, register, services
+from soporte.workshop import periods, photos, receipts, register, services
 from soporte.workshop.forms import (
     DecisionForm,
     DeliveryForm,
@@ -47,6 +47,7 @@ from soporte.workshop.models import (
     Quote,
     QuoteStatus,
     Repair,
+    RepairPhoto,
     RepairStatus,
     WorkshopSettings,
 )
@@ -149,7 +150,7 @@ def repair_new(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     initial: dict[str, Any] = {}
     if request.method == "POST":
-        form = IntakeForm(request.POST)
+        form = IntakeForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -167,12 +168,17 @@ def repair_new(request: HttpRequest) -> HttpResponse:
                         auxiliary_acknowledged=bool(data.get("auxiliary_acknowledged")),
                         decision_maker=data.get("decision_maker"),
                         technician=data.get("technician"),
+                        # Read bounded: one byte past the limit is enough to refuse it.
+                        photos=[f.read(photos.MAX_BYTES + 1) for f in data.get("photos") or []],
                     ),
                     now=clock.now(),
                 )
             except DomainError as exc:
                 _forbidden(exc)
-                form.add_error(None, str(exc))
+                form.add_error(
+                    "photos" if exc.code.startswith(("photo", "too_many_photos")) else None,
+                    str(exc),
+                )
             else:
                 messages.success(
                     request, _("Reparación %(folio)s recibida.") % {"folio": repair.folio}
@@ -285,6 +291,7 @@ def repair_detail(request: HttpRequest, repair_id: int) -> HttpResponse:
         "warranty_ends": services.warranty_ends(repair),
         "warranty_returns": repair.warranty_returns.order_by("received_at", "id"),
         "receipts": repair.sales.order_by("sold_at", "id"),
+        "photos": repair.photos.order_by("id"),
         "settings": WorkshopSettings.current(),
     }
     if staff:
@@ -309,6 +316,20 @@ def repair_detail(request: HttpRequest, repair_id: int) -> HttpResponse:
     elif context["can_decide"]:
         context["decision_form"] = DecisionForm()
     return render(request, "workshop/repair_detail.html", context)
+
+
+@require_GET
+@login_required
+def repair_photo(request: HttpRequest, repair_id: int, key: str) -> FileResponse:
+    """A photo taken at intake, for whoever may see the repair (the staff, its customer)."""
+    repair = _repair(request, repair_id)
+    photo = get_object_or_404(RepairPhoto, repair=repair, key=key)
+    path = photos.photo_path(photo.key)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_GET

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="repair",
             index=models.Index(
-                fields=["repaired_at", "repaired_by", "turnaround_seconds"],
+                fields=["repaired_by", "repaired_at", "turnaround_seconds"],
                 name="workshop_repair_turnaround_idx",
             ),
         ),

@@ -60,6 +60,7 @@ def shop_history(personas, now, device_a, make_agent):
             now=received + 2 * DAY + (7 * n + 3) * HOUR,
         )
         repaired.append(repair)
+    assert repaired[0].repaired_at is not None
     first = services.deliver_repair(
         actor=personas.agent,
         repair=repaired[0],
@@ -68,6 +69,7 @@ def shop_history(personas, now, device_a, make_agent):
         amount="150",
         now=repaired[0].repaired_at + DAY,
     )
+    assert first.delivered_at is not None
     services.receive_warranty_return(
         actor=personas.agent,
         original=first,
