@@ -259,6 +259,7 @@ PAGES: dict[str, Row] = {
     "workshop:repair_new": Row(STAFF),
     "workshop:repair_detail": Row(ORG_A, repair_id="repair_a"),
     "workshop:repair_receipt": Row(ORG_A, repair_id="repair_a"),
+    "workshop:repair_photo": Row(ORG_A, repair_id="repair_a", key="photo_a"),
     # Customer A is a signer of organisation A's contract logbook, where the intake is written.
     "workshop:repair_sign": Row(ORG_A, repair_id="repair_a", step=Lit("recepcion")),
     "workshop:warranty_return": Row(ORG_A_STAFF, repair_id="repair_a"),

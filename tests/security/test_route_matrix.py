@@ -118,6 +118,7 @@ def world(personas, now, tmp_path, settings):
             fault="No enciende",
             condition="Sin daños visibles",
             decision_maker=personas.person_a,
+            photos=[_png()],
         ),
         now=now,
     )
@@ -139,6 +140,7 @@ def world(personas, now, tmp_path, settings):
     )
     return {
         "repair_a": repair.pk,
+        "photo_a": repair.photos.get().key,
         "quote_a": quote.pk,
         "sale_a": sale.pk,
         "sale_line_a": sale.lines.get().pk,
@@ -156,6 +158,16 @@ def world(personas, now, tmp_path, settings):
 
 def _args(row: Row, world: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, Lit) else world[v]) for k, v in row.kwargs.items()}
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _body(value: Any, world: dict[str, Any]) -> Any:
