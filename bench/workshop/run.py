@@ -251,6 +251,34 @@ def bench(end: dt.datetime, repeat: int) -> None:
         "repair register, a year:        ",
         summary(timed(lambda: register.build(start=start, end=stop), repeat)),
     )
+    # Where the register's time goes: each query's own time, once (diagnosis).
+    from django.db import connection
+
+    spent: list[tuple[float, str]] = []
+
+    def timer(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent.append(((time.perf_counter() - started) * 1000, sql))
+
+    started = time.perf_counter()
+    with connection.execute_wrapper(timer):
+        register.build(start=start, end=stop)
+    total = (time.perf_counter() - started) * 1000
+    print(
+        f"  one register: {total:.1f} ms, {len(spent)} queries, {sum(t for t, _ in spent):.1f} ms in SQL:"
+    )
+    for ms, sql in sorted(spent, reverse=True)[:4]:
+        print(f"    {ms:7.1f} ms  {' '.join(sql.split())[:110]}")
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(register.build, start=start, end=stop)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
     # Same run, for comparison: the register computed from the repairs (no day sums).
     raw = register.build_from_repairs(start=start, end=stop)
     assert [(r.technician_id, r.repaired, r.received) for r in raw.rows] == [

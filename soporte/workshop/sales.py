@@ -73,6 +73,8 @@ class Line:
     location: Location | None = None
     # A service line's cost, when the caller knows it (a repair's consumed parts).
     cost: Decimal = ZERO
+    # The pieces sold of an item with serial numbers, one per unit (picked at the counter).
+    serials: Sequence[str] = ()
 
 
 def _add_to_day(sale: Sale) -> None:
@@ -159,6 +161,8 @@ def sell(
                 kind=MovementKind.SALE,
                 organisation=organisation,
                 reference=reference,
+                serials=line.serials,
+                ticket=ticket,
                 now=now,
             )
             line_cost = -movement.value

@@ -10,6 +10,7 @@ another's is a 404).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -25,10 +26,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.directory.models import Organisation, User
-from soporte.inventory.models import Location, StockItem
+from soporte.inventory.models import Location, StockItem, StockSerial
 from soporte.lib import charts, clock, exports
 from soporte.lib.errors import DomainError
 from soporte.lib.exports import Column
+from soporte.tickets.models import Ticket
 from soporte.workshop import periods, receipts, sales, salesbook
 from soporte.workshop.models import Expense, ExpenseCategory, PaymentMethod, Sale
 
@@ -45,6 +47,15 @@ PERIOD_ERRORS = {
         "El periodo debe terminar después de empezar y durar hasta tres años."
     ),
 }
+
+
+# The counter's pick list of serialised pieces stays one screen long.
+MAX_SERIALS_SHOWN = 300
+
+
+class SerialChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.item.sku} · {obj.serial} · {obj.location.code}"
 
 
 def _staff(request: HttpRequest) -> User:
@@ -69,17 +80,41 @@ class SaleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy(
             "Uno por renglón: SKU o concepto, cantidad, precio unitario sin IVA, descuento, "
-            "ubicación (p. ej. RAM-8, 1, 650, 0, A-01; o Limpieza, 1, 300)."
+            "ubicación (p. ej. RAM-8, 1, 650, 0, A-01; o Limpieza, 1, 300). Las piezas con "
+            "número de serie se eligen abajo."
         ),
     )
+    serials = SerialChoiceField(
+        label=gettext_lazy("Piezas con número de serie"),
+        queryset=StockSerial.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=gettext_lazy("Marque la pieza que se lleva el cliente, una por unidad vendida."),
+    )
+    ticket = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     payment_method = forms.ChoiceField(
         label=gettext_lazy("Forma de pago"),
         choices=[c for c in PaymentMethod.choices if c[0] != PaymentMethod.NONE],
     )
     notes = forms.CharField(label=gettext_lazy("Notas"), max_length=500, required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The serialised pieces on a shelf now (the counter picks the one it hands over).
+        on_shelves = StockSerial.objects.filter(location__isnull=False, item__is_active=True)
+        shown = on_shelves.order_by("item__sku", "location__code", "serial").values_list(
+            "pk", flat=True
+        )[:MAX_SERIALS_SHOWN]
+        self.fields["serials"].queryset = (  # type: ignore[attr-defined]
+            on_shelves.filter(pk__in=list(shown))
+            .select_related("item", "location")
+            .order_by("item__sku", "location__code", "serial")
+        )
 
-def parse_lines(text: str) -> list[sales.Line]:
+
+def parse_lines(text: str, picked: Sequence[StockSerial] = ()) -> list[sales.Line]:
+    """The typed lines; a serialised item's line takes the picked pieces of that item at
+    that location."""
     lines = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -102,6 +137,15 @@ def parse_lines(text: str) -> list[sales.Line]:
                     _("Renglón %(n)d: indique una ubicación válida del artículo.") % {"n": number},
                     code="location_required",
                 )
+        serials = (
+            [
+                p.serial
+                for p in picked
+                if item is not None and p.item_id == item.pk and p.location_id == location.pk  # type: ignore[union-attr]
+            ]
+            if item is not None and item.serialised
+            else []
+        )
         lines.append(
             sales.Line(
                 description=item.name if item else concept,
@@ -110,6 +154,7 @@ def parse_lines(text: str) -> list[sales.Line]:
                 discount=discount,
                 item=item,
                 location=location,
+                serials=serials,
             )
         )
     return lines
@@ -119,17 +164,33 @@ def parse_lines(text: str) -> list[sales.Line]:
 @login_required
 def sale_new(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
-    form = SaleForm(request.POST or None)
+    # Started from a ticket's page: the sale names the ticket and bills its organisation.
+    ticket_id = (request.POST if request.method == "POST" else request.GET).get("ticket", "")
+    ticket = (
+        get_object_or_404(Ticket.objects.visible_to(user), number=int(ticket_id))
+        if ticket_id.isdigit()
+        else None
+    )
+    initial: dict[str, Any] = {}
+    if ticket is not None:
+        initial = {
+            "ticket": ticket.number,
+            "organisation": ticket.organisation_id,
+            "notes": _("Ticket #%(n)d: %(subject)s")
+            % {"n": ticket.number, "subject": ticket.subject},
+        }
+    form = SaleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             sale = sales.sell(
                 actor=user,
-                lines=parse_lines(data["lines"]),
+                lines=parse_lines(data["lines"], list(data.get("serials") or [])),
                 payment_method=data["payment_method"],
                 organisation=data.get("organisation"),
                 customer_name=data.get("customer_name", ""),
                 notes=data.get("notes", ""),
+                ticket=ticket,
                 now=clock.now(),
             )
         except DomainError as exc:
@@ -137,7 +198,7 @@ def sale_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Venta %(folio)s registrada.") % {"folio": sale.folio})
             return redirect("workshop:sale_detail", sale.pk)
-    return render(request, "workshop/sale_new.html", {"form": form})
+    return render(request, "workshop/sale_new.html", {"form": form, "ticket": ticket})
 
 
 def _sale(request: HttpRequest, sale_id: int) -> Sale:
