@@ -268,7 +268,7 @@ class Repair(models.Model):
         ]
         indexes = [
             # The register: repairs credited in a period (and to whom); and one technician's
-            # median turnaround in a period, read from the index alone (`register._median`).
+            # median turnaround in a period, read from the index alone (`register._medians`).
             models.Index(fields=["repaired_at", "repaired_by"], name="workshop_repair_credit_idx"),
             models.Index(
                 fields=["repaired_by", "repaired_at", "turnaround_seconds"],

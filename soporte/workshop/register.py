@@ -21,8 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Avg, Count, F, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Count, F, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
 from soporte.directory.models import User
@@ -229,9 +229,9 @@ def build_from_days(
                     item[f"{status}_seconds"] / item[f"{status}_changes"] / 3600
                 )
         rows[row.technician_id] = row
-    for row in rows.values():
-        if row.repaired:
-            row.median_turnaround_hours = _median(credited, row.technician_id, row.repaired)
+    for user_id, hours in _medians(credited).items():
+        if user_id in rows:
+            rows[user_id].median_turnaround_hours = hours
     _name(rows)
     months = _months(start, end)
     monthly: dict[int, list[int]] = {pk: [0] * len(months) for pk in rows}
@@ -245,14 +245,27 @@ def build_from_days(
     return Register(start=start, end=end, rows=ordered, months=months, monthly=monthly)
 
 
-def _median(credited: Any, technician_id: int, count: int) -> float:
-    """The median turnaround (hours) of the technician's `count` credited repairs: only the
-    middle one or two, sorted in the database from `workshop_repair_turnaround_idx`
-    (technician, repaired_at, turnaround), instead of reading every repair's."""
-    middle = (count - 1) // 2
-    seconds = credited.filter(repaired_by_id=technician_id).order_by("turnaround_seconds")
-    values = seconds.values_list("turnaround_seconds", flat=True)[middle : count // 2 + 1]
-    return statistics.median([(value or 0.0) / 3600 for value in values])
+def _medians(credited: Any) -> dict[int, float]:
+    """Each technician's median turnaround (hours) in one query: the database numbers every
+    technician's credited repairs by turnaround (a window over `workshop_repair_turnaround_idx`:
+    technician, repaired_at, turnaround) and returns only the middle one or two of each."""
+    middle = (
+        credited.annotate(
+            position=Window(
+                RowNumber(),
+                partition_by=[F("repaired_by")],
+                order_by=F("turnaround_seconds").asc(),
+            ),
+            count=Window(Count("id"), partition_by=[F("repaired_by")]),
+        )
+        # 1-based positions (n+1)//2 .. n//2+1: one for an odd count, two for an even one.
+        .filter(position__gte=(F("count") + 1) / 2, position__lte=F("count") / 2 + 1)
+        .values_list("repaired_by", "turnaround_seconds")
+    )
+    values: dict[int, list[float]] = defaultdict(list)
+    for user_id, seconds in middle:
+        values[user_id].append((seconds or 0.0) / 3600)
+    return {user_id: statistics.median(hours) for user_id, hours in values.items()}
 
 
 def _name(rows: dict[int, TechnicianRow]) -> None:

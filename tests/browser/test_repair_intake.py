@@ -18,15 +18,17 @@ from soporte.logbook.models import Signature, SignatureMethod
 from soporte.workshop import receipts, services
 from soporte.workshop.models import Repair
 from soporte.workshop.tests import qr
+from soporte.workshop.tests.test_intake_photos_and_receipt import camera_jpeg
 from tests.browser.test_countersign import PHONE, draw_with_finger, log_in, page_overflow
 
 pytestmark = pytest.mark.browser
 
 
 def test_intake_on_a_phone_signed_by_drawing_and_the_receipt_qr_opens_the_portal(
-    browser: Browser, live_server, settings, make_agent, make_customer, password
+    browser: Browser, live_server, settings, make_agent, make_customer, password, tmp_path
 ):
     settings.SITE_URL = live_server.url
+    settings.MEDIA_ROOT = tmp_path / "media"
     expect.set_options(timeout=30_000)  # a loaded machine; restored at the end
     now = timezone.now()
     supervisor = make_agent("hector.dominguez", level=3, role=Role.SUPERVISOR).user
@@ -72,6 +74,10 @@ def test_intake_on_a_phone_signed_by_drawing_and_the_receipt_qr_opens_the_portal
         form.get_by_label("Estado físico").fill("Rayón en la tapa; falta la tecla F5")
         form.get_by_label("Accesorios que deja").fill("Cargador original")
         form.get_by_label("Presupuesto estimado").fill("850")
+        # A photo from the phone's camera (with its EXIF), as the counter takes it.
+        form.get_by_label("Fotos del equipo").set_input_files(
+            [{"name": "tapa.jpg", "mimeType": "image/jpeg", "buffer": camera_jpeg((1200, 900))}]
+        )
         form.get_by_role("button", name="Recibir y pasar a la firma").click()
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Firma del cliente")
@@ -91,6 +97,9 @@ def test_intake_on_a_phone_signed_by_drawing_and_the_receipt_qr_opens_the_portal
         signature = Signature.objects.get(entry=repair.intake_entry, signer=customer)
         assert signature.method == SignatureMethod.ON_SITE
         assert bytes(signature.drawn_png or b"").startswith(b"\x89PNG")
+        (photo,) = repair.photos.all()
+        shown = page.request.get(f"/taller/reparaciones/{repair.pk}/fotos/{photo.key}.jpg")
+        assert shown.status == 200 and shown.headers["content-type"] == "image/jpeg"
 
         # The receipt, as the counter prints it: its QR code is the portal address printed under it.
         response = page.request.get(f"/taller/reparaciones/{repair.pk}/recibo.pdf")
