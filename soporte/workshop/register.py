@@ -213,34 +213,37 @@ def build_from_days(
     columns = ["received", "repaired", "unrepairable", "warranty_returns"]
     for status in WORK_STATUSES:
         columns += [f"{status}_seconds", f"{status}_changes"]
+    # One scan of the period's days, summed per technician and month (at most 12 rows a
+    # technician for a year): the totals add the months up, the chart reads them as they are.
+    totals: dict[int, dict[str, int]] = {}
+    by_month: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for item in days.values("technician", "month_date").annotate(**{c: Sum(c) for c in columns}):
+        total = totals.setdefault(item["technician"], dict.fromkeys(columns, 0))
+        for column in columns:
+            total[column] += item[column]
+        by_month[item["technician"]][item["month_date"]] = item["repaired"]
     rows: dict[int, TechnicianRow] = {}
-    for item in days.values("technician").annotate(**{c: Sum(c) for c in columns}):
+    for user_id, total in totals.items():
         row = TechnicianRow(
-            technician_id=item["technician"],
+            technician_id=user_id,
             name="",
-            received=item["received"],
-            repaired=item["repaired"],
-            unrepairable=item["unrepairable"],
-            warranty_returns=item["warranty_returns"],
+            received=total["received"],
+            repaired=total["repaired"],
+            unrepairable=total["unrepairable"],
+            warranty_returns=total["warranty_returns"],
         )
         for status in WORK_STATUSES:
-            if item[f"{status}_changes"]:
+            if total[f"{status}_changes"]:
                 row.hours_in_status[status] = (
-                    item[f"{status}_seconds"] / item[f"{status}_changes"] / 3600
+                    total[f"{status}_seconds"] / total[f"{status}_changes"] / 3600
                 )
-        rows[row.technician_id] = row
+        rows[user_id] = row
     for user_id, hours in _medians(credited).items():
         if user_id in rows:
             rows[user_id].median_turnaround_hours = hours
     _name(rows)
     months = _months(start, end)
-    monthly: dict[int, list[int]] = {pk: [0] * len(months) for pk in rows}
-    index = {month: i for i, month in enumerate(months)}
-    for item in (
-        days.filter(repaired__gt=0).values("month_date", "technician").annotate(n=Sum("repaired"))
-    ):
-        if item["technician"] in monthly and item["month_date"] in index:
-            monthly[item["technician"]][index[item["month_date"]]] = item["n"]
+    monthly = {pk: [by_month[pk].get(month, 0) for month in months] for pk in rows}
     ordered = sorted(rows.values(), key=lambda r: (-r.repaired, r.name, r.technician_id))
     return Register(start=start, end=end, rows=ordered, months=months, monthly=monthly)
 
