@@ -14,6 +14,7 @@ Rules enforced here:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import pickle
 import threading
@@ -114,6 +115,13 @@ def _store(
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _starting_model() -> engine.Model:
+    """The same shipped examples always give the same model (SGD with a fixed seed): trained
+    once per process, however many databases (a test suite's) ask for it."""
+    return engine.train(engine.starting_set())
+
+
 def active_version(*, now: dt.datetime) -> ModelVersion:
     """The model in use. On the first day there is none: the starting model is trained from
     the product's own examples (under a second, nothing downloaded) and put in use."""
@@ -129,7 +137,7 @@ def active_version(*, now: dt.datetime) -> ModelVersion:
             return found
         started = time.perf_counter()
         examples = engine.starting_set()
-        model = engine.train(examples)
+        model = _starting_model()
         if found is not None:  # a model of an older engine: features changed, retire it
             found.status = ModelStatus.RETIRED
             found.save(update_fields=["status"])
