@@ -20,7 +20,7 @@ from soporte.lib.errors import DomainError, Forbidden
 from soporte.lib.tasks import enqueue
 from soporte.tickets.models import Priority, Ticket
 from soporte.triage import services, tasks
-from soporte.triage.models import ModelStatus, ModelVersion, Suggestion, TriageSettings
+from soporte.triage.models import ModelStatus, ModelVersion, TriageSettings
 
 LEVEL_CHOICES = [(n, _("Nivel %(n)d") % {"n": n}) for n in (1, 2, 3, 4)]
 MONTH_CHOICES = (1, 3, 6, 12)
@@ -83,7 +83,11 @@ def ticket_decide(request: HttpRequest, number: int) -> HttpResponse:
     """Accept (one click) or pick another level, area or priority."""
     user = _staff(request)
     ticket = _ticket(user, number)
-    suggestion = get_object_or_404(Suggestion, ticket=ticket)
+    # Made here if the panel has not been seen yet (the click is still a person's).
+    suggestion = services.suggestion_for(ticket=ticket, now=clock.now())
+    if suggestion is None:
+        messages.error(request, _("El ticket ya no está abierto: no hay triaje que decidir."))
+        return redirect("tickets:detail", number=ticket.number)
     if request.POST.get("action") == "accept":
         choice = services.Choice(suggestion.level, suggestion.area_code, suggestion.priority)
     else:

@@ -197,6 +197,16 @@ PAGES: dict[str, Row] = {
     "tickets:portal_reply": Row(ORG_A_CUSTOMER, number="ticket_a"),
     "tickets:portal_approval": Row(ORG_A_CUSTOMER, number="ticket_a"),
     "tickets:portal_survey": Row(ORG_A_CUSTOMER, number="ticket_a"),
+    # triage (issue 23): the suggestion beside a ticket is the desk's; the review, supervisors'.
+    "triage:ticket_panel": Row(ORG_A_STAFF, number="ticket_a"),
+    # An empty decision is refused with a message on the ticket's page (a redirect).
+    "triage:ticket_decide": Row(ORG_A_STAFF, number="ticket_a"),
+    "triage:supervisor": Row(MANAGER),
+    "triage:confusion_export": Row(MANAGER, fmt=Lit("csv")),
+    "triage:retrain": Row(MANAGER),
+    "triage:settings": Row(MANAGER),
+    "triage:activate": Row(MISSING, version_id=NONE),
+    "triage:reject": Row(MISSING, version_id=NONE),
     # calls
     "calls:list": Row(STAFF),
     "calls:detail": Row(MISSING, call_id=NONE),
