@@ -311,6 +311,12 @@ API: dict[str, Row] = {
         ORG_A_STAFF, number="ticket_a", body={"priority": "high", "reason": "urgente"}
     ),
     "POST /api/v1/tickets/{number}/notes": Row(ORG_A, number="ticket_a", body={"body": "Hola"}),
+    # triage (issue 23): the desk's; customer A is refused (403), B does not see it (404).
+    "POST /api/v1/triage/suggest": Row(STAFF, body={"text": "el servidor no responde"}),
+    "GET /api/v1/tickets/{number}/triage": Row(ORG_A_STAFF, number="ticket_a"),
+    "POST /api/v1/tickets/{number}/triage": Row(
+        ORG_A_STAFF, number="ticket_a", body={"action": "override", "level": 1}
+    ),
     "POST /api/v1/tickets/{number}/escalate": Row(
         ORG_A_STAFF,
         number="ticket_a",

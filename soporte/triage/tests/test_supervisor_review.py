@@ -41,7 +41,7 @@ def test_decisions_confusion_and_misleading_words(personas, open_request, resolv
 
     export = personas.client("supervisor").get("/triaje/matriz.csv?meses=3")
     assert export.status_code == 200
-    body = b"".join(export.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    body = b"".join(export.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[4][1:] == ["1", "0", "0", "1"]
 
