@@ -18,7 +18,7 @@ class TriageSettings(models.Model):
 
     threshold = models.FloatField(
         _("confianza mínima"),
-        default=0.7,
+        default=0.6,
         help_text=_("Por debajo de esta confianza no se muestra ninguna sugerencia."),
     )
     auto_activate = models.BooleanField(

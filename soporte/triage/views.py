@@ -111,6 +111,32 @@ def ticket_decide(request: HttpRequest, number: int) -> HttpResponse:
     return redirect("tickets:detail", number=ticket.number)
 
 
+@require_GET
+@login_required
+def preview(request: HttpRequest) -> HttpResponse:
+    """What the assistant would suggest for a text not yet a ticket (a call's need as typed in
+    the console): read-only; the decision is made on the ticket once it is opened."""
+    _staff(request)
+    text = request.GET.get("texto", "").strip()[: services.engine.MAX_TEXT]
+    prediction = None
+    if text:
+        _version, found = services.predict(text, now=clock.now())
+        if found.confidence >= TriageSettings.current().threshold:
+            prediction = found
+    areas = dict(Area.objects.values_list("code", "name"))
+    return render(
+        request,
+        "triage/_preview.html",
+        {
+            "prediction": prediction,
+            "area_name": areas.get(prediction.area, "") if prediction else "",
+            "priority_label": Priority(prediction.priority).label
+            if prediction and prediction.priority in Priority.values
+            else "",
+        },
+    )
+
+
 # --- supervisors -----------------------------------------------------------------------------
 
 

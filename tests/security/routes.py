@@ -201,6 +201,7 @@ PAGES: dict[str, Row] = {
     "triage:ticket_panel": Row(ORG_A_STAFF, number="ticket_a"),
     # An empty decision is refused with a message on the ticket's page (a redirect).
     "triage:ticket_decide": Row(ORG_A_STAFF, number="ticket_a"),
+    "triage:preview": Row(STAFF),
     "triage:supervisor": Row(MANAGER),
     "triage:confusion_export": Row(MANAGER, fmt=Lit("csv")),
     "triage:retrain": Row(MANAGER),

@@ -57,3 +57,14 @@ def test_accepting_through_the_api_escalates_with_a_hand_off(personas, open_requ
     assert "Desde las 8 nadie entra al sistema." in Escalation.objects.get(ticket=ticket).reason
     again = post(client, f"/api/v1/tickets/{ticket.number}/triage", {"action": "accept"})
     assert again.status_code == 422 and again.json()["error"]["code"] == "already_decided"
+
+
+def test_the_console_shows_the_suggestion_for_a_calls_need(personas):
+    client = personas.client("agent")
+
+    shown = client.get("/triaje/vista-previa/", {"texto": "el servidor no responde"})
+    unsure = client.get("/triaje/vista-previa/", {"texto": "hola"})
+
+    assert 'data-level="4"' in shown.content.decode()
+    assert 'data-triage="none"' in unsure.content.decode()
+    assert personas.client("customer_a").get("/triaje/vista-previa/").status_code == 403
