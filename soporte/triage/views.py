@@ -73,6 +73,7 @@ def ticket_panel(request: HttpRequest, number: int) -> HttpResponse:
             "level_choices": LEVEL_CHOICES,
             "priority_choices": Priority.choices,
             "priority_label": Priority(suggestion.priority).label if suggestion else "",
+            "is_manager": user.is_manager,
         },
     )
 
