@@ -66,7 +66,9 @@ def load(version: ModelVersion) -> engine.Model:
     found = _loaded.get(key)
     if found is not None:
         return found
-    blob = bytes(version.blob)
+    # The blob is read only here, once per process and version: pages and suggestions read
+    # the row without it (a model trained on 100,000 tickets is tens of megabytes).
+    blob = bytes(ModelVersion.objects.values_list("blob", flat=True).get(pk=version.pk))
     if hashlib.sha256(blob).hexdigest() != version.blob_sha256:
         raise TriageError(_("El modelo guardado está dañado: reentrénelo."), code="model_corrupt")
     model = pickle.loads(blob)  # noqa: S301 - hash-checked blob written by `_store`
@@ -127,7 +129,7 @@ def active_version(*, now: dt.datetime) -> ModelVersion:
     the product's own examples (under a second, nothing downloaded) and put in use."""
     found = ModelVersion.objects.filter(status=ModelStatus.ACTIVE).defer("blob").first()
     if found is not None and found.engine_version == engine.ENGINE_VERSION:
-        return ModelVersion.objects.get(pk=found.pk)
+        return found
     with transaction.atomic():
         # The settings row is the lock: two first requests train one starting model.
         TriageSettings.current()
