@@ -87,6 +87,24 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "modelo de triaje",
+                "constraints": [
+                    models.UniqueConstraint(fields=("version",), name="triage_modelversion_unique"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "active")),
+                        fields=("status",),
+                        name="triage_modelversion_one_active",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status__in", ["candidate", "active", "retired", "rejected"])
+                        ),
+                        name="triage_modelversion_status",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("source__in", ["starting", "desk"])),
+                        name="triage_modelversion_source",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -166,6 +184,41 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "indexes": [
+                    models.Index(fields=["created_at", "id"], name="triage_suggestion_created_idx")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("level__gte", 1), ("level__lte", 4)),
+                        name="triage_suggestion_level_1_4",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("confidence__gte", 0), ("confidence__lte", 1)),
+                        name="triage_suggestion_confidence_0_1",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("decision__in", ["pending", "accepted", "overridden"])),
+                        name="triage_suggestion_decision",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("priority__in", ["low", "normal", "high", "urgent"])),
+                        name="triage_suggestion_priority",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decision", "pending"),
+                            models.Q(
+                                ("chosen_level__isnull", False),
+                                ("decided_at__isnull", False),
+                                ("decided_by__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="triage_suggestion_decided_by_a_person",
+                    ),
+                ],
+            },
         ),
         migrations.CreateModel(
             name="TriageSettings",
@@ -206,94 +259,15 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "ajustes del triaje",
-            },
-        ),
-        migrations.AddConstraint(
-            model_name="modelversion",
-            constraint=models.UniqueConstraint(
-                fields=("version",), name="triage_modelversion_unique"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="modelversion",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "active")),
-                fields=("status",),
-                name="triage_modelversion_one_active",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="modelversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["candidate", "active", "retired", "rejected"])),
-                name="triage_modelversion_status",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="modelversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("source__in", ["starting", "desk"])),
-                name="triage_modelversion_source",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="suggestion",
-            index=models.Index(fields=["created_at", "id"], name="triage_suggestion_created_idx"),
-        ),
-        migrations.AddConstraint(
-            model_name="suggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("level__gte", 1), ("level__lte", 4)),
-                name="triage_suggestion_level_1_4",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="suggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("confidence__gte", 0), ("confidence__lte", 1)),
-                name="triage_suggestion_confidence_0_1",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="suggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("decision__in", ["pending", "accepted", "overridden"])),
-                name="triage_suggestion_decision",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="suggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("priority__in", ["low", "normal", "high", "urgent"])),
-                name="triage_suggestion_priority",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="suggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("decision", "pending"),
-                    models.Q(
-                        ("chosen_level__isnull", False),
-                        ("decided_at__isnull", False),
-                        ("decided_by__isnull", False),
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("threshold__gte", 0), ("threshold__lte", 1)),
+                        name="triage_settings_threshold_0_1",
                     ),
-                    _connector="OR",
-                ),
-                name="triage_suggestion_decided_by_a_person",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="triagesettings",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("threshold__gte", 0), ("threshold__lte", 1)),
-                name="triage_settings_threshold_0_1",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="triagesettings",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("pk", 1)), name="triage_settings_single_row"
-            ),
+                    models.CheckConstraint(
+                        condition=models.Q(("pk", 1)), name="triage_settings_single_row"
+                    ),
+                ],
+            },
         ),
     ]
