@@ -319,6 +319,13 @@ def split_recent(
     return list(examples[:n_recent]), list(examples[n_recent:])
 
 
+def has_new_labels(*, now: dt.datetime) -> bool:
+    """Whether a ticket was resolved since the model in use was trained: the weekly run has
+    nothing to learn otherwise (and a candidate to review would be noise)."""
+    current = active_version(now=now)
+    return Ticket.objects.filter(status__in=LABELLED, resolved_at__gte=current.trained_at).exists()
+
+
 def train_candidate(*, now: dt.datetime, actor: User | None = None) -> ModelVersion:
     """Retrain on the product's examples plus the desk's resolved tickets; measure the new model
     and the one in use on the same recent tickets; store the new one as a candidate (or put it

@@ -10,8 +10,10 @@ from soporte.triage import services
 
 @periodic(seconds=7 * 86400, title=_("Reentrenar el asistente de triaje (semanal)"))
 def retrain_weekly(now: dt.datetime) -> None:
-    """Train a candidate from the desk's resolved tickets; a supervisor reviews it."""
-    services.train_candidate(now=now)
+    """Train a candidate from the desk's resolved tickets; a supervisor reviews it. A week
+    with no ticket resolved teaches nothing: no candidate then."""
+    if services.has_new_labels(now=now):
+        services.train_candidate(now=now)
 
 
 @job(title=_("Reentrenar el asistente de triaje (a pedido)"), attempts=2)

@@ -46,3 +46,15 @@ def test_the_retraining_job_runs_in_the_background(personas, open_request, resol
     candidate = ModelVersion.objects.get(status=ModelStatus.CANDIDATE)
     assert candidate.trained_by == personas.supervisor
     assert candidate.desk_ticket_count == 1
+
+
+def test_the_weekly_run_trains_only_when_tickets_were_resolved(open_request, resolve, now):
+    from soporte.triage import tasks
+
+    services.active_version(now=now)
+    tasks.retrain_weekly.call()
+    assert not ModelVersion.objects.filter(status=ModelStatus.CANDIDATE).exists()
+
+    resolve(open_request("se calienta la PC"), level=2, at=now + dt.timedelta(minutes=5))
+    tasks.retrain_weekly.call()
+    assert ModelVersion.objects.filter(status=ModelStatus.CANDIDATE).count() == 1
