@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from soporte.tickets.models import Escalation, Priority
+import pytest
+
+from soporte.tickets import services as tickets
+from soporte.tickets.models import Channel, Escalation, Priority
 from soporte.triage import services
 from soporte.triage.models import Decision, Suggestion, TriageSettings
 
@@ -55,3 +58,22 @@ def test_customers_never_see_or_decide_a_suggestion(personas, open_request):
     assert response.status_code in (403, 404)
     ticket.refresh_from_db()
     assert ticket.level == 1
+
+
+@pytest.mark.parametrize("channel", [Channel.PORTAL, Channel.EMAIL, Channel.PHONE])
+def test_every_channel_gets_its_suggestion(personas, channel, now):
+    ticket = tickets.open_ticket(
+        actor=personas.agent,
+        data=tickets.NewTicket(
+            organisation=personas.org_a,
+            requester=personas.person_a,
+            subject="Pérdida de información",
+            description="Se borró la carpeta de contabilidad.",
+            channel=channel,
+        ),
+        now=now,
+    )
+
+    body = panel(personas, ticket).content.decode()
+
+    assert 'data-triage="shown"' in body and 'data-level="3"' in body
