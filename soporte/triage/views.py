@@ -178,12 +178,14 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         .first()
     )
     levels = [_("Nivel %(n)d") % {"n": n} for n in (1, 2, 3, 4)]
+    decided = any(d.accepted or d.overridden for d in review.per_level)
     decisions_chart = charts.bar_chart(
         title=_("Sugerencias por nivel sugerido"),
         labels=levels,
+        # No decision yet: gaps, so the chart says "Sin datos" instead of an axis of zeros.
         series={
-            _("Aceptadas"): [d.accepted for d in review.per_level],
-            _("Cambiadas"): [d.overridden for d in review.per_level],
+            _("Aceptadas"): [d.accepted if decided else None for d in review.per_level],
+            _("Cambiadas"): [d.overridden if decided else None for d in review.per_level],
         },
     )
     confusion_chart = charts.heat_map(
