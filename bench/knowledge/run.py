@@ -90,6 +90,7 @@ def seed(documents: int) -> tuple[object, object, str]:
     from soporte.knowledge import search
     from soporte.knowledge.models import (
         Article,
+        ArticleRoot,
         ArticleStatus,
         ArticleTerm,
         Post,
@@ -151,11 +152,33 @@ def seed(documents: int) -> tuple[object, object, str]:
                         for row, weights in zip(created, terms, strict=True)
                         for t, w in weights.items()
                     )
+    # The vocabulary of roots the suggestions expand an unfinished word over (as
+    # `services.index_article` keeps it).
+    ArticleRoot.objects.bulk_create(
+        (
+            ArticleRoot(term=t)
+            for t in ArticleTerm.objects.values_list("term", flat=True).distinct()
+        ),
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
     print(
         f"seeded {documents:,} documents ({ArticleTerm.objects.count():,} article terms, "
         f"{PostTerm.objects.count():,} post terms) in {time.perf_counter() - started:.0f} s"
     )
     return author, now, Post.objects.order_by("-published_at").values_list("slug", flat=True)[0]
+
+
+def seeded() -> tuple[object, object, str]:
+    from django.utils import timezone
+
+    from soporte.directory.models import User
+    from soporte.knowledge.models import ArticleTerm, Post
+
+    print(f"reused the seeded database ({ArticleTerm.objects.count():,} article terms)")
+    author = User.objects.get(username="blanca.herrera")
+    slug = Post.objects.order_by("-published_at").values_list("slug", flat=True)[0]
+    return author, timezone.now(), slug
 
 
 def analyse() -> None:
@@ -190,9 +213,9 @@ def bench_pages(author, now, slug: str, repeat: int) -> None:
     from soporte.tickets import services as tickets
     from soporte.tickets.models import Channel
 
-    org = Organisation.objects.create(name="Ferretería Anáhuac")
+    org, _ = Organisation.objects.get_or_create(name="Ferretería Anáhuac")
     person = Person.objects.create(organisation=org, full_name="Roberto Sánchez")
-    Agent.objects.create(user=author, level=1, presence=Presence.AVAILABLE)
+    Agent.objects.get_or_create(user=author, defaults={"level": 1, "presence": Presence.AVAILABLE})
     ticket = tickets.open_ticket(
         actor=author,
         data=tickets.NewTicket(
@@ -249,14 +272,32 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="seed once into DIR (SQLite) or the database soporte_knowledge_bench_kept "
+        "(PostgreSQL) and keep it: later runs with the same DIR skip the seed",
+    )
     args = parser.parse_args()
     if args.quick:
         args.documents, args.repeat = 10_000, 10
 
-    var_dir = Path(tempfile.mkdtemp(prefix="soporte-bench-knowledge-"))
+    reused = False
+    if args.reuse:
+        var_dir = Path(args.reuse)
+        reused = (var_dir / "seeded").exists()
+        var_dir.mkdir(parents=True, exist_ok=True)
+        args.keep = True
+    else:
+        var_dir = Path(tempfile.mkdtemp(prefix="soporte-bench-knowledge-"))
     database_url = None
     if args.database == "postgres":
-        database_url = f"{PG_SERVER}/soporte_knowledge_bench_{os.getpid()}"
+        name = (
+            "soporte_knowledge_bench_kept"
+            if args.reuse
+            else f"soporte_knowledge_bench_{os.getpid()}"
+        )
+        database_url = f"{PG_SERVER}/{name}"
         if subprocess.run([sys.executable, "-m", "soporte.lib.pgcheck", database_url]).returncode:
             return 1
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="soporte.settings", VAR_DIR=str(var_dir))
@@ -279,8 +320,13 @@ def main() -> int:
 
     django.setup()
     try:
-        author, now, slug = seed(args.documents)
-        analyse()
+        if reused:
+            author, now, slug = seeded()
+        else:
+            author, now, slug = seed(args.documents)
+            analyse()
+            if args.reuse:
+                (var_dir / "seeded").write_text("")
         bench_suggestions()
         bench_pages(author, now, slug, args.repeat)
         bench_feeds(author, now)
