@@ -84,7 +84,8 @@ def _for_readers(request: HttpRequest, build: Callable[[dict[str, Any]], HttpRes
         return build({})
     language = translation.get_language()
     tag = hashlib.sha256(
-        f"{feeds.cache_version()}:{language}:{request.get_host()}:{request.get_full_path()}".encode()
+        f"{feeds.cache_version()}:{language}:{request.scheme}://{request.get_host()}"
+        f"{request.get_full_path()}".encode()
     ).hexdigest()[:32]
     etag = f'W/"{tag}"'
     not_modified = get_conditional_response(request, etag=etag)
