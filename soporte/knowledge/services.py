@@ -292,7 +292,10 @@ def _prefix_roots(word: str) -> list[str]:
             "WHERE term >= %s AND term < %s ORDER BY term LIMIT %s",
             [stemmed, upper, PREFIX_SCAN],
         )
-        nearest = sorted((term for (term,) in cursor.fetchall()), key=lambda t: (len(t), t))
+        # startswith: under PostgreSQL's language collation "cañ…" sorts inside "can"–"cao"
+        # (SQLite compares bytes); both keep the same roots.
+        found = [term for (term,) in cursor.fetchall() if term.startswith(stemmed)]
+    nearest = sorted(found, key=lambda t: (len(t), t))
     return list(dict.fromkeys([*family_roots, *nearest[:PREFIX_ROOTS]]))
 
 
