@@ -244,12 +244,7 @@ def _post_page(
 def _archive_months() -> list[dt.datetime]:
     """The months that have posts, newest first: cached until the next publication (the
     feeds' version), since grouping every post by local month costs more than the page."""
-    return list(
-        _cached(
-            "archive",
-            lambda: list(Post.objects.live().datetimes("published_at", "month", order="DESC")[:24]),
-        )
-    )
+    return list(_cached("archive", blog.archive_months))
 
 
 def _client_ip(request: HttpRequest) -> str | None:
