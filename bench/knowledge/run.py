@@ -245,6 +245,11 @@ def bench_pages(author, now, slug: str, repeat: int) -> None:
     for label, client, url in rows[:2]:
         rebuilt = timed(lambda c=client, u=url: (cache.clear(), get(c, u)), repeat)
         print(f"{label}, rebuilt (cache cleared before each): {summary(rebuilt)}")
+        fresh = iter(range(10**6))
+        rebuilt = timed(lambda c=client, u=url: get(c, f"{u}?v={next(fresh)}"), repeat)
+        print(
+            f"{label}, page rebuilt (a URL not kept yet; count, archive kept): {summary(rebuilt)}"
+        )
 
 
 def bench_feeds(author, now) -> None:
