@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.sitemaps import Sitemap
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -27,9 +28,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.knowledge import blog, comments, feeds, importer, services
-from soporte.knowledge.forms import CommentForm, PostForm
+from soporte.knowledge.forms import BlogSettingsForm, CommentForm, PostForm
 from soporte.knowledge.models import (
     Article,
+    BlogSettings,
     Category,
     Comment,
     Post,
@@ -412,6 +414,38 @@ def moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Comentario moderado."))
     return redirect("knowledge:moderation")
+
+
+SETTINGS_FIELDS = ("reminder_days", "blocked_words", "max_links", "comments_per_hour")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blog_settings(request: HttpRequest) -> HttpResponse:
+    """The blog's reminder and anti-spam knobs: supervisors change them, the desk reads them."""
+    user = _staff(request)
+    settings_row = BlogSettings.current()
+    can_edit = user.is_manager
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = BlogSettingsForm(request.POST)
+        if form.is_valid():
+            BlogSettings.objects.filter(pk=settings_row.pk).update(
+                **{name: form.cleaned_data[name] for name in SETTINGS_FIELDS}
+            )
+            messages.success(request, _("Ajustes del blog guardados."))
+            return redirect("knowledge:blog_settings")
+        status = 422
+    else:
+        form = BlogSettingsForm(initial={n: getattr(settings_row, n) for n in SETTINGS_FIELDS})
+        status = 200
+    return render(
+        request,
+        "knowledge/blog_settings.html",
+        {"form": form, "can_edit": can_edit},
+        status=status,
+    )
 
 
 # --- sitemap ------------------------------------------------------------------------------

@@ -295,6 +295,8 @@ PAGES: dict[str, Row] = {
     "knowledge:post_import": Row(STAFF),
     "knowledge:moderation": Row(STAFF),
     "knowledge:moderate": Row(STAFF, comment_id="comment"),
+    # The desk reads the blog's settings; a supervisor changes them (an agent's POST is a 403).
+    "knowledge:blog_settings": Row(STAFF),
     # the API's own pages
     "api:openapi-json": Row(PUBLIC),
     "api:openapi-view": Row(PUBLIC),
