@@ -185,7 +185,10 @@ def analyse() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # PostgreSQL: VACUUM too, as autovacuum does after a bulk load: until the visibility
+        # map is set, an index-only scan still visits the heap (the suggestions' statement
+        # took 35 ms with 400 heap fetches per root, 0.4 ms after VACUUM).
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def bench_suggestions() -> None:
@@ -331,6 +334,8 @@ def main() -> int:
     try:
         if reused:
             author, now, slug = seeded()
+            if args.database == "postgres":
+                analyse()
         else:
             author, now, slug = seed(args.documents)
             analyse()
