@@ -235,6 +235,7 @@ def test_later_changes_reach_the_summaries_at_the_next_refresh(history, now, per
         .exclude(status_changes__from_status=Status.RESOLVED)
         .first()
     )
+    assert ticket is not None
     later = now + dt.timedelta(minutes=3)
     Survey.objects.create(
         ticket=ticket,
