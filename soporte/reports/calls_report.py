@@ -95,7 +95,7 @@ def build(
     labels = _labels(dimension, list(tallies.groups))
     groups: list[dict[str, Any]] = []
     for key, tally in tallies.groups.items():
-        values = {f.code: f.value for f in metrics.figures(tally, definitions)}
+        values = metrics.key_values(tally, definitions)
         groups.append(
             {
                 "key": None if key is None else str(key),
