@@ -247,6 +247,9 @@ class SummaryState(models.Model):
 
     summarised_until = models.DateTimeField(null=True)
     changes_seen_at = models.DateTimeField(null=True)
+    # Calls stored after a refresh with a start in an hour already summarised (a CTI event
+    # delivered late, a history imported or loaded for the demo) are found by their id.
+    last_call_id = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -188,8 +188,11 @@ def _state() -> SummaryState:
     return state
 
 
-def _changed_hours(since: dt.datetime, before: dt.datetime, now: dt.datetime) -> set[dt.datetime]:
-    """UTC hours before `before` whose calls changed at or after `since`."""
+def _changed_hours(
+    since: dt.datetime, after_id: int, before: dt.datetime, now: dt.datetime
+) -> set[dt.datetime]:
+    """UTC hours before `before` whose calls changed at or after `since`, or that gained a
+    call stored after the one numbered `after_id`."""
     summarised = Q(started_at__lt=before)
     started: list[dt.datetime] = list(
         Call.objects.filter(
@@ -198,6 +201,7 @@ def _changed_hours(since: dt.datetime, before: dt.datetime, now: dt.datetime) ->
             updated_at__gte=since,
         ).values_list("started_at", flat=True)
     )
+    started += Call.objects.filter(summarised, pk__gt=after_id).values_list("started_at", flat=True)
     tickets = (
         set(Survey.objects.filter(answered_at__gte=since).values_list("ticket_id", flat=True))
         | set(
@@ -235,6 +239,8 @@ def refresh(now: dt.datetime, progress: Callable[[str], None] | None = None) -> 
     """Summarise the hours that have ended and re-summarise the hours that changed; returns
     how many calls were read."""
     state = _state()
+    # Read first: a call stored while this run goes on is seen by the next one.
+    last_call_id = Call.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     # Hours are summarised once over, and not while a call that started in them is live.
     until = floor_hour(now - SETTLE)
     oldest_live = (
@@ -252,9 +258,11 @@ def refresh(now: dt.datetime, progress: Callable[[str], None] | None = None) -> 
         start = floor_hour(first) if first is not None else until
     n = 0
     if state.summarised_until is not None and state.changes_seen_at is not None:
-        for hour in sorted(_changed_hours(state.changes_seen_at - OVERLAP, start, now)):
+        since = state.changes_seen_at - OVERLAP
+        for hour in sorted(_changed_hours(since, state.last_call_id, start, now)):
             n += summarise(hour, hour + HOUR)
     state.changes_seen_at = now
+    state.last_call_id = last_call_id
     end = min(until, start + MAX_NEW_PER_RUN) if start < until else start
     # Day by day, so that a long catch-up shows its progress and commits as it goes.
     at = start

@@ -262,6 +262,19 @@ def test_later_changes_reach_the_summaries_at_the_next_refresh(history, now, per
     same(after, reads.tallies(scope, "agent", Definitions()))
 
 
+def test_a_call_stored_late_in_a_summarised_hour_is_counted(history, now, store_call, line):
+    summaries.refresh(now)
+    # A history loaded after the first refresh (the demo, an import): calls days old.
+    store_call(line, history["start"] + dt.timedelta(hours=1, minutes=7), wait=4)
+    store_call(line, history["start"] + dt.timedelta(days=1), wait=50, outcome="abandoned")
+    summaries.refresh(now + dt.timedelta(minutes=1))
+    scope = reads.Scope(start_at=history["start"], end_at=now)
+    same(
+        summaries.tallies(scope, "day", Definitions()),
+        reads.tallies(scope, "day", Definitions()),
+    )
+
+
 def test_an_hour_with_a_live_call_waits_and_refreshing_twice_changes_nothing(
     history, now, store_call, line
 ):
