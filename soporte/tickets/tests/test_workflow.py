@@ -286,3 +286,29 @@ def test_an_action_whose_bitacora_entry_fails_leaves_no_trace(
         ticket.attachments.count(),
         StatusChange.objects.count(),
     ) == counts
+
+
+def test_closed_tickets_that_lost_their_resolution_time_get_it_back(personas, ticket, now):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "soporte.tickets.migrations.0011_backfill_resolved_at_of_closed_tickets"
+    )
+    agent = Agent.objects.get(user=personas.agent)
+    services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=now)
+    resolved_at = now + dt.timedelta(hours=3)
+    services.change_status(
+        ticket=ticket, actor=personas.agent, to_status=Status.RESOLVED, now=resolved_at
+    )
+    services.change_status(
+        ticket=ticket,
+        actor=personas.agent,
+        to_status=Status.CLOSED,
+        now=now + dt.timedelta(days=3),
+    )
+    # As closing left it before the fix.
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=None)
+    migration.backfill(apps, None)
+    assert Ticket.objects.get(pk=ticket.pk).resolved_at == resolved_at
