@@ -215,6 +215,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "soporte.directory.signin.lockout_response"
 AXES_VERBOSE = False
+# Behind a load balancer or reverse proxy: its addresses or networks (comma-separated, e.g.
+# "10.0.0.0/8,127.0.0.1"). Only a request arriving from one of them has its X-Forwarded-For
+# read for the client's address (soporte/lib/clientip.py); empty, REMOTE_ADDR is the address.
+SOPORTE_TRUSTED_PROXIES = env_list("SOPORTE_TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "soporte.lib.clientip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
