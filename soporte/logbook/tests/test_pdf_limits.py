@@ -257,3 +257,15 @@ def test_an_equipment_history_is_built_for_its_reader_only(
     assert personas.client("agent").get(equipment_url()).status_code == 202
     assert personas.client("customer_b").get(equipment_url()).status_code == 404
     assert PdfBuild.objects.count() == 2
+
+
+def test_builds_older_than_a_day_are_pruned_with_their_files(personas, logbook, now, run_jobs):
+    download(personas.client("customer_a"), pdf_url(logbook), run_jobs)
+    build = PdfBuild.objects.get()
+    assert printing.file_for(build.key).exists()
+
+    assert printing.prune(now=now + dt.timedelta(hours=23), keep=dt.timedelta(days=1)) == 0
+    assert printing.prune(now=now + dt.timedelta(days=2), keep=dt.timedelta(days=1)) == 1
+
+    assert not PdfBuild.objects.exists()
+    assert not printing.file_for(build.key).exists()
