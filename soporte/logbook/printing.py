@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -94,15 +93,14 @@ def logbook_key(logbook: Logbook, *, now: dt.datetime) -> str:
 
 def equipment_key(*, user_id: int, equipment_id: str, entries: Any, now: dt.datetime) -> str:
     """An equipment's history as one reader sees it: which entries their access lets them
-    read decides what is printed, so the reader is part of the key."""
-    logbooks = sorted(
-        entries.values("logbook_id").annotate(last=Max("number")).values_list("logbook_id", "last")
-    )
+    read decides what is printed, so the reader is part of the key. The entries' hashes (each
+    chains to its logbook's random genesis) tell this database's history from any other's."""
+    hashes = sorted(entries.values_list("entry_hash", flat=True))
     entry_ids = entries.values("pk")
     signatures = Signature.objects.filter(entry__in=entry_ids).count()
     acceptances = Acceptance.objects.filter(entry__in=entry_ids).count()
     hour = now.astimezone(dt.UTC).strftime("%Y%m%d%H")
-    state = f"{user_id}\n{equipment_id}\n{logbooks}\n{signatures}\n{acceptances}\n{hour}"
+    state = f"{user_id}\n{equipment_id}\n{hashes}\n{signatures}\n{acceptances}\n{hour}"
     digest = hashlib.sha256(state.encode()).hexdigest()[:40]
     return f"equipo-{digest}-{language()}"
 
