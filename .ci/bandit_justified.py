@@ -24,6 +24,7 @@ RUFF_CODE = {"B703": "S308"}  # django_mark_safe: ruff's S308 (mark_safe)
 SKIPPED = {
     "B101": "assert narrows types for mypy; ruff ignores S101 project-wide for the same reason",
     "B311": "random picks demo data and jitter, never a secret (secrets does tokens); ruff S311",
+    "B403": "importing pickle: each load is checked on its own (B301) and carries its reason",
     "B404": "importing subprocess: each call is checked on its own (B603/B607)",
     "B405": "building XML (Element): parsing goes through defusedxml (B313-B320 would flag it)",
     "B406": "xml.sax.saxutils.escape: escaping, not parsing",
