@@ -197,6 +197,17 @@ PAGES: dict[str, Row] = {
     "tickets:portal_reply": Row(ORG_A_CUSTOMER, number="ticket_a"),
     "tickets:portal_approval": Row(ORG_A_CUSTOMER, number="ticket_a"),
     "tickets:portal_survey": Row(ORG_A_CUSTOMER, number="ticket_a"),
+    # triage (issue 23): the suggestion beside a ticket is the desk's; the review, supervisors'.
+    "triage:ticket_panel": Row(ORG_A_STAFF, number="ticket_a"),
+    # An empty decision is refused with a message on the ticket's page (a redirect).
+    "triage:ticket_decide": Row(ORG_A_STAFF, number="ticket_a"),
+    "triage:preview": Row(STAFF),
+    "triage:supervisor": Row(MANAGER),
+    "triage:confusion_export": Row(MANAGER, fmt=Lit("csv")),
+    "triage:retrain": Row(MANAGER),
+    "triage:settings": Row(MANAGER),
+    "triage:activate": Row(MISSING, version_id=NONE),
+    "triage:reject": Row(MISSING, version_id=NONE),
     # calls
     "calls:list": Row(STAFF),
     "calls:detail": Row(MISSING, call_id=NONE),
@@ -275,6 +286,61 @@ PAGES: dict[str, Row] = {
     "workshop:sales_book": Row(STAFF),
     "workshop:sales_book_export": Row(STAFF, fmt=Lit("csv")),
     "workshop:expense_list": Row(STAFF),
+    # reports: the desk's staff only; an agent's figures are their own (reports.access), the
+    # staffing planner is the supervisors'. A background build is read only by whoever asked
+    # for it: the world's build is the supervisor's, so the agent is refused like a customer.
+    "reports:index": Row(STAFF),
+    "reports:calls": Row(STAFF),
+    "reports:calls_export": Row(STAFF, fmt=Lit("csv")),
+    "reports:build": Row(MANAGER, build_id="report_build_s"),
+    "reports:desk": Row(STAFF),
+    "reports:desk_export": Row(STAFF, table_id=Lit("channel"), fmt=Lit("csv")),
+    "reports:staffing": Row(MANAGER),
+    "reports:staffing_export": Row(MANAGER, fmt=Lit("csv")),
+    # knowledge (#18): the desk's articles and blog are staff pages; the help centre and the
+    # blog are public, but an internal article and a draft post are the desk's only: a
+    # customer or an anonymous visitor gets a 404, exactly as for a slug that names nothing.
+    "knowledge:desk_articles": Row(STAFF),
+    "knowledge:article_new": Row(STAFF),
+    "knowledge:article_detail": Row(STAFF, article_id="article_internal"),
+    "knowledge:article_edit": Row(STAFF, article_id="article_internal"),
+    "knowledge:article_diff": Row(STAFF, article_id="article_internal"),
+    # The world's ticket is not resolved: the desk is sent back to it with the reason.
+    "knowledge:article_from_ticket": Row(ORG_A_STAFF, number="ticket_a"),
+    "knowledge:ticket_related": Row(ORG_A_STAFF, number="ticket_a"),
+    "knowledge:help_home": Row(PUBLIC),
+    "knowledge:help_suggest": Row(PUBLIC),
+    "knowledge:help_article": Row(
+        STAFF, slug="article_internal_slug", except_for={"anonymous": "out"}
+    ),
+    "knowledge:help_feedback": Row(
+        STAFF, slug="article_internal_slug", except_for={"anonymous": "out"}
+    ),
+    "knowledge:blog_home": Row(PUBLIC),
+    "knowledge:blog_year": Row(PUBLIC, year="post_year"),
+    "knowledge:blog_month": Row(PUBLIC, year="post_year", month="post_month"),
+    "knowledge:blog_category": Row(PUBLIC, slug="category"),
+    "knowledge:blog_tag": Row(PUBLIC, slug="tag"),
+    "knowledge:blog_post": Row(STAFF, slug="post_draft", except_for={"anonymous": "out"}),
+    "knowledge:blog_cover": Row(PUBLIC, key="post_cover"),
+    # An empty comment is refused as input (422) to everyone; a draft takes no comments.
+    "knowledge:blog_comment": Row(PUBLIC, slug="post_live"),
+    "knowledge:blog_confirm": Row(
+        MISSING, token=Lit("no-es-un-token"), except_for={"anonymous": "out"}
+    ),
+    "knowledge:feed_atom": Row(PUBLIC),
+    "knowledge:feed_rss": Row(PUBLIC),
+    "knowledge:feed_category_atom": Row(PUBLIC, slug="category"),
+    "knowledge:feed_category_rss": Row(PUBLIC, slug="category"),
+    "knowledge:sitemap": Row(PUBLIC),
+    "knowledge:desk_posts": Row(STAFF),
+    "knowledge:post_new": Row(STAFF),
+    "knowledge:post_edit": Row(STAFF, post_id="post_draft_id"),
+    "knowledge:post_import": Row(STAFF),
+    "knowledge:moderation": Row(STAFF),
+    "knowledge:moderate": Row(STAFF, comment_id="comment"),
+    # The desk reads the blog's settings; a supervisor changes them (an agent's POST is a 403).
+    "knowledge:blog_settings": Row(STAFF),
     # the API's own pages
     "api:openapi-json": Row(PUBLIC),
     "api:openapi-view": Row(PUBLIC),
@@ -323,6 +389,12 @@ API: dict[str, Row] = {
         ORG_A_STAFF, number="ticket_a", body={"priority": "high", "reason": "urgente"}
     ),
     "POST /api/v1/tickets/{number}/notes": Row(ORG_A, number="ticket_a", body={"body": "Hola"}),
+    # triage (issue 23): the desk's; customer A is refused (403), B does not see it (404).
+    "POST /api/v1/triage/suggest": Row(STAFF, body={"text": "el servidor no responde"}),
+    "GET /api/v1/tickets/{number}/triage": Row(ORG_A_STAFF, number="ticket_a"),
+    "POST /api/v1/tickets/{number}/triage": Row(
+        ORG_A_STAFF, number="ticket_a", body={"action": "override", "level": 1}
+    ),
     "POST /api/v1/tickets/{number}/escalate": Row(
         ORG_A_STAFF,
         number="ticket_a",
@@ -418,6 +490,26 @@ API: dict[str, Row] = {
     ),
     "GET /api/v1/workshop/register": Row(STAFF),
     "GET /api/v1/workshop/sales-book": Row(STAFF),
+    # reports (see the pages' rows)
+    "GET /api/v1/reports/calls": Row(STAFF),
+    "GET /api/v1/reports/builds/{build_id}": Row(MANAGER, build_id="report_build_s"),
+    "GET /api/v1/reports/desk": Row(STAFF),
+    "GET /api/v1/reports/staffing": Row(MANAGER),
+    # knowledge (#18): the same rules as the pages; the internal article and the draft post
+    # are a 404 to customers.
+    "GET /api/v1/articles": Row(SIGNED_IN),  # a customer's list: public articles only
+    "GET /api/v1/articles/suggestions": Row(SIGNED_IN),
+    "GET /api/v1/articles/{article_id}": Row(STAFF, article_id="article_internal"),
+    "POST /api/v1/articles": Row(STAFF, body={"title": "Reinicie el módem", "body": "Paso 1."}),
+    "PUT /api/v1/articles/{article_id}": Row(
+        STAFF, article_id="article_internal", body={"title": "Clave", "body": "Solo la mesa."}
+    ),
+    "GET /api/v1/posts": Row(SIGNED_IN),  # a customer's list: published posts only
+    "GET /api/v1/posts/{post_id}": Row(STAFF, post_id="post_draft_id"),
+    "POST /api/v1/posts": Row(STAFF, body={"title": "Novedades", "body": "Texto."}),
+    "PUT /api/v1/posts/{post_id}": Row(
+        STAFF, post_id="post_draft_id", body={"title": "Borrador", "body": "Aún no."}
+    ),
 }
 
 
@@ -433,57 +525,5 @@ NOT_YET_IN_THE_MATRIX: frozenset[str] = frozenset(
         "calls:qa_upload_transcript",
         "calls:register_caller",
         "demo_logins",
-        "knowledge:article_detail",
-        "knowledge:article_diff",
-        "knowledge:article_edit",
-        "knowledge:article_from_ticket",
-        "knowledge:article_new",
-        "knowledge:blog_category",
-        "knowledge:blog_comment",
-        "knowledge:blog_confirm",
-        "knowledge:blog_cover",
-        "knowledge:blog_home",
-        "knowledge:blog_month",
-        "knowledge:blog_post",
-        "knowledge:blog_tag",
-        "knowledge:blog_year",
-        "knowledge:desk_articles",
-        "knowledge:desk_posts",
-        "knowledge:feed_atom",
-        "knowledge:feed_category_atom",
-        "knowledge:feed_category_rss",
-        "knowledge:feed_rss",
-        "knowledge:help_article",
-        "knowledge:help_feedback",
-        "knowledge:help_home",
-        "knowledge:help_suggest",
-        "knowledge:moderate",
-        "knowledge:moderation",
-        "knowledge:post_edit",
-        "knowledge:post_import",
-        "knowledge:post_new",
-        "knowledge:sitemap",
-        "knowledge:ticket_related",
-        "reports:build",
-        "reports:calls",
-        "reports:calls_export",
-        "reports:desk",
-        "reports:desk_export",
-        "reports:index",
-        "reports:staffing",
-        "reports:staffing_export",
-        "GET /api/v1/articles",
-        "GET /api/v1/articles/suggestions",
-        "GET /api/v1/articles/{article_id}",
-        "GET /api/v1/posts",
-        "GET /api/v1/posts/{post_id}",
-        "GET /api/v1/reports/builds/{build_id}",
-        "GET /api/v1/reports/calls",
-        "GET /api/v1/reports/desk",
-        "GET /api/v1/reports/staffing",
-        "POST /api/v1/articles",
-        "POST /api/v1/posts",
-        "PUT /api/v1/articles/{article_id}",
-        "PUT /api/v1/posts/{post_id}",
     }
 )

@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone as tz
 
 from soporte.api import api
+from soporte.reports.models import ReportBuild
 from soporte.tickets import services as ticket_services
 from soporte.tickets.models import Attachment, Channel
 
@@ -103,8 +105,29 @@ def world(personas, now, tmp_path, settings):
         fields={"desk_party": "Mesa", "customer_party": "A", "contract": "x", "scope": "y"},
         now=now,
     )
-    # The shop (workshop): a repair of organisation A with a pending quote (its decision-maker
-    # is customer A's person), and a counter sale billed to organisation A.
+    world = {
+        "ticket_a": ticket.number,
+        "attachment_a": Attachment.objects.get(ticket=ticket).pk,
+        "logbook_a": logbook.pk,
+        "entry_a": 1,
+        "org_a": personas.org_a.pk,
+        "person_a": personas.person_a.pk,
+        "person_a_id": personas.person_a.pk,
+        "agent_a": personas.agent.agent.pk,
+        "device_a": make_device(personas.agent, personas.org_a, now).pk,
+        "report_build_s": ReportBuild.objects.create(
+            requested_by=personas.supervisor, query={}, created_at=now
+        ).pk,
+    }
+    world.update(_knowledge_world(personas, now))
+    world.update(_workshop_world(personas, now))
+    return world
+
+
+def _workshop_world(personas: Any, now: Any) -> dict[str, Any]:
+    """The shop (#16): a repair of organisation A with an intake photo and a pending quote
+    (its decision-maker is customer A's person), and a counter sale billed to organisation A."""
+    from soporte.inventory.tests.factories import make_device
     from soporte.workshop import sales as shop_sales
     from soporte.workshop import services as shop_services
 
@@ -144,20 +167,7 @@ def world(personas, now, tmp_path, settings):
         "quote_a": quote.pk,
         "sale_a": sale.pk,
         "sale_line_a": sale.lines.get().pk,
-        "ticket_a": ticket.number,
-        "attachment_a": Attachment.objects.get(ticket=ticket).pk,
-        "logbook_a": logbook.pk,
-        "entry_a": 1,
-        "org_a": personas.org_a.pk,
-        "person_a": personas.person_a.pk,
-        "person_a_id": personas.person_a.pk,
-        "agent_a": personas.agent.agent.pk,
-        "device_a": make_device(personas.agent, personas.org_a, now).pk,
     }
-
-
-def _args(row: Row, world: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.value if isinstance(v, Lit) else world[v]) for k, v in row.kwargs.items()}
 
 
 def _png() -> bytes:
@@ -179,6 +189,74 @@ def _body(value: Any, world: dict[str, Any]) -> Any:
     if isinstance(value, list):
         return [_body(v, world) for v in value]
     return value
+
+
+def _knowledge_world(personas: Any, now: Any) -> dict[str, Any]:
+    """The knowledge base's objects (#18): a public and an internal article, a live post with
+    a cover, category, tag and a comment, and a draft post. The internal article and the
+    draft are the rows' objects where only the desk may look."""
+    import io
+
+    from django.core.cache import cache
+    from PIL import Image
+
+    from soporte.knowledge import blog
+    from soporte.knowledge import services as knowledge
+    from soporte.knowledge.models import (
+        ArticleStatus,
+        Category,
+        Comment,
+        CommentStatus,
+        PostStatus,
+        Visibility,
+    )
+
+    cache.clear()  # the blog's cached pages and feeds of an earlier test
+    public = knowledge.save_article(
+        actor=personas.agent, title="La impresora no imprime", body="Revise el papel.",
+        visibility=Visibility.PUBLIC, status=ArticleStatus.PUBLISHED, now=now,
+    )  # fmt: skip
+    internal = knowledge.save_article(
+        actor=personas.agent, title="Clave del servidor de impresión", body="Solo la mesa.",
+        visibility=Visibility.INTERNAL, status=ArticleStatus.PUBLISHED, now=now,
+    )  # fmt: skip
+    knowledge.save_article(
+        actor=personas.agent, article=internal, title="Clave del servidor de impresión",
+        body="Solo la mesa, segunda versión.", visibility=Visibility.INTERNAL,
+        status=ArticleStatus.PUBLISHED, now=now,
+    )  # fmt: skip
+    category = Category.objects.create(name="Consejos", slug="consejos")
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(image, "JPEG")
+    live = blog.save_post(
+        actor=personas.agent, title="Cuide su impresora", body="Texto.", category=category,
+        tags=["Impresoras"], status=PostStatus.PUBLISHED, cover=blog.store_cover(image.getvalue()),
+        now=now,
+    )  # fmt: skip
+    draft = blog.save_post(actor=personas.agent, title="Borrador", body="Aún no.", now=now)
+    comment = Comment.objects.create(
+        post=live, body="¿Y el tóner?", author_name="Roberto", author_email="r@example.mx",
+        status=CommentStatus.HELD, created_at=now,
+    )  # fmt: skip
+    return {
+        "article_public": public.slug,
+        "article_internal": internal.pk,
+        "article_internal_slug": internal.slug,
+        "post_live": live.slug,
+        "post_live_id": live.pk,
+        "post_draft": draft.slug,
+        "post_draft_id": draft.pk,
+        "post_cover": live.cover,
+        "post_year": live.published_at.astimezone(tz.get_current_timezone()).year,
+        "post_month": live.published_at.astimezone(tz.get_current_timezone()).month,
+        "category": category.slug,
+        "tag": "impresoras",
+        "comment": comment.pk,
+    }
+
+
+def _args(row: Row, world: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.value if isinstance(v, Lit) else world[v]) for k, v in row.kwargs.items()}
 
 
 def outcome(response: Any, *, api_route: bool) -> str:
