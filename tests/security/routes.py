@@ -328,6 +328,10 @@ API: dict[str, Row] = {
     "GET /api/v1/calls": Row(SIGNED_IN),  # a customer's list is empty
     "POST /api/v1/calls/{call_id}/transcript": Row(MISSING, call_id=NONE),
     "GET /api/v1/calls/{call_id}/scorecard": Row(MISSING, call_id=NONE),
+    "POST /api/v1/calls/{call_id}/caller": Row(MISSING, call_id=NONE, body={"caller_name": "Ana"}),
+    "POST /api/v1/calls/{call_id}/callback": Row(
+        MISSING, call_id=NONE, body={"due_at": "2030-01-01T10:00:00Z", "reason": "Llamar"}
+    ),
     "GET /api/v1/devices": Row(SIGNED_IN),
     "POST /api/v1/devices": Row(STAFF),
     "GET /api/v1/devices/{device_id}": Row(ORG_A, device_id="device_a"),
