@@ -56,7 +56,7 @@ migrations-check: install-dev
 	$(BIN)/soporte makemigrations --check --dry-run
 
 pytest: install-dev
-	$(BIN)/pytest -n 2 -m "not multinode" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --durations=25 -m "not multinode" $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL, with the clock a year ahead: a test that mixes a fixed `now`
 # with the real clock passes today and fails next week; here it fails the day it is written.
@@ -64,14 +64,14 @@ pytest: install-dev
 # (CI=true) PostgreSQL is required.
 pytest-postgres: install-dev
 	@if $(BIN)/python -m soporte.lib.pgcheck "$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}"; then \
-		DATABASE_URL="$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}" $(BIN)/pytest -n 2 -m "not browser and not slow and not multinode" --clock-ahead 365 $(PYTEST_ARGS); \
+		DATABASE_URL="$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/soporte}" $(BIN)/pytest -n 2 --durations=25 -m "not browser and not slow and not multinode" --clock-ahead 365 $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL is required in CI and did not answer" >&2; exit 1; \
 	else echo "SKIPPED: PostgreSQL suite (no server at $${TEST_POSTGRES_URL:-127.0.0.1:5432}); the SQLite suite runs a year ahead instead"; \
 		$(MAKE) --no-print-directory pytest-clock-ahead; fi
 
 # The SQLite suite with the clock a year ahead (what `pytest-postgres` runs without a server).
 pytest-clock-ahead: install-dev
-	$(BIN)/pytest -n 2 -m "not browser and not slow and not multinode" --clock-ahead 365 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --durations=25 -m "not browser and not slow and not multinode" --clock-ahead 365 $(PYTEST_ARGS)
 
 # Two web nodes and two workers on loopback against one PostgreSQL and one Redis
 # (tests/multinode): skipped with a message when they do not answer, except in CI.

@@ -226,6 +226,28 @@ def forget_feeds() -> None:
     BlogSettings.objects.filter(pk=blog.pk).update(content_version=F("content_version") + 1)
 
 
+ARCHIVE_MONTHS = 24
+
+
+def archive_months(limit: int = ARCHIVE_MONTHS) -> list[dt.datetime]:
+    """The months (their first instant, in the desk's time zone) that have published posts,
+    newest first. One index seek per month, from the newest post back: grouping every post
+    by its local month (`QuerySet.datetimes`) read all 50,000 posts of the bench through
+    SQLite's Python date functions, 4.5 s for the first reader after a publication."""
+    zone = timezone.get_current_timezone()
+    live = Post.objects.live().order_by("-published_at").values_list("published_at", flat=True)
+    months: list[dt.datetime] = []
+    before: dt.datetime | None = None
+    while len(months) < limit:
+        latest = (live.filter(published_at__lt=before) if before else live).first()
+        if latest is None:
+            break
+        local = timezone.localtime(latest, zone)
+        before = dt.datetime(local.year, local.month, 1, tzinfo=zone)
+        months.append(before)
+    return months
+
+
 def search_posts(*, query: str, limit: int = 20) -> list[Post]:
     """Published posts sharing roots with the query, most roots first, newest first."""
     roots = search.query_terms(query)

@@ -8,24 +8,30 @@ posts are a 404 to them. The pages work without JavaScript.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.sitemaps import Sitemap
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from soporte.knowledge import blog, comments, feeds, importer, services
-from soporte.knowledge.forms import CommentForm, PostForm
+from soporte.knowledge.forms import BlogSettingsForm, CommentForm, PostForm
 from soporte.knowledge.models import (
     Article,
+    BlogSettings,
     Category,
     Comment,
     Post,
@@ -63,6 +69,45 @@ def _cached(name: str, compute: Any) -> Any:
     return value
 
 
+# A page kept for anonymous readers is rebuilt at the next publication or comment (the
+# content version is in its key) and at least every minute (its footer shows the desk's time).
+PAGE_SECONDS = 60
+# Stands for the reader's CSRF token in a kept page; each reader gets their own put in.
+_CSRF_MARK = "csrf-token-of-this-reader"
+
+
+def _for_readers(request: HttpRequest, build: Callable[[dict[str, Any]], HttpResponse]) -> Any:
+    """A public blog page as anonymous readers see it: rendered once per content version and
+    minute, then served from the cache with the reader's own CSRF token, and answered 304 Not
+    Modified when the reader's copy is current (a weak ETag: only the footer's clock differs).
+    Signed-in people (their menu, drafts for the desk) and a page with a message to show are
+    rendered each time. `build(extra)` renders the page with `extra` in its context."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return build({})
+    language = translation.get_language()
+    tag = hashlib.sha256(
+        f"{feeds.cache_version()}:{language}:{request.scheme}://{request.get_host()}"
+        f"{request.get_full_path()}".encode()
+    ).hexdigest()[:32]
+    etag = f'W/"{tag}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    key = f"knowledge:page:{tag}"
+    html = cache.get(key)
+    if html is None:
+        response = build({"csrf_token": _CSRF_MARK})
+        if response.status_code != 200:
+            return build({})
+        html = response.content.decode()
+        cache.set(key, html, PAGE_SECONDS)
+    response = HttpResponse(html.replace(_CSRF_MARK, get_token(request)))
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"  # keep it, but ask each time (a 304 is cheap)
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response
+
+
 def _categories() -> list[Category]:
     return list(
         Category.objects.filter(
@@ -72,7 +117,12 @@ def _categories() -> list[Category]:
 
 
 def _listing(
-    request: HttpRequest, posts: Any, *, count: int | None = None, **context: Any
+    request: HttpRequest,
+    posts: Any,
+    *,
+    count: int | None = None,
+    extra: dict[str, Any] | None = None,
+    **context: Any,
 ) -> HttpResponse:
     paginator = (
         _CountedPaginator(posts, PAGE_SIZE, count)
@@ -83,7 +133,12 @@ def _listing(
     return render(
         request,
         "knowledge/blog_home.html",
-        {"page": page, "categories": _cached("categories", _categories), **context},
+        {
+            "page": page,
+            "categories": _cached("categories", _categories),
+            **context,
+            **(extra or {}),
+        },
     )
 
 
@@ -96,7 +151,12 @@ def blog_home(request: HttpRequest) -> HttpResponse:
     query = _query(request)
     if query:
         return _listing(request, blog.search_posts(query=query), q=query)
-    return _listing(request, _live(), count=_cached("count", Post.objects.live().count))
+    return _for_readers(
+        request,
+        lambda extra: _listing(
+            request, _live(), count=_cached("count", Post.objects.live().count), extra=extra
+        ),
+    )
 
 
 @require_GET
@@ -112,19 +172,31 @@ def blog_archive(request: HttpRequest, year: int, month: int | None = None) -> H
     posts = _live().filter(published_at__gte=start)
     if end is not None:
         posts = posts.filter(published_at__lt=end)
-    return _listing(request, posts, archive=start, archive_month=month is not None)
+    return _for_readers(
+        request,
+        lambda extra: _listing(
+            request, posts, archive=start, archive_month=month is not None, extra=extra
+        ),
+    )
 
 
 @require_GET
 def blog_category(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
-    return _listing(request, _live().filter(category=category), category=category)
+    def build(extra: dict[str, Any]) -> HttpResponse:
+        category = get_object_or_404(Category, slug=slug)
+        posts = _live().filter(category=category)
+        return _listing(request, posts, category=category, extra=extra)
+
+    return _for_readers(request, build)
 
 
 @require_GET
 def blog_tag(request: HttpRequest, slug: str) -> HttpResponse:
-    tag = get_object_or_404(Tag, slug=slug)
-    return _listing(request, _live().filter(tags=tag), tag=tag)
+    def build(extra: dict[str, Any]) -> HttpResponse:
+        tag = get_object_or_404(Tag, slug=slug)
+        return _listing(request, _live().filter(tags=tag), tag=tag, extra=extra)
+
+    return _for_readers(request, build)
 
 
 def _post(request: HttpRequest, slug: str) -> Post:
@@ -135,12 +207,17 @@ def _post(request: HttpRequest, slug: str) -> Post:
 
 @require_GET
 def blog_post(request: HttpRequest, slug: str) -> HttpResponse:
-    post = _post(request, slug)
-    return _post_page(request, post, CommentForm())
+    return _for_readers(
+        request, lambda extra: _post_page(request, _post(request, slug), CommentForm(), extra=extra)
+    )
 
 
 def _post_page(
-    request: HttpRequest, post: Post, form: CommentForm, status: int = 200
+    request: HttpRequest,
+    post: Post,
+    form: CommentForm,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     archive = _archive_months()
     return render(
@@ -160,6 +237,7 @@ def _post_page(
             )
             if post.cover
             else "",
+            **(extra or {}),
         },
         status=status,
     )
@@ -168,12 +246,7 @@ def _post_page(
 def _archive_months() -> list[dt.datetime]:
     """The months that have posts, newest first: cached until the next publication (the
     feeds' version), since grouping every post by local month costs more than the page."""
-    return list(
-        _cached(
-            "archive",
-            lambda: list(Post.objects.live().datetimes("published_at", "month", order="DESC")[:24]),
-        )
-    )
+    return list(_cached("archive", blog.archive_months))
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -341,6 +414,38 @@ def moderate(request: HttpRequest, comment_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Comentario moderado."))
     return redirect("knowledge:moderation")
+
+
+SETTINGS_FIELDS = ("reminder_days", "blocked_words", "max_links", "comments_per_hour")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def blog_settings(request: HttpRequest) -> HttpResponse:
+    """The blog's reminder and anti-spam knobs: supervisors change them, the desk reads them."""
+    user = _staff(request)
+    settings_row = BlogSettings.current()
+    can_edit = user.is_manager
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = BlogSettingsForm(request.POST)
+        if form.is_valid():
+            BlogSettings.objects.filter(pk=settings_row.pk).update(
+                **{name: form.cleaned_data[name] for name in SETTINGS_FIELDS}
+            )
+            messages.success(request, _("Ajustes del blog guardados."))
+            return redirect("knowledge:blog_settings")
+        status = 422
+    else:
+        form = BlogSettingsForm(initial={n: getattr(settings_row, n) for n in SETTINGS_FIELDS})
+        status = 200
+    return render(
+        request,
+        "knowledge/blog_settings.html",
+        {"form": form, "can_edit": can_edit},
+        status=status,
+    )
 
 
 # --- sitemap ------------------------------------------------------------------------------

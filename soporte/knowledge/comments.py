@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from soporte.knowledge import notifications, search
+from soporte.knowledge.blog import forget_feeds
 from soporte.knowledge.models import (
     COMMENT_MAX,
     BlogSettings,
@@ -157,6 +158,8 @@ def add_comment(
         comment.status = CommentStatus.UNCONFIRMED
         comment.confirm_token_hash = _token_hash(token)
     comment.save()
+    if comment.status == CommentStatus.APPROVED:
+        forget_feeds()  # the post's cached page shows its comments
     if token and confirm_url is not None:
         notifications.send_confirmation(comment=comment, link=confirm_url(token))
     elif not token:
@@ -182,6 +185,8 @@ def confirm_comment(*, token: str, now: dt.datetime) -> Comment:
     comment.confirmed_at = now
     _screen(comment, BlogSettings.current())
     comment.save(update_fields=["confirmed_at", "status", "hold_reason"])
+    if comment.status == CommentStatus.APPROVED:
+        forget_feeds()
     notifications.notify_author(comment=comment)
     return comment
 
@@ -203,6 +208,7 @@ def moderate(*, actor: Any, comment: Comment, action: str, now: dt.datetime) -> 
     comment.status = MODERATION[action]
     comment.moderated_at, comment.moderated_by = now, actor
     comment.save(update_fields=["status", "moderated_at", "moderated_by"])
+    forget_feeds()  # shown or taken down: the post's cached page changes
     return comment
 
 

@@ -16,6 +16,7 @@ from soporte.knowledge.models import (
     PostStatus,
     Visibility,
 )
+from soporte.knowledge.search import fold
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -109,3 +110,40 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     # The honeypot: hidden from people by CSS and aria-hidden, filled by bots.
     website = forms.CharField(required=False, max_length=200)
+
+
+BLOCKED_WORDS_MAX = 4000  # characters of the hold list (a few hundred words or phrases)
+
+
+class BlogSettingsForm(forms.Form):
+    """The blog's knobs a supervisor edits: the reminder and the comments' anti-spam."""
+
+    reminder_days = forms.IntegerField(
+        label=_("Días sin publicar antes del aviso a los autores"), min_value=1, max_value=60
+    )
+    blocked_words = forms.CharField(
+        label=_("Palabras que retienen un comentario para revisión"),
+        required=False,
+        max_length=BLOCKED_WORDS_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Una por renglón; sin distinguir mayúsculas ni acentos."),
+    )
+    max_links = forms.IntegerField(
+        label=_("Enlaces permitidos en un comentario sin revisión"), min_value=0, max_value=20
+    )
+    comments_per_hour = forms.IntegerField(
+        label=_("Comentarios por hora por correo o por IP"), min_value=1, max_value=100
+    )
+
+    def clean_blocked_words(self) -> str:
+        lines = [" ".join(line.split()) for line in self.cleaned_data["blocked_words"].splitlines()]
+        if any(len(line) > 80 for line in lines):
+            raise forms.ValidationError(
+                _("Cada palabra o frase tiene hasta 80 caracteres."), code="word_length"
+            )
+        # One line per word, as the screening compares them: without case or accents.
+        kept: dict[str, str] = {}
+        for line in lines:
+            if line:
+                kept.setdefault(fold(line), line)
+        return "\n".join(kept.values())

@@ -206,14 +206,30 @@ class ArticleTerm(models.Model):
             models.UniqueConstraint(fields=["article", "term"], name="knowledge_articleterm_unique")
         ]
         indexes = [
-            # The desk's search: `term IN (…)` grouped by article.
-            models.Index(fields=["term", "article"], name="knowledge_articleterm_idx"),
+            # The desk's search (every visibility): each term's postings, heaviest and newest
+            # first, cut off like the portal's below.
+            models.Index(
+                fields=["term", "weight", "article"], name="knowledge_articleterm_desk_idx"
+            ),
             # The portal's suggestions while typing (bench/knowledge): each term's public
             # postings, heaviest and newest first, read straight from the index and cut off.
             models.Index(
                 fields=["public", "term", "weight", "article"], name="knowledge_articleterm_pub_idx"
             ),
         ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class ArticleRoot(models.Model):
+    """A root that some article's terms have (kept when no article has it any longer: a stale
+    root only costs one empty lookup). While a customer types, the unfinished last word
+    ("impr") is looked up here, a short range over a few thousand roots, and becomes the
+    whole roots it begins ("imprim"), each read from the postings' index like any other; a
+    range over the postings themselves would read every posting of every such root."""
+
+    term = models.CharField(max_length=TERM_MAX, primary_key=True)
 
     def __str__(self) -> str:
         return self.term

@@ -34,6 +34,7 @@ urlpatterns = [
     path("conocimiento/blog/<int:post_id>/editar/", blog_views.post_form, name="post_edit"),
     path("conocimiento/comentarios/", blog_views.moderation, name="moderation"),
     path("conocimiento/comentarios/<int:comment_id>/", blog_views.moderate, name="moderate"),
+    path("conocimiento/blog/ajustes/", blog_views.blog_settings, name="blog_settings"),
     # The public blog.
     path("blog/", blog_views.blog_home, name="blog_home"),
     path("blog/atom/", feeds.serve, {"fmt": "atom"}, name="feed_atom"),

@@ -34,6 +34,11 @@ def server(tmp_path_factory):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(VAR_DIR=str(var), PYTHONUNBUFFERED="1")
+    # The demo without its weeks of history and the workshop: these tests need its people only.
+    for step in (["migrate", "-v0"], ["demo", "--minimal"]):
+        subprocess.run(
+            [sys.executable, "-m", "soporte.cli", *step], env=env, check=True, capture_output=True
+        )
     log = open(var / "server.log", "wb")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [sys.executable, "-m", "soporte.cli", "run", "--port", str(port), "--workers", "2"],

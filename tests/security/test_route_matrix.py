@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone as tz
 
 from soporte.api import api
 from soporte.tickets import services as ticket_services
@@ -103,7 +104,7 @@ def world(personas, now, tmp_path, settings):
         fields={"desk_party": "Mesa", "customer_party": "A", "contract": "x", "scope": "y"},
         now=now,
     )
-    return {
+    world = {
         "ticket_a": ticket.number,
         "attachment_a": Attachment.objects.get(ticket=ticket).pk,
         "logbook_a": logbook.pk,
@@ -112,6 +113,72 @@ def world(personas, now, tmp_path, settings):
         "person_a": personas.person_a.pk,
         "agent_a": personas.agent.agent.pk,
         "device_a": make_device(personas.agent, personas.org_a, now).pk,
+    }
+    world.update(_knowledge_world(personas, now))
+    return world
+
+
+def _knowledge_world(personas: Any, now: Any) -> dict[str, Any]:
+    """The knowledge base's objects (#18): a public and an internal article, a live post with
+    a cover, category, tag and a comment, and a draft post. The internal article and the
+    draft are the rows' objects where only the desk may look."""
+    import io
+
+    from django.core.cache import cache
+    from PIL import Image
+
+    from soporte.knowledge import blog
+    from soporte.knowledge import services as knowledge
+    from soporte.knowledge.models import (
+        ArticleStatus,
+        Category,
+        Comment,
+        CommentStatus,
+        PostStatus,
+        Visibility,
+    )
+
+    cache.clear()  # the blog's cached pages and feeds of an earlier test
+    public = knowledge.save_article(
+        actor=personas.agent, title="La impresora no imprime", body="Revise el papel.",
+        visibility=Visibility.PUBLIC, status=ArticleStatus.PUBLISHED, now=now,
+    )  # fmt: skip
+    internal = knowledge.save_article(
+        actor=personas.agent, title="Clave del servidor de impresión", body="Solo la mesa.",
+        visibility=Visibility.INTERNAL, status=ArticleStatus.PUBLISHED, now=now,
+    )  # fmt: skip
+    knowledge.save_article(
+        actor=personas.agent, article=internal, title="Clave del servidor de impresión",
+        body="Solo la mesa, segunda versión.", visibility=Visibility.INTERNAL,
+        status=ArticleStatus.PUBLISHED, now=now,
+    )  # fmt: skip
+    category = Category.objects.create(name="Consejos", slug="consejos")
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(image, "JPEG")
+    live = blog.save_post(
+        actor=personas.agent, title="Cuide su impresora", body="Texto.", category=category,
+        tags=["Impresoras"], status=PostStatus.PUBLISHED, cover=blog.store_cover(image.getvalue()),
+        now=now,
+    )  # fmt: skip
+    draft = blog.save_post(actor=personas.agent, title="Borrador", body="Aún no.", now=now)
+    comment = Comment.objects.create(
+        post=live, body="¿Y el tóner?", author_name="Roberto", author_email="r@example.mx",
+        status=CommentStatus.HELD, created_at=now,
+    )  # fmt: skip
+    return {
+        "article_public": public.slug,
+        "article_internal": internal.pk,
+        "article_internal_slug": internal.slug,
+        "post_live": live.slug,
+        "post_live_id": live.pk,
+        "post_draft": draft.slug,
+        "post_draft_id": draft.pk,
+        "post_cover": live.cover,
+        "post_year": live.published_at.astimezone(tz.get_current_timezone()).year,
+        "post_month": live.published_at.astimezone(tz.get_current_timezone()).month,
+        "category": category.slug,
+        "tag": "impresoras",
+        "comment": comment.pk,
     }
 
 

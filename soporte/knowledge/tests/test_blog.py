@@ -170,3 +170,31 @@ def test_desk_blog_pages_are_staff_only(personas, write_post):
         assert personas.client("agent").get(url).status_code == 200, url
         assert personas.client("customer_a").get(url).status_code == 403, url
         assert personas.client("anonymous").get(url).status_code == 302, url
+
+
+def test_the_archive_months_are_the_local_months_that_have_posts(personas, write_post, now):
+    from django.utils import timezone
+
+    zone = timezone.get_current_timezone()
+    first = dt.datetime(now.year - 1, 3, 1, tzinfo=zone)
+    # 00:30 on the 1st in the desk's zone is still the previous month in UTC, and the other
+    # way round: the months are the desk's.
+    moments = [
+        first + dt.timedelta(minutes=30),
+        first - dt.timedelta(minutes=30),
+        first + dt.timedelta(days=40),
+        first + dt.timedelta(days=41),
+        first + dt.timedelta(days=400),
+    ]
+    for n, moment in enumerate(moments):
+        write_post(f"Entrada {n}", at=moment)
+    write_post("Borrador", status=PostStatus.DRAFT, at=first + dt.timedelta(days=100))
+    expected = list(Post.objects.live().datetimes("published_at", "month", order="DESC"))
+    assert blog.archive_months() == expected
+    assert [(m.year, m.month) for m in expected] == [
+        ((first + dt.timedelta(days=400)).year, (first + dt.timedelta(days=400)).month),
+        (now.year - 1, 4),
+        (now.year - 1, 3),
+        (now.year - 1, 2),
+    ]
+    assert blog.archive_months(limit=2) == expected[:2]

@@ -150,3 +150,27 @@ def test_bad_input_is_refused_with_a_clear_message(personas, post):
     assert response.status_code == 422
     assert _say(reader, post, "Hola", email="no-es-correo").status_code == 422
     assert not Comment.objects.exists()
+
+
+def test_a_supervisor_edits_the_hold_list_and_the_next_comment_is_held(personas, post, now):
+    url = reverse("knowledge:blog_settings")
+    fields = {"reminder_days": 5, "max_links": 0, "comments_per_hour": 3}
+    refused = personas.client("agent").post(url, {**fields, "blocked_words": "rifa"})
+    assert refused.status_code == 403
+    assert personas.client("agent").get(url).status_code == 200  # the desk reads them
+    supervisor = personas.client("supervisor")
+    too_long = supervisor.post(url, {**fields, "blocked_words": "x" * 81})
+    assert too_long.status_code == 422
+    assert "rifa" not in BlogSettings.current().blocked_words
+    saved = supervisor.post(url, {**fields, "blocked_words": "Rifa  gratis\n\nrifa  gratis\nbono"})
+    assert saved.status_code == 302
+    blog_settings = BlogSettings.current()
+    assert blog_settings.blocked_words == "Rifa gratis\nbono"
+    assert blog_settings.reminder_days == 5
+    _approved("lucia@example.mx", post, now)  # a known address: held only by the list
+    comment, _token = comments.add_comment(
+        post=post, body="Hay una RIFA GRATIS aquí", author_name="Lucía",
+        author_email="lucia@example.mx", ip_address="203.0.113.7", user=personas.customer_a,
+        parent_id=None, honeypot="", now=now,
+    )  # fmt: skip
+    assert comment.status == CommentStatus.HELD

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from soporte.knowledge import blog
 from soporte.knowledge.models import Category, PostStatus
+from soporte.knowledge.tests import feedcheck
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -89,3 +90,88 @@ def test_a_cached_feed_is_rebuilt_when_the_worker_publishes_a_post(personas, pos
     blog.publish_due_posts(now=now + dt.timedelta(minutes=6))
     after = feedparser.parse(client.get(reverse("knowledge:feed_atom")).content)
     assert after.entries[0].title == "Ya no es secreto"
+
+
+@pytest.mark.parametrize(
+    ("name", "check"),
+    [
+        ("knowledge:feed_atom", feedcheck.atom_problems),
+        ("knowledge:feed_rss", feedcheck.rss_problems),
+        ("knowledge:feed_category_atom", feedcheck.atom_problems),
+        ("knowledge:feed_category_rss", feedcheck.rss_problems),
+    ],
+)
+def test_every_feed_passes_the_specifications_rules(personas, posts, name, check):
+    args = ["novedades"] if "category" in name else []
+    response = personas.client("anonymous").get(reverse(name, args=args))
+    assert response.status_code == 200
+    assert check(response.content) == []
+
+
+def _atom(entries: str, *, feed_id: str = "urn:uuid:1") -> bytes:
+    return (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Blog</title>'
+        f"<id>{feed_id}</id><updated>2026-12-08T00:00:00Z</updated>"
+        '<link rel="self" href="https://mesa.example.mx/blog/atom/"/>'
+        "<author><name>Mesa</name></author>"
+        f"{entries}</feed>"
+    ).encode()
+
+
+ENTRY = (
+    '<entry><title>Hola</title><id>{id}</id><updated>{updated}</updated><link href="{link}"/>'
+    "</entry>"
+)
+
+
+def test_the_atom_rules_catch_a_broken_feed():
+    good = ENTRY.format(id="urn:x:1", updated="2026-12-08T00:00:00Z", link="https://a.mx/1")
+    assert feedcheck.atom_problems(_atom(good)) == []
+    cases = {
+        "not an RFC 3339": ENTRY.format(id="urn:x:1", updated="08/12/2026", link="https://a.mx"),
+        "not absolute": ENTRY.format(id="urn:x:1", updated="2026-12-08T00:00:00Z", link="/1"),
+        "repeated": good + good,
+        "exactly once (0)": "<entry><title>x</title><updated>2026-12-08T00:00:00Z</updated>"
+        '<link href="https://a.mx/"/></entry>',
+        "neither atom:content": "<entry><title>x</title><id>urn:x:2</id>"
+        "<updated>2026-12-08T00:00:00Z</updated></entry>",
+    }
+    for problem, entries in cases.items():
+        found = feedcheck.atom_problems(_atom(entries))
+        assert any(problem in p for p in found), (problem, found)
+    assert feedcheck.atom_problems(_atom(good, feed_id="blog")) == [
+        "feed: atom:id is not an absolute IRI"
+    ]
+
+
+def _rss(items: str, *, build: str = "Tue, 08 Dec 2026 00:30:11 +0000") -> bytes:
+    return (
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
+        "<title>Blog</title><link>https://mesa.example.mx/blog/</link>"
+        f"<description>Novedades</description><lastBuildDate>{build}</lastBuildDate>"
+        '<atom:link rel="self" href="https://mesa.example.mx/blog/rss/"/>'
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+ITEM = "<item><title>Hola</title><link>{link}</link><pubDate>{date}</pubDate>{guid}</item>"
+
+
+def test_the_rss_rules_catch_a_broken_feed():
+    guid = '<guid isPermaLink="false">entrada-1</guid>'
+    good = ITEM.format(link="https://a.mx/1", date="Mon, 07 Dec 2026 10:00:00 -0600", guid=guid)
+    assert feedcheck.rss_problems(_rss(good)) == []
+    cases = {
+        "not an RFC 822": ITEM.format(link="https://a.mx/1", date="2026-12-07", guid=guid),
+        "not an absolute URL": ITEM.format(
+            link="/1", date="Mon, 07 Dec 2026 10:00:00 -0600", guid=guid
+        ),
+        "repeated": good + good,
+        "no <guid>": ITEM.format(link="https://a.mx/1", date="Mon, 07 Dec 2026 10:00 GMT", guid=""),
+    }
+    for problem, items in cases.items():
+        found = feedcheck.rss_problems(_rss(items))
+        assert any(problem in p for p in found), (problem, found)
+    assert feedcheck.rss_problems(_rss(good, build="ayer")) == [
+        "channel <lastBuildDate> is not an RFC 822 date ('ayer')"
+    ]

@@ -118,3 +118,46 @@ def test_the_portal_form_carries_the_suggestion_widget(personas, printer_article
     page = personas.client("customer_a").get(reverse("tickets:portal_new")).content.decode()
     assert 'id="knowledge-suggestions"' in page
     assert reverse("knowledge:help_suggest") in page
+
+
+# The same corpus and the same typed requests give these exact rankings on SQLite and on
+# PostgreSQL (the CI runs this file on both): the roots are computed in Python, the index
+# reads are ordered by (weight, article) on both, and ties are broken by id, never by the
+# database's own order.
+CORPUS = [
+    ("La impresora no imprime", "Revise el papel y el tóner.", ["impresoras"]),
+    ("Impresión con rayas", "Limpie el cabezal de la impresora.", []),
+    ("La computadora está lenta", "Cierre programas; revise el disco.", ["lentitud"]),
+    ("El equipo se calienta", "Limpie el ventilador; el calor lo apaga.", []),
+    ("Sin conexión a internet", "Reinicie el módem y revise el cable de red.", ["red"]),
+    ("Recuperar archivos perdidos", "Use el respaldo de la carpeta compartida.", []),
+    ("El servidor no responde", "Revise la conexión y el disco del servidor.", []),
+    ("Contraseña del correo", "Cambie la contraseña desde el portal.", ["correo"]),
+    ("Escáner de la impresora", "Instale el programa del escáner.", ["impresoras"]),
+    ("Disco lleno", "Borre archivos temporales; la computadora irá más rápida.", []),
+]
+RANKINGS = {
+    # Three articles with the root in their title: an equal match, the newest first.
+    "la impresora no imprime": [8, 1, 0],
+    "impresion": [8, 1, 0],
+    "computadora lenta": [2, 9],
+    # Both roots (body) before one root (title, weighing 3) before one root (body).
+    "revise el disco": [6, 2, 9, 4, 0],
+    "no tengo conexion a la red": [4, 6],
+    "perdi mis archivos": [5, 9],
+    "la compu": [2, 9],
+    "se calienta el equ": [3],
+}
+
+
+def test_the_same_corpus_ranks_the_same_on_every_database(write_article):
+    articles = [write_article(title, body, tags=tags) for title, body, tags in CORPUS]
+    index = {article.pk: n for n, article in enumerate(articles)}
+    got = {
+        typed: [
+            index[m.article.pk]
+            for m in services.search_articles(actor=None, query=typed, limit=5, prefix_last=True)
+        ]
+        for typed in RANKINGS
+    }
+    assert got == RANKINGS

@@ -11,11 +11,23 @@ from soporte.lib import clock
 class Command(BaseCommand):
     help = "Loads the demo desk (only into an empty database)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--minimal",
+            action="store_true",
+            help="The desk without the weeks of call history and the workshop (quick tries, tests).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not demo.database_is_empty():
             self.stdout.write("La base de datos ya tiene datos; no se cargó la demostración.")
             return
-        logins = demo.load_demo(now=clock.now(), history_weeks=demo.HISTORY_WEEKS, workshop=True)
+        if options["minimal"]:
+            logins = demo.load_demo(now=clock.now(), history_weeks=0, workshop=False)
+        else:
+            logins = demo.load_demo(
+                now=clock.now(), history_weeks=demo.HISTORY_WEEKS, workshop=True
+            )
         print_logins(self.stdout.write, logins)
 
 
