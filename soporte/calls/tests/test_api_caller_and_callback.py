@@ -63,8 +63,15 @@ def test_only_the_agent_on_the_call_records_its_caller(personas, clock_):
         personas.client("customer_a"), f"/api/v1/calls/{call.pk}/caller", {"caller_name": "X"}
     )
     assert customer.status_code == 404
+    callback = _post(
+        personas.client("customer_b"),
+        f"/api/v1/calls/{call.pk}/callback",
+        {"due_at": "2030-01-01T10:00:00Z", "reason": "Llamar"},
+    )
+    assert callback.status_code == 404
     call.refresh_from_db()
     assert call.caller_name == ""
+    assert not Callback.objects.exists()
 
 
 def test_a_callback_chosen_without_a_hold_lands_in_the_agents_list(personas, clock_, now):
