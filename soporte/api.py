@@ -32,6 +32,7 @@ from soporte.lib.errors import DomainError, error_body, is_database_busy
 from soporte.logbook.api import router as logbook_router
 from soporte.reports.api import router as reports_router
 from soporte.tickets.api import router as tickets_router
+from soporte.triage.api import router as triage_router
 from soporte.workshop.api import router as workshop_router
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,7 @@ def _register_routers() -> None:
     api.add_router("/v1/", workshop_router)
     api.add_router("/v1/", reports_router)
     api.add_router("/v1/", knowledge_router)
+    api.add_router("/v1/", triage_router)
 
 
 _register_routers()

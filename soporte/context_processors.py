@@ -20,8 +20,9 @@ from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
-# Who sees an entry: desk staff, customers (signed in, not staff), everyone signed in, admins.
-STAFF, CUSTOMER, SIGNED_IN, ADMIN = "staff", "customer", "signed_in", "admin"
+# Who sees an entry: desk staff, supervisors (and admins), customers (signed in, not staff),
+# everyone signed in, admins.
+STAFF, MANAGER, CUSTOMER, SIGNED_IN, ADMIN = "staff", "manager", "customer", "signed_in", "admin"
 
 # The menu, in the order it reads.
 MENU: tuple[tuple[str, str | Promise, str], ...] = (
@@ -37,6 +38,7 @@ MENU: tuple[tuple[str, str | Promise, str], ...] = (
     ("inventory:device_list", gettext_lazy("Mis equipos"), CUSTOMER),
     ("workshop:repair_list", gettext_lazy("Taller"), STAFF),
     ("workshop:repair_list", gettext_lazy("Mis reparaciones"), CUSTOMER),
+    ("triage:supervisor", gettext_lazy("Triaje"), MANAGER),
     ("knowledge:desk_articles", gettext_lazy("Conocimiento"), STAFF),
     ("knowledge:help_home", gettext_lazy("Centro de ayuda"), CUSTOMER),
     ("knowledge:blog_home", gettext_lazy("Blog"), CUSTOMER),
@@ -56,9 +58,15 @@ class MenuItem:
 
 
 @functools.lru_cache(maxsize=64)
-def _menu(prefix: str, language: str | None, staff: bool, admin: bool) -> tuple[MenuItem, ...]:
+def _menu(
+    prefix: str, language: str | None, staff: bool, admin: bool, manager: bool = False
+) -> tuple[MenuItem, ...]:
     """The menu of one kind of person, built once per process and language."""
-    shown = {SIGNED_IN, STAFF if staff else CUSTOMER} | ({ADMIN} if admin else set())
+    shown = (
+        {SIGNED_IN, STAFF if staff else CUSTOMER}
+        | ({ADMIN} if admin else set())
+        | ({MANAGER} if manager else set())
+    )
     return tuple(MenuItem(reverse(name), str(label)) for name, label, who in MENU if who in shown)
 
 
@@ -70,6 +78,7 @@ def menu(user: Any) -> tuple[MenuItem, ...]:
         translation.get_language(),
         bool(user.is_desk_staff),
         user.role == "admin",
+        bool(user.is_manager),
     )
 
 

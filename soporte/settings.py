@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "soporte.workshop",
     "soporte.reports",
     "soporte.knowledge",
+    "soporte.triage",
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",

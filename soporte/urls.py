@@ -45,6 +45,7 @@ urlpatterns = [
     path("inventario/", include("soporte.inventory.urls")),
     path("taller/", include("soporte.workshop.urls")),
     path("reportes/", include("soporte.reports.urls")),
+    path("triaje/", include("soporte.triage.urls")),
     path("", include("soporte.knowledge.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

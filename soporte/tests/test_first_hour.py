@@ -28,3 +28,12 @@ def test_the_desk_name_appears_once_on_the_home_page(personas, settings):
     for who in ("agent", "customer_a"):
         body = personas.client(who).get("/").content.decode()
         assert body.count("Mesa Central Anáhuac") == 1, who  # in the top bar
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_triage"),
+    [("agent", False), ("supervisor", True), ("customer_a", False), ("customer_b", False)],
+)
+def test_the_triage_page_is_in_the_supervisors_menu_only(personas, who, sees_triage):
+    body = personas.client(who).get("/").content.decode()
+    assert ('href="/triaje/"' in body) is sees_triage

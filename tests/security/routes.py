@@ -200,6 +200,17 @@ PAGES: dict[str, Row] = {
     "tickets:portal_reply": Row(ORG_A_CUSTOMER, number="ticket_a"),
     "tickets:portal_approval": Row(ORG_A_CUSTOMER, number="ticket_a"),
     "tickets:portal_survey": Row(ORG_A_CUSTOMER, number="ticket_a"),
+    # triage (issue 23): the suggestion beside a ticket is the desk's; the review, supervisors'.
+    "triage:ticket_panel": Row(ORG_A_STAFF, number="ticket_a"),
+    # An empty decision is refused with a message on the ticket's page (a redirect).
+    "triage:ticket_decide": Row(ORG_A_STAFF, number="ticket_a"),
+    "triage:preview": Row(STAFF),
+    "triage:supervisor": Row(MANAGER),
+    "triage:confusion_export": Row(MANAGER, fmt=Lit("csv")),
+    "triage:retrain": Row(MANAGER),
+    "triage:settings": Row(MANAGER),
+    "triage:activate": Row(MISSING, version_id=NONE),
+    "triage:reject": Row(MISSING, version_id=NONE),
     # calls
     "calls:list": Row(STAFF),
     "calls:detail": Row(MISSING, call_id=NONE),
@@ -353,6 +364,12 @@ API: dict[str, Row] = {
         ORG_A_STAFF, number="ticket_a", body={"priority": "high", "reason": "urgente"}
     ),
     "POST /api/v1/tickets/{number}/notes": Row(ORG_A, number="ticket_a", body={"body": "Hola"}),
+    # triage (issue 23): the desk's; customer A is refused (403), B does not see it (404).
+    "POST /api/v1/triage/suggest": Row(STAFF, body={"text": "el servidor no responde"}),
+    "GET /api/v1/tickets/{number}/triage": Row(ORG_A_STAFF, number="ticket_a"),
+    "POST /api/v1/tickets/{number}/triage": Row(
+        ORG_A_STAFF, number="ticket_a", body={"action": "override", "level": 1}
+    ),
     "POST /api/v1/tickets/{number}/escalate": Row(
         ORG_A_STAFF,
         number="ticket_a",
