@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from soporte.directory.api import ErrorOut
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
-from soporte.reports import access, builds, calls_report, reads, tasks
+from soporte.reports import access, builds, calls_report, reads, summaries, tasks
 from soporte.reports.forms import PeriodForm, StaffingForm
 from soporte.reports.models import ReportBuild
 from soporte.reports.periods import PeriodError
@@ -116,7 +116,7 @@ def calls(request: HttpRequest) -> Any:
     query = CallQuery(request, own)
     if not query.valid:
         raise _invalid(query.form)
-    if reads.count_calls(query.scope) > reads.MAX_CALLS_IN_REQUEST:
+    if summaries.calls_to_read(query.scope, query.definitions) > reads.MAX_CALLS_IN_REQUEST:
         build = tasks.request_build(
             actor=request.user, query=request.GET, agent_scope=own, now=clock.now()
         )

@@ -11,7 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from soporte.lib.errors import NotFound
-from soporte.reports import calls_report, reads
+from soporte.reports import calls_report, reads, summaries
 from soporte.reports.forms import CallReportForm
 from soporte.reports.models import BuildStatus, MetricSettings, ReportBuild
 from soporte.reports.periods import make_period
@@ -46,7 +46,7 @@ def run_build(build_id: int, *, now: dt.datetime) -> None:
     ReportBuild.objects.filter(pk=build_id).update(status=BuildStatus.RUNNING, progress=0)
     try:
         scope, dimension, definitions = _scope(build, now)
-        total = max(1, reads.count_calls(scope))
+        total = max(1, summaries.calls_to_read(scope, definitions))
 
         def progress(done: int) -> None:
             ReportBuild.objects.filter(pk=build_id).update(progress=min(99, done * 100 // total))

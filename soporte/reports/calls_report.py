@@ -17,7 +17,7 @@ from soporte.calls.models import PhoneLine
 from soporte.directory.models import Agent, Area
 from soporte.lib import charts
 from soporte.lib.exports import Column
-from soporte.reports import metrics, reads
+from soporte.reports import metrics, reads, summaries
 from soporte.reports.metrics import Definitions
 
 # The per-group columns: (figure code, export kind). Labels come from the figures themselves.
@@ -90,12 +90,12 @@ def build(
 ) -> dict[str, Any]:
     """The report as JSON-able data (stored as is by a background build); `progress` is told
     how many calls have been read, now and then."""
-    tallies = reads.tallies(scope, dimension, definitions, progress)
+    tallies = summaries.tallies(scope, dimension, definitions, progress)
     total = tallies.total
     labels = _labels(dimension, list(tallies.groups))
     groups: list[dict[str, Any]] = []
     for key, tally in tallies.groups.items():
-        values = {f.code: f.value for f in metrics.figures(tally, definitions)}
+        values = metrics.key_values(tally, definitions)
         groups.append(
             {
                 "key": None if key is None else str(key),

@@ -236,8 +236,8 @@ def _sla_and_times(scope: DeskScope, now: dt.datetime) -> list[dict[str, Any]]:
     first_response: list[float] = []
     resolution: list[float] = []
     for pk, status, level, priority, created_at, first_at, last_at, resolved, closed in tickets:
-        # tickets.services.change_status empties resolved_at when a resolved ticket is closed
-        # (it treats leaving "Resuelto" as a reopening): a closed ticket was resolved by then.
+        # A closed ticket without resolved_at (closed before change_status kept it, with no
+        # "Resuelto" in its history for tickets 0011 to restore) was resolved by then.
         resolved_at = resolved or closed
         pauses = sla.waiting_intervals(changes.get(pk, []), now=now)
         if first_at is not None:

@@ -64,6 +64,7 @@ class Performance:
         return self.wait_probability < 1.0
 
 
+@functools.lru_cache(maxsize=65_536)
 def erlang_c_performance(
     agents: int, *, calls_per_second: float, aht_seconds: float, target_seconds: float
 ) -> Performance:
@@ -126,6 +127,7 @@ def _gauss_legendre(n: int) -> tuple[tuple[float, float], ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=65_536)  # a week's grid repeats its loads; the page, its export
 def erlang_a_performance(
     agents: int,
     *,
@@ -222,6 +224,7 @@ def required_agents(
         raise ValueError("targets out of range")
     traffic = calls_per_second * aht_seconds
 
+    @functools.cache  # the search and the answer ask for the same head counts again
     def perf(agents: int) -> Performance:
         if patience_seconds is None:
             return erlang_c_performance(
@@ -246,11 +249,13 @@ def required_agents(
     else:
         # Callers who hang up shorten the queue: Erlang A's answer is at or below Erlang C's,
         # usually by one or two, so it is found by stepping down from there.
-        c_perf = functools.partial(
-            erlang_c_performance,
-            calls_per_second=calls_per_second,
-            aht_seconds=aht_seconds,
-            target_seconds=target_seconds,
+        c_perf = functools.cache(
+            functools.partial(
+                erlang_c_performance,
+                calls_per_second=calls_per_second,
+                aht_seconds=aht_seconds,
+                target_seconds=target_seconds,
+            )
         )
         agents = _fewest(c_perf, max(math.floor(traffic) + 1, cap), service_level)
         while agents > 1:

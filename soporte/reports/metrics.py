@@ -276,25 +276,46 @@ def _sl_definition(d: Definitions) -> str:
     return base % {"t": d.answer_target_seconds, "s": d.short_abandon_seconds}
 
 
-def figures(t: Tally, d: Definitions) -> list[Figure]:
-    """Every contact-centre figure of the issue, each with its definition in words."""
+def key_values(t: Tally, d: Definitions) -> dict[str, float | None]:
+    """The figures a report shows for every group (its table and charts), without their
+    labels: `figures` takes the same values from here, and translating fifty labels per group
+    cost more than the sums of a year's summaries."""
     handled = t.answered
-    handle = t.talk_seconds + t.hold_seconds + t.wrap_seconds
     if d.short_abandons_in_abandon_rate:
         abandon_rate = ratio(t.abandoned, t.offered)
-        abandon_def = _("abandonadas ÷ ofrecidas")
     else:
         abandon_rate = ratio(t.abandoned - t.short_abandons, t.offered - t.short_abandons)
+    return {
+        "offered": t.offered,
+        "answered": t.answered,
+        "abandoned": t.abandoned,
+        "service_level": service_level(t, d),
+        "before_third_ring": ratio(t.answered_before_third_ring, handled),
+        "abandon_rate": abandon_rate,
+        "asa": ratio(t.wait_answered_seconds, handled),
+        "aht": ratio(t.talk_seconds + t.hold_seconds + t.wrap_seconds, handled),
+        "hold_rate": ratio(t.held_calls, handled),
+        "holds_over_limit": t.holds_over_limit,
+        "transfer_rate": ratio(t.transfers_warm + t.transfers_blind, handled),
+    }
+
+
+def figures(t: Tally, d: Definitions) -> list[Figure]:
+    """Every contact-centre figure of the issue, each with its definition in words."""
+    v = key_values(t, d)
+    handled = t.answered
+    if d.short_abandons_in_abandon_rate:
+        abandon_def = _("abandonadas ÷ ofrecidas")
+    else:
         abandon_def = _("(abandonadas − abandonos cortos) ÷ (ofrecidas − abandonos cortos)")
     short_def = _("colgaron antes de %(s)s s") % {"s": d.short_abandon_seconds}
-    transfers = t.transfers_warm + t.transfers_blind
     out = [
-        Figure("offered", _("Ofrecidas"), t.offered, "count", _("atendidas + abandonadas")),
-        Figure("answered", _("Atendidas"), t.answered, "count", _("contestadas por un agente")),
+        Figure("offered", _("Ofrecidas"), v["offered"], "count", _("atendidas + abandonadas")),
+        Figure("answered", _("Atendidas"), v["answered"], "count", _("contestadas por un agente")),
         Figure(
             "abandoned",
             _("Abandonadas"),
-            t.abandoned,
+            v["abandoned"],
             "count",
             _("quien llamó colgó antes de ser atendido"),
         ),
@@ -328,34 +349,34 @@ def figures(t: Tally, d: Definitions) -> list[Figure]:
             _("no cuentan como ofrecidas"),
         ),
         Figure(
-            "service_level", _("Nivel de servicio"), service_level(t, d), "share", _sl_definition(d)
+            "service_level", _("Nivel de servicio"), v["service_level"], "share", _sl_definition(d)
         ),
         Figure(
             "asa",
             _("Velocidad media de respuesta (ASA)"),
-            ratio(t.wait_answered_seconds, handled),
+            v["asa"],
             "seconds",
             _("espera total de las atendidas ÷ atendidas (cola y timbre)"),
         ),
         Figure(
             "before_third_ring",
             _("Atendidas antes del tercer timbre"),
-            ratio(t.answered_before_third_ring, handled),
+            v["before_third_ring"],
             "share",
             _("timbres = ⌈segundos de timbre ÷ periodo de la cadencia de la línea⌉ < 3 (T1)"),
         ),
-        Figure("abandon_rate", _("Tasa de abandono"), abandon_rate, "share", abandon_def),
+        Figure("abandon_rate", _("Tasa de abandono"), v["abandon_rate"], "share", abandon_def),
         Figure(
             "aht",
             _("Tiempo medio de operación (AHT)"),
-            ratio(handle, handled),
+            v["aht"],
             "seconds",
             _("(conversación + espera + trabajo posterior) ÷ atendidas"),
         ),
         Figure(
             "hold_rate",
             _("Tasa de espera"),
-            ratio(t.held_calls, handled),
+            v["hold_rate"],
             "share",
             _("atendidas con al menos una espera ÷ atendidas"),
         ),
@@ -383,14 +404,14 @@ def figures(t: Tally, d: Definitions) -> list[Figure]:
         Figure(
             "holds_over_limit",
             _("Esperas de más de 60 s"),
-            t.holds_over_limit,
+            v["holds_over_limit"],
             "count",
             _("esperas que pasaron el límite de la línea (H3)"),
         ),
         Figure(
             "transfer_rate",
             _("Tasa de transferencia"),
-            ratio(transfers, handled),
+            v["transfer_rate"],
             "share",
             _("atendidas transferidas ÷ atendidas"),
         ),

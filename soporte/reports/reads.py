@@ -51,6 +51,7 @@ class Keys:
     level: int | None
     area_id: int | None
     line_id: int
+    hour_at: dt.datetime | None = None  # the UTC hour the call started in (summaries' key)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ def records(scope: Scope) -> Iterable[tuple[Keys, CallRecord]]:
             level=answered_level if answered_level is not None else agent_level,
             area_id=area_id,
             line_id=line_id,
+            hour_at=started_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0),
         )
         yield (
             keys,

@@ -10,8 +10,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from soporte.lib import clock
-from soporte.lib.tasks import enqueue, job
-from soporte.reports import builds
+from soporte.lib.tasks import enqueue, job, periodic
+from soporte.reports import builds, summaries
 from soporte.reports.models import ReportBuild
 
 MAX_QUERY_KEYS = 20
@@ -34,3 +34,10 @@ def request_build(
         )
         enqueue(build_calls_report, key=f"report-build:{build.pk}", build_id=build.pk)
     return build
+
+
+@periodic(seconds=60, title=_("Resumir las llamadas terminadas para los reportes"))
+def summarise_calls(now: dt.datetime) -> None:
+    """Summarise the hours that ended and re-summarise those whose calls changed (the calls
+    report reads the summaries; see `reports.summaries`)."""
+    summaries.refresh(now)

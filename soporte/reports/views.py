@@ -17,7 +17,7 @@ from soporte.calls.models import PhoneLine
 from soporte.directory.models import Agent, Area
 from soporte.lib import clock, exports
 from soporte.lib.errors import Forbidden, NotFound
-from soporte.reports import access, builds, calls_report, desk_report, reads, tasks
+from soporte.reports import access, builds, calls_report, desk_report, reads, summaries, tasks
 from soporte.reports.forms import CallReportForm, PeriodForm
 from soporte.reports.models import BuildStatus, MetricSettings
 from soporte.reports.periods import Period, PeriodError, make_period
@@ -95,7 +95,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     if not query.valid:
         return render(request, "reports/calls.html", context, status=400)
     assert query.period is not None
-    if reads.count_calls(query.scope) > reads.MAX_CALLS_IN_REQUEST:
+    if summaries.calls_to_read(query.scope, query.definitions) > reads.MAX_CALLS_IN_REQUEST:
         # Too long to answer while the person waits: the worker builds it, the page follows.
         build = tasks.request_build(
             actor=request.user, query=request.GET, agent_scope=own, now=clock.now()

@@ -407,8 +407,10 @@ def change_status(
     ticket.updated_at = now
     if to_status == Status.RESOLVED:
         ticket.resolved_at = now
-    elif previous == Status.RESOLVED:
+    elif previous == Status.RESOLVED and to_status != Status.CLOSED:
         # Reopened by the desk: the resolution clock runs again, as on a customer's reply.
+        # Closing keeps the resolution time: the ticket was resolved then, and resolution
+        # metrics (reports, SLA) read it.
         ticket.resolved_at = None
     if to_status == Status.CLOSED:
         ticket.closed_at = now

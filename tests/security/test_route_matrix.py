@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone as tz
 
 from soporte.api import api
+from soporte.reports.models import ReportBuild
 from soporte.tickets import services as ticket_services
 from soporte.tickets.models import Attachment, Channel
 
@@ -113,6 +114,9 @@ def world(personas, now, tmp_path, settings):
         "person_a": personas.person_a.pk,
         "agent_a": personas.agent.agent.pk,
         "device_a": make_device(personas.agent, personas.org_a, now).pk,
+        "report_build_s": ReportBuild.objects.create(
+            requested_by=personas.supervisor, query={}, created_at=now
+        ).pk,
     }
     world.update(_knowledge_world(personas, now))
     return world

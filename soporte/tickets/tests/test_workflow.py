@@ -153,6 +153,34 @@ def test_resolving_stamps_the_time_and_first_response(personas, ticket, now):
     assert resolved.first_response_at == later
 
 
+def test_closing_a_resolved_ticket_keeps_its_resolution_time(personas, ticket, now):
+    agent = Agent.objects.get(user=personas.agent)
+    services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=now)
+    resolved_at = now + dt.timedelta(hours=1)
+    services.change_status(
+        ticket=ticket, actor=personas.agent, to_status=Status.RESOLVED, now=resolved_at
+    )
+    closed_at = now + dt.timedelta(days=2)
+    closed = services.change_status(
+        ticket=ticket, actor=personas.agent, to_status=Status.CLOSED, now=closed_at
+    )
+    stored = Ticket.objects.get(pk=closed.pk)
+    assert (stored.resolved_at, stored.closed_at) == (resolved_at, closed_at)
+
+
+def test_reopening_a_resolved_ticket_restarts_its_resolution_clock(personas, ticket, now):
+    agent = Agent.objects.get(user=personas.agent)
+    services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=now)
+    services.change_status(ticket=ticket, actor=personas.agent, to_status=Status.RESOLVED, now=now)
+    services.change_status(
+        ticket=ticket,
+        actor=personas.agent,
+        to_status=Status.IN_PROGRESS,
+        now=now + dt.timedelta(hours=1),
+    )
+    assert Ticket.objects.get(pk=ticket.pk).resolved_at is None
+
+
 def test_customers_cannot_change_status(personas, ticket, now):
     with pytest.raises(Forbidden):
         services.change_status(
@@ -258,3 +286,29 @@ def test_an_action_whose_bitacora_entry_fails_leaves_no_trace(
         ticket.attachments.count(),
         StatusChange.objects.count(),
     ) == counts
+
+
+def test_closed_tickets_that_lost_their_resolution_time_get_it_back(personas, ticket, now):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "soporte.tickets.migrations.0011_backfill_resolved_at_of_closed_tickets"
+    )
+    agent = Agent.objects.get(user=personas.agent)
+    services.assign_ticket(ticket=ticket, actor=personas.agent, agent=agent, now=now)
+    resolved_at = now + dt.timedelta(hours=3)
+    services.change_status(
+        ticket=ticket, actor=personas.agent, to_status=Status.RESOLVED, now=resolved_at
+    )
+    services.change_status(
+        ticket=ticket,
+        actor=personas.agent,
+        to_status=Status.CLOSED,
+        now=now + dt.timedelta(days=3),
+    )
+    # As closing left it before the fix.
+    Ticket.objects.filter(pk=ticket.pk).update(resolved_at=None)
+    migration.backfill(apps, None)
+    assert Ticket.objects.get(pk=ticket.pk).resolved_at == resolved_at
