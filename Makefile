@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test lint imports types migrations-check pytest pytest-postgres pytest-clock-ahead pytest-multinode install install-dev messages clean
+.PHONY: run test lint imports types migrations-check bandit audit pytest pytest-postgres pytest-clock-ahead pytest-multinode install install-dev messages clean
 
 # Set-up says what it is doing: a first `make run` installs for a minute or two, and pip's own
 # lines (what it collects, downloads and installs) show that it is moving.
@@ -55,6 +55,19 @@ types: install-dev
 migrations-check: install-dev
 	$(BIN)/soporte makemigrations --check --dry-run
 
+# bandit over the code: every finding fixed or justified at its line (`# noqa: S608 - why`,
+# what ruff's S rules already ask) or in .ci/bandit_justified.py. Deterministic and ~20 s, so
+# it is a step of `make test`.
+bandit: install-dev
+	$(BIN)/python .ci/bandit_justified.py soporte
+
+# bandit, then pip-audit over the installed dependencies. pip-audit asks PyPI's vulnerability
+# data (network; the answer changes as advisories are published), so it is not a step of
+# `make test`: run it before a release and weekly. --strict fails when a package could not be
+# audited (a mirror without vulnerability data must not read as "no vulnerabilities").
+audit: bandit
+	$(BIN)/pip-audit --strict --skip-editable --progress-spinner off
+
 pytest: install-dev
 	$(BIN)/pytest -n 2 --durations=25 -m "not multinode" $(PYTEST_ARGS)
 
@@ -78,7 +91,7 @@ pytest-clock-ahead: install-dev
 pytest-multinode: install-dev
 	$(BIN)/pytest -p no:xdist -m multinode tests/multinode $(PYTEST_ARGS)
 
-test: lint imports types migrations-check pytest pytest-postgres pytest-multinode
+test: lint imports types migrations-check bandit pytest pytest-postgres pytest-multinode
 
 clean:
 	rm -rf $(VENV) var staticfiles

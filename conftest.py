@@ -272,7 +272,11 @@ def run_jobs():
     from soporte.jobs.worker import Worker
 
     def run() -> int:
-        worker = Worker(worker_id="pruebas", schedule=False)
+        from django.conf import settings
+
+        # Every queue, as one `soporte worker` does (PDF builds are on "documents").
+        queues = settings.TASKS["default"]["QUEUES"]
+        worker = Worker(worker_id="pruebas", queues=queues, schedule=False)
         return worker.run_until_idle()
 
     return run

@@ -80,7 +80,51 @@ def _refuse_bad_text(value: Any, loc: list[str]) -> None:
         raise NinjaValidationError([{"loc": where, "msg": problem}])
 
 
-api = NinjaAPI(
+# --- Errors every operation may answer (pdfs helper, issue #19 item 8) ----------------------
+# django-ninja documents what a view declares; these come from the layers around every view
+# (the token check, the parser, the body-size middleware, axes' lockout), so they are added to
+# each operation they can happen to, with the API's error shape (schemathesis checks that
+# every status the API answers is documented: tests/security/test_openapi_fuzz.py).
+ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+COMMON_ERRORS = {
+    400: ("body", _("El cuerpo no se pudo leer (JSON mal formado).")),
+    401: ("auth", _("Falta la autenticación o no es válida.")),
+    413: ("body", _("El cuerpo pasa del tamaño permitido.")),
+    422: ("input", _("Los datos enviados no son válidos.")),
+    429: ("auth", _("Demasiados intentos fallidos desde esta dirección; espere.")),
+}
+
+
+class SoporteAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        document_common_errors(schema)
+        return schema
+
+
+def document_common_errors(schema: Any) -> None:
+    has_error_shape = "ErrorOut" in schema.get("components", {}).get("schemas", {})
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            applies = {
+                "auth": bool(operation.get("security")) or "/cti" in path,
+                "body": "requestBody" in operation,
+                "input": "requestBody" in operation or bool(operation.get("parameters")),
+            }
+            responses = operation.setdefault("responses", {})
+            for status, (when, description) in COMMON_ERRORS.items():
+                # django-ninja keys responses by int; the document's JSON has them as strings.
+                if applies[when] and status not in responses and str(status) not in responses:
+                    answer: dict[str, Any] = {"description": str(description)}
+                    if has_error_shape:
+                        answer["content"] = ERROR_REF
+                    responses[status] = answer
+
+
+# --- end of the common errors ---------------------------------------------------------------
+
+
+api = SoporteAPI(
     title="Soporte API",
     version="1",
     description=_("API de Soporte: mesa de ayuda, bitácora, llamadas."),

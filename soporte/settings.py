@@ -216,6 +216,11 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "soporte.directory.signin.lockout_response"
 AXES_VERBOSE = False
+# Behind a load balancer or reverse proxy: its addresses or networks (comma-separated, e.g.
+# "10.0.0.0/8,127.0.0.1"). Only a request arriving from one of them has its X-Forwarded-For
+# read for the client's address (soporte/lib/clientip.py); empty, REMOTE_ADDR is the address.
+SOPORTE_TRUSTED_PROXIES = env_list("SOPORTE_TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "soporte.lib.clientip.client_ip"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -304,7 +309,8 @@ CTI_WRITER_SOCKET = env_str("SOPORTE_CTI_WRITER_SOCKET", "")
 # jobs live in the same database as everything else: SQLite by default (no extra service),
 # PostgreSQL when DATABASE_URL says so, where workers on any number of machines share them.
 TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    # "documents": PDF builds, on their own worker so mail and SLA jobs never wait behind one.
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "documents"]},
 }
 # A worker that has not beaten for this long has died: its jobs go back in the queue.
 SOPORTE_JOB_LEASE_S = float(env_str("SOPORTE_JOB_LEASE_S", "30"))
@@ -388,10 +394,17 @@ LOGBOOK_KEY_SECRET = env_str("LOGBOOK_KEY_SECRET")
 LOGBOOK_TSA_URL = env_str("LOGBOOK_TSA_URL")
 LOGBOOK_TSA_CA = env_str("LOGBOOK_TSA_CA")
 LOGBOOK_TSA_TIMEOUT_S = env_int("LOGBOOK_TSA_TIMEOUT_S", 10)
-# The printed bitácora (soporte/logbook/printing.py): renders at once per process, and the
-# longest one render may take before it is stopped.
-SOPORTE_PDF_CONCURRENCY = env_int("SOPORTE_PDF_CONCURRENCY", 2)
+# The printed bitácora (soporte/logbook/printing.py), built by the worker's "documents" queue:
+# builds queued or running per person and for the whole desk, the longest one render may take
+# and its most pages, and how long a build nobody looks at any more goes on before it stops.
+SOPORTE_PDF_BUILDS_PER_USER = env_int("SOPORTE_PDF_BUILDS_PER_USER", 2)
+SOPORTE_PDF_QUEUE_MAX = env_int("SOPORTE_PDF_QUEUE_MAX", 20)
 SOPORTE_PDF_RENDER_SECONDS = env_int("SOPORTE_PDF_RENDER_SECONDS", 30)
+SOPORTE_PDF_MAX_PAGES = env_int("SOPORTE_PDF_MAX_PAGES", 500)
+SOPORTE_PDF_ABANDON_SECONDS = env_int("SOPORTE_PDF_ABANDON_SECONDS", 20)
+# Where finished PDFs wait for their download (empty: VAR_DIR/cache/pdf). With several
+# machines, one directory every web node and worker shares, as MEDIA_ROOT.
+SOPORTE_PDF_CACHE_DIR = env_str("SOPORTE_PDF_CACHE_DIR")
 
 # E-mail intake (IMAP polling is on when IMAP_HOST is set).
 IMAP_HOST = env_str("IMAP_HOST")

@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from soporte.directory.models import User
+from soporte.lib.clientip import client_ip
 from soporte.lib.errors import error_body
 
 
@@ -133,7 +134,7 @@ RESET_WINDOW_S = 3600
 
 
 def reset_allowed(request: HttpRequest, email: str) -> bool:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     allowed = True
     for key, limit in (
         (f"reset-mail:email:{email.strip().lower()}", RESET_PER_EMAIL),

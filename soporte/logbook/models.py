@@ -458,3 +458,72 @@ class Timestamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.checkpoint} @ {self.gen_time}"
+
+
+class PdfBuildStatus(models.TextChoices):
+    QUEUED = "queued", _("En cola")
+    RUNNING = "running", _("Preparándose")
+    DONE = "done", _("Listo")
+    FAILED = "failed", _("No se pudo preparar")
+    ABANDONED = "abandoned", _("Abandonado")
+
+
+class PdfBuildKind(models.TextChoices):
+    LOGBOOK = "logbook", _("Bitácora")
+    EQUIPMENT = "equipment", _("Historia de un equipo")
+
+
+class PdfBuild(models.Model):
+    """A printed document built by the worker (`tasks.request_pdf_build`, the `build_pdf` job).
+
+    One row per state of what is printed (`key`: the logbook's head, signatures, language and
+    hour; for an equipment's history also the reader, whose access decides which entries it
+    holds): everyone asking for the same state waits on the same build. The file lives in the
+    PDF cache directory under the same key. Not a record: pruned after a day.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=10, choices=PdfBuildKind.choices)
+    logbook = models.ForeignKey(Logbook, null=True, blank=True, on_delete=models.CASCADE)
+    equipment_id = models.CharField(max_length=100, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    language = models.CharField(max_length=10)
+    status = models.CharField(
+        max_length=10, choices=PdfBuildStatus.choices, default=PdfBuildStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    pages = models.PositiveIntegerField(default=0)
+    runs = models.PositiveSmallIntegerField(default=1)  # a new job key after an abandonment
+    error_code = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    # Moved by every look at the progress page: a build nobody looks at any more is stopped.
+    wanted_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("PDF en preparación")
+        verbose_name_plural = _("PDF en preparación")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PdfBuildStatus.values), name="logbook_pdfbuild_status"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=PdfBuildKind.values), name="logbook_pdfbuild_kind"
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="logbook_pdfbuild_pct"),
+        ]
+        indexes = [
+            # The per-person and desk-wide limits: builds queued or running (by whom).
+            models.Index(fields=["status", "requested_by"], name="logbook_pdfbuild_active_idx"),
+            # Pruning builds older than a day.
+            models.Index(fields=["created_at"], name="logbook_pdfbuild_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.status}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (PdfBuildStatus.QUEUED, PdfBuildStatus.RUNNING)

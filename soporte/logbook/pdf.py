@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -490,14 +490,33 @@ class RenderTimeout(Exception):
     """The render went past its deadline (`printing.RENDER_SECONDS`) and was stopped."""
 
 
+class RenderTooLong(Exception):
+    """The document went past `max_pages` and was stopped."""
+
+
+# Reading the entries is the quick part of a render; laying them out in pages the slow one.
+_READ_SHARE = 0.2
+
+
 class _BoundedDocument(SimpleDocTemplate):
-    """reportlab's document, stopped at a deadline: checked after each flowable is laid out,
-    so one render never holds a worker for longer than the deadline (issue #19, defect 2)."""
+    """reportlab's document, stopped at a deadline and a page count: checked after each
+    flowable is laid out, so one render never holds a worker for longer than the deadline
+    (issue #19, defect 2). `progress(share)` hears how far the layout is; it may raise to stop
+    the render (nobody wants the document any more)."""
 
     deadline: float | None = None
+    max_pages: int | None = None
+    progress: Callable[[float], None] | None = None
+    total: int = 1
+    laid_out: int = 0
 
     def afterFlowable(self, flowable: Flowable) -> None:
         _check(self.deadline)
+        if self.max_pages is not None and self.page > self.max_pages:
+            raise RenderTooLong
+        self.laid_out += 1
+        if self.progress is not None:
+            self.progress(_READ_SHARE + (1 - _READ_SHARE) * min(1.0, self.laid_out / self.total))
 
 
 def _check(deadline: float | None) -> None:
@@ -506,7 +525,14 @@ def _check(deadline: float | None) -> None:
 
 
 def _document(
-    handle: IO[bytes], *, title: str, compress: bool, deadline: float | None = None
+    handle: IO[bytes],
+    *,
+    title: str,
+    compress: bool,
+    deadline: float | None = None,
+    max_pages: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    total: int = 1,
 ) -> SimpleDocTemplate:
     document = _BoundedDocument(
         handle,
@@ -523,6 +549,9 @@ def _document(
         invariant=0 if compress else 1,
     )
     document.deadline = deadline
+    document.max_pages = max_pages
+    document.progress = progress
+    document.total = max(1, total)
     return document
 
 
@@ -557,9 +586,12 @@ def logbook_pdf(
     now: dt.datetime,
     compress: bool = True,
     deadline: float | None = None,
-) -> None:
+    max_pages: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> int:
     """The whole logbook, oldest entry first, as a court or an auditor would read it.
-    `deadline` (a `time.monotonic()` value): past it the render stops with `RenderTimeout`."""
+    `deadline` (a `time.monotonic()` value): past it the render stops with `RenderTimeout`;
+    past `max_pages`, `RenderTooLong`; `progress(share)` hears how far it is (0 to 1). Returns the number of pages."""
     styles = _styles()
     logbook.refresh_from_db()  # the head as it is now, not as the caller loaded it
     title = logbook.title
@@ -598,12 +630,24 @@ def logbook_pdf(
         Spacer(1, 6 * mm),
     ]
     queryset = logbook.entries.order_by("number")
-    for entry in _entries(queryset):
+    total = max(1, logbook.head_number)
+    for done, entry in enumerate(_entries(queryset), start=1):
         _check(deadline)
         story += _entry_flowables(entry, now=now, styles=styles, show_logbook=False)
-    document = _document(handle, title=title, compress=compress, deadline=deadline)
+        if progress is not None:
+            progress(_READ_SHARE * min(1.0, done / total))
+    document = _document(
+        handle,
+        title=title,
+        compress=compress,
+        deadline=deadline,
+        max_pages=max_pages,
+        progress=progress,
+        total=len(story),
+    )
     footer = _footer(title, local(now))
     document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return int(document.page)
 
 
 def equipment_pdf(
@@ -614,8 +658,11 @@ def equipment_pdf(
     now: dt.datetime,
     compress: bool = True,
     deadline: float | None = None,
-) -> None:
-    """One piece of equipment's history across the logbooks `entries` was filtered to."""
+    max_pages: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> int:
+    """One piece of equipment's history across the logbooks `entries` was filtered to
+    (bounds and progress as in `logbook_pdf`)."""
     styles = _styles()
     ordered = entries.order_by("created_at", "logbook_id", "number")
     first = ordered.first()
@@ -630,9 +677,21 @@ def equipment_pdf(
         checkpoint = logbook.checkpoints.order_by("-created_at", "-id").first()
         story += [_checkpoint_paragraph(checkpoint, styles, logbook.title), Spacer(1, 2 * mm)]
     story.append(Spacer(1, 4 * mm))
-    for entry in _entries(ordered):
+    total = max(1, ordered.count())
+    for done, entry in enumerate(_entries(ordered), start=1):
         _check(deadline)
         story += _entry_flowables(entry, now=now, styles=styles, show_logbook=True)
-    document = _document(handle, title=title, compress=compress, deadline=deadline)
+        if progress is not None:
+            progress(_READ_SHARE * min(1.0, done / total))
+    document = _document(
+        handle,
+        title=title,
+        compress=compress,
+        deadline=deadline,
+        max_pages=max_pages,
+        progress=progress,
+        total=len(story),
+    )
     footer = _footer(title, local(now))
     document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return int(document.page)

@@ -26,7 +26,7 @@ from soporte.directory.models import Role, User
 from soporte.lib import clock
 from soporte.lib.errors import DomainError, Forbidden
 from soporte.lib.params import parse_id
-from soporte.logbook import export, handout, pdf, printing, services
+from soporte.logbook import export, handout, pdf, printing, services, tasks
 from soporte.logbook.forms import (
     EQUIPMENT_SUBJECT,
     PAGE_KINDS,
@@ -43,6 +43,7 @@ from soporte.logbook.models import (
     EntryKind,
     Logbook,
     LogbookKind,
+    PdfBuildStatus,
     Signature,
     SignatureMethod,
     SignerSide,
@@ -220,19 +221,60 @@ def _pdf_response(handle: Any, filename: str) -> FileResponse:
     )
 
 
+def _printed(
+    request: HttpRequest,
+    *,
+    key: str,
+    filename: str,
+    title: str,
+    logbook: Logbook | None = None,
+    equipment_id: str = "",
+) -> HttpResponse | FileResponse:
+    """The file when this state was already printed; otherwise its build's progress page
+    (202), which asks again every second (htmx) and offers the download once it is ready.
+    The web process never renders (`printing`)."""
+    htmx = bool(getattr(request, "htmx", False))
+    template = "logbook/pdf_build.html" + ("#progress" if htmx else "")
+    context: dict[str, Any] = {"title": title, "url": request.path, "ready": True}
+    handle = printing.cached(key)
+    if handle is not None:
+        if not htmx:
+            return _pdf_response(handle, filename)
+        handle.close()  # the progress page asks: it is ready, offer the download
+        return render(request, template, context)
+    try:
+        build = tasks.request_pdf_build(
+            key=key,
+            user=_user(request),
+            now=clock.now(),
+            logbook=logbook,
+            equipment_id=equipment_id,
+        )
+        if build.status == PdfBuildStatus.FAILED:
+            raise printing.refusal(build)
+    except printing.PrintRefused as refused:
+        if not htmx:
+            return _print_refused(request, refused)
+        # htmx swaps only 2xx answers: the progress box shows the refusal and stops asking.
+        return render(request, template, {**context, "refused": refused})
+    ready = build.status == PdfBuildStatus.DONE
+    context.update(build=build, ready=ready)
+    return render(request, template, context, status=200 if ready else 202)
+
+
 @require_GET
 @login_required
 def logbook_pdf(request: HttpRequest, logbook_id: int) -> HttpResponse | FileResponse:
-    """Bounded and cached per logbook head (`printing`): a refusal is a page saying when to
-    ask again, with Retry-After."""
+    """Built by the worker, once per state of the logbook (`printing`); a refusal is a page
+    saying when to ask again, with Retry-After."""
     logbook = _logbook(request, logbook_id)
-    try:
-        handle = printing.logbook_pdf_file(
-            logbook=logbook, user_id=_user(request).pk, now=clock.now()
-        )
-    except printing.PrintRefused as refused:
-        return _print_refused(request, refused)
-    return _pdf_response(handle, f"bitacora-{logbook.pk}.pdf")
+    return _printed(
+        request,
+        key=printing.logbook_key(logbook, now=clock.now()),
+        filename=f"bitacora-{logbook.pk}.pdf",
+        title=logbook.title,
+        logbook=logbook,
+    )
 
 
 def _print_refused(request: HttpRequest, refused: printing.PrintRefused) -> HttpResponse:
@@ -252,20 +294,17 @@ def equipment_pdf(request: HttpRequest, equipment_id: str) -> HttpResponse | Fil
     )
     if not entries.exists():
         raise Http404
-    now = clock.now()
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
-    try:
-        printing.bounded(
-            _user(request).pk,
-            lambda deadline: pdf.equipment_pdf(
-                handle, entries=entries, equipment_id=equipment_id, now=now, deadline=deadline
-            ),
-        )
-    except printing.PrintRefused as refused:
-        handle.close()
-        return _print_refused(request, refused)
     safe_id = "".join(c if c.isalnum() or c in "-_" else "_" for c in equipment_id)[:40]
-    return _pdf_response(handle, f"equipo-{safe_id}.pdf")
+    key = printing.equipment_key(
+        user_id=_user(request).pk, equipment_id=equipment_id, entries=entries, now=clock.now()
+    )
+    return _printed(
+        request,
+        key=key,
+        filename=f"equipo-{safe_id}.pdf",
+        title=_("Historia del equipo %(id)s") % {"id": equipment_id},
+        equipment_id=equipment_id,
+    )
 
 
 # --- entries ------------------------------------------------------------------------------

@@ -68,3 +68,13 @@ def build_for(actor: Any, build_id: int) -> ReportBuild:
     if build is None:
         raise NotFound(_("No existe ese reporte."))
     return build
+
+
+def finished_for(actor: Any, query: dict[str, Any], *, agent_scope: int | None, since: Any) -> Any:
+    """The actor's latest finished build of this query since `since`, or None: what an export
+    of a range too long for a request reads instead of computing it again."""
+    recent = ReportBuild.objects.filter(
+        requested_by=actor, status=BuildStatus.DONE, agent_scope=agent_scope, created_at__gte=since
+    ).order_by("-created_at", "-id")[:20]
+    # Compared in Python: JSON equality differs between SQLite (text) and PostgreSQL (jsonb).
+    return next((build for build in recent if build.query == query), None)

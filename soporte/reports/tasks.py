@@ -17,6 +17,11 @@ from soporte.reports.models import ReportBuild
 MAX_QUERY_KEYS = 20
 
 
+def stored_query(query: QueryDict) -> dict[str, Any]:
+    """The page's query as a build keeps it (and as an export finds the build again)."""
+    return {k: v[:40] for k, v in list(query.items())[:MAX_QUERY_KEYS]}
+
+
 @job(title=_("Calcular un reporte de llamadas"), attempts=2)
 def build_calls_report(*, build_id: int) -> None:
     """Idempotent: a build already done (or failed for good) is left as it is."""
@@ -27,7 +32,7 @@ def request_build(
     *, actor: Any, query: QueryDict, agent_scope: int | None, now: dt.datetime
 ) -> ReportBuild:
     """Store the query and queue its job in the same transaction."""
-    data = {k: v[:40] for k, v in list(query.items())[:MAX_QUERY_KEYS]}
+    data = stored_query(query)
     with transaction.atomic():
         build = ReportBuild.objects.create(
             requested_by=actor, query=data, agent_scope=agent_scope, created_at=now

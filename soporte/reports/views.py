@@ -3,6 +3,7 @@ render. Customers get 403; an agent's figures are always their own, whatever the
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -161,7 +162,24 @@ def calls_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttp
         errors = "; ".join(str(e) for errs in query.form.errors.values() for e in errs)
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     assert query.period is not None
-    report = calls_report.build(query.scope, query.dimension, query.definitions)
+    if reads.count_calls(query.scope) > reads.MAX_CALLS_IN_REQUEST:
+        # Too long for a request, as the page: the export reads the worker's finished build
+        # of this query (the build page's export links), or asks for one and shows its progress.
+        now = clock.now()
+        done = builds.finished_for(
+            request.user,
+            tasks.stored_query(request.GET),
+            agent_scope=own,
+            since=now - dt.timedelta(hours=1),
+        )
+        if done is None:
+            build = tasks.request_build(
+                actor=request.user, query=request.GET, agent_scope=own, now=now
+            )
+            return redirect("reports:build", build_id=build.pk)
+        report = done.result
+    else:
+        report = calls_report.build(query.scope, query.dimension, query.definitions)
     title = _("Llamadas por %(d)s") % {
         "d": calls_report.dimension_labels()[query.dimension].lower()
     }

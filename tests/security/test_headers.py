@@ -70,10 +70,14 @@ def test_no_template_has_an_inline_script_or_handler():
     assert offenders == []
 
 
-def test_signed_in_pages_and_documents_are_no_store(personas, contract_logbook):
+def test_signed_in_pages_and_documents_are_no_store(personas, contract_logbook, run_jobs):
     agent = personas.client("agent")
     for path in ["/tickets/", "/bitacora/", f"/bitacora/{contract_logbook.pk}/"]:
         assert agent.get(path)["Cache-Control"] == "no-store, private", path
+    progress = personas.client("customer_a").get(f"/bitacora/{contract_logbook.pk}/pdf/")
+    assert progress.status_code == 202
+    assert progress["Cache-Control"] == "no-store, private"
+    run_jobs()
     pdf = personas.client("customer_a").get(f"/bitacora/{contract_logbook.pk}/pdf/")
     assert pdf.status_code == 200
     assert pdf["Cache-Control"] == "no-store, private"

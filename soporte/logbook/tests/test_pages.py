@@ -275,9 +275,11 @@ def test_export_downloads_the_verifiable_file(personas, logbook, maintenance):
     assert json.loads(lines[-1])["hash"] == maintenance.entry_hash
 
 
-def test_logbook_and_equipment_pdfs_are_attachments(personas, logbook, maintenance):
+def test_logbook_and_equipment_pdfs_are_attachments(personas, logbook, maintenance, run_jobs):
     client = personas.client("customer_a")
     for path in (url("pdf", logbook.pk), url("equipment_pdf", EQUIPMENT)):
+        assert client.get(path).status_code == 202  # built by the worker, progress shown
+        run_jobs()
         response = client.get(path)
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"

@@ -134,7 +134,10 @@ class Command(BaseCommand):
         env["SOPORTE_CTI_WRITER_SOCKET"] = writer_path
         children.append(subprocess.Popen(server_cmd, env=env))  # noqa: S603
         if not options["no_worker"]:
-            children.append(subprocess.Popen(worker_cmd, env=env))  # noqa: S603
+            # Two workers: mail, SLA sweeps and the other jobs on one; PDF builds (seconds of
+            # CPU each) on the other, so they never wait behind a render.
+            for queue in ("default", "documents"):
+                children.append(subprocess.Popen([*worker_cmd, "--queues", queue], env=env))  # noqa: S603
         url = served_url(options["host"], options["port"]) + "/"
         say(f"Soporte atiende en {url}  (Ctrl+C para detener)")
 

@@ -4,6 +4,7 @@ import os
 import signal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from soporte.jobs.worker import Worker
@@ -20,7 +21,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--queues",
-            default="default",
+            # Every queue by default, so one worker does everything; `soporte run` gives the
+            # PDF builds ("documents") a worker of their own.
+            default=",".join(settings.TASKS["default"]["QUEUES"]),
             help="Colas de las que toma trabajos (separadas por comas).",
         )
         parser.add_argument(

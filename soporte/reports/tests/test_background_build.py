@@ -78,3 +78,22 @@ def test_the_api_answers_a_long_range_with_a_build_to_poll(personas, many_calls,
     assert (done["status"], done["progress"]) == ("done", 100)
     offered = next(f for f in done["result"]["figures"] if f["code"] == "offered")
     assert offered["value"] == 5
+
+
+def test_exporting_a_long_range_goes_through_the_build_too(personas, many_calls, run_jobs):
+    """The export of a range too long for a request was computed in the request (the page's
+    bound bypassed): now it asks for the build, and reads it once the worker is done."""
+    client = personas.client("supervisor")
+    export = reverse("reports:calls_export", args=["csv"])
+
+    first = client.get(export, QUERY)
+
+    assert first.status_code == 302
+    build = ReportBuild.objects.get()
+    assert first["Location"] == reverse("reports:build", args=[build.pk])
+    run_jobs()
+    ready = client.get(export, QUERY)
+    assert ready.status_code == 200
+    assert ReportBuild.objects.count() == 1  # read from the build, not built again
+    body = b"".join(ready.streaming_content) if ready.streaming else ready.content
+    assert b"20/11/2026,5,5,0" in body  # the day's row: 5 offered, 5 answered, 0 abandoned
