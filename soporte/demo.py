@@ -728,16 +728,24 @@ def working_moment(moment: dt.datetime) -> dt.datetime:
         local = (local - dt.timedelta(days=1)).replace(hour=closing - 1)
 
 
+# The demo's calls end this long before the demo is loaded: the wallboard opens on calls of
+# the last minutes, whatever the hour.
+DEMO_CALLS_END_BEFORE = dt.timedelta(minutes=5)
+DEMO_CALLS_SPAN = dt.timedelta(hours=9)
+
+
 def demo_call_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """Today's business hours up to now, or all of yesterday's when today has barely begun."""
+    """A working day of calls that ends minutes before `now`: during business hours (from
+    three hours after opening) today's hours up to now; at any other hour the nine hours
+    before now, so a desk opened at 08:30 or at night still sees today's and the last
+    minutes' calls on its wallboard, not only yesterday's."""
     local = timezone.localtime(now)
+    end = local - DEMO_CALLS_END_BEFORE
     opening = local.replace(hour=BUSINESS_HOURS[0], minute=0, second=0, microsecond=0)
     closing = opening.replace(hour=BUSINESS_HOURS[1])
-    end = min(local - dt.timedelta(minutes=5), closing)
-    if end - opening < dt.timedelta(hours=3):
-        opening -= dt.timedelta(days=1)
-        end = closing - dt.timedelta(days=1)
-    return opening, end
+    if opening + dt.timedelta(hours=3) <= end <= closing:
+        return opening, end
+    return end - DEMO_CALLS_SPAN, end
 
 
 def _demo_calls(*, now: dt.datetime) -> None:

@@ -99,7 +99,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "soporte.jobs",
-    "axes",
+    "soporte.apps.AxesConfig",  # django-axes, named in Spanish in the admin
     "csp",
     "soporte.once",
 ]
@@ -318,6 +318,9 @@ SOPORTE_JOB_LEASE_S = float(env_str("SOPORTE_JOB_LEASE_S", "30"))
 SOPORTE_QUEUE_STALL_S = env_int("SOPORTE_QUEUE_STALL_S", 300)
 SOPORTE_JOB_KEEP_DAYS = env_int("SOPORTE_JOB_KEEP_DAYS", 7)
 SOPORTE_JOB_KEEP_FAILED_DAYS = env_int("SOPORTE_JOB_KEEP_FAILED_DAYS", 90)
+# One-time form tokens and Idempotency-Key claims (soporte/once) are forgotten after this many
+# hours: a retry later than that is a new request (clients retry within minutes).
+SOPORTE_ONCE_KEEP_HOURS = env_int("SOPORTE_ONCE_KEEP_HOURS", 48)
 # Modules with jobs beyond each app's tasks.py (the tests' sample jobs, a site's own jobs).
 SOPORTE_EXTRA_TASK_MODULES = env_list("SOPORTE_EXTRA_TASK_MODULES", [])
 

@@ -9,12 +9,13 @@ from typing import Any, cast
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
-from soporte.calls import cti, qa
+from soporte.calls import cti, qa, services
 from soporte.calls.events import CAUSES, parse_event
 from soporte.calls.models import Call, Scorecard
 from soporte.calls.services import access_call
+from soporte.calls.services.common import agent_of
 from soporte.directory.api import ErrorOut
 from soporte.directory.models import User
 from soporte.lib import clock
@@ -290,3 +291,82 @@ def post_transcript(request: HttpRequest, call_id: int, turns: list[TurnIn]) -> 
 def get_scorecard(request: HttpRequest, call_id: int) -> ScorecardOut:
     user = _staff(request)
     return ScorecardOut.of(_scorecard(access_call(user, call_id)))
+
+
+# --- what the agent learns during the call (T3, H2), for a softphone or an IVR -------------
+
+
+class CallerIn(Schema):
+    caller_name: str = Field("", max_length=200)
+    need: str = Field("", max_length=4000)
+
+
+class CallerOut(Schema):
+    id: int
+    caller_name: str
+    need: str
+
+
+@router.post(
+    "calls/{call_id}/caller",
+    response={200: CallerOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Nombre de quien llama y su necesidad (T3), de la llamada que atiende el agente",
+)
+def post_caller(request: HttpRequest, call_id: int, payload: CallerIn) -> CallerOut:
+    user = _staff(request)
+    call = services.record_caller(
+        actor=user,
+        call=access_call(user, call_id),
+        caller_name=payload.caller_name,
+        need=payload.need,
+        now=clock.now(),
+    )
+    return CallerOut(id=call.pk, caller_name=call.caller_name, need=call.need)
+
+
+class CallbackIn(Schema):
+    due_at: dt.datetime
+    reason: str = Field(..., min_length=1, max_length=300)
+    # The number to call; the call's own when left out.
+    phone: str = Field("", max_length=64)
+
+
+class CallbackOut(Schema):
+    id: int
+    call_id: int | None
+    agent_id: int
+    caller_name: str
+    phone: str
+    reason: str
+    due_at: dt.datetime
+
+
+@router.post(
+    "calls/{call_id}/callback",
+    response={201: CallbackOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Devolver la llamada más tarde, sin poner en espera (H2): a la lista del agente",
+)
+def post_callback(request: HttpRequest, call_id: int, payload: CallbackIn) -> Status[CallbackOut]:
+    user = _staff(request)
+    call = access_call(user, call_id)
+    task = services.schedule_callback(
+        actor=user,
+        call=call,
+        agent=agent_of(user),
+        due_at=payload.due_at,
+        reason=payload.reason,
+        phone=payload.phone,
+        now=clock.now(),
+    )
+    return Status(
+        201,
+        CallbackOut(
+            id=task.pk,
+            call_id=task.call_id,
+            agent_id=task.agent_id,
+            caller_name=task.caller_name,
+            phone=task.phone,
+            reason=task.reason,
+            due_at=task.due_at,
+        ),
+    )

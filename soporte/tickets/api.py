@@ -154,7 +154,8 @@ class NoteIn(Schema):
 class EscalateIn(Schema):
     to_level: int = Field(..., ge=1, le=4)
     to_area: str | None = None
-    customer_name: str = Field(..., max_length=200)
+    # The requester's when left out; otherwise one of the people of the ticket's organisation.
+    customer_name: str | None = Field(None, max_length=200)
     reason: str = Field(..., max_length=TEXT_MAX_CHARS)
     tried: str = Field(..., max_length=TEXT_MAX_CHARS)
 
@@ -370,7 +371,9 @@ def escalate(request: HttpRequest, number: int, payload: EscalateIn) -> TicketDe
         actor=_me(request),
         to_level=payload.to_level,
         to_area=_area(payload.to_area),
-        customer_name=payload.customer_name,
+        customer_name=services.handoff_customer(
+            actor=_me(request), ticket=ticket, name=payload.customer_name
+        ),
         reason=payload.reason,
         tried=payload.tried,
         now=clock.now(),

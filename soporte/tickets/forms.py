@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -381,13 +382,19 @@ class EscalateForm(forms.Form):
         required=False,
         empty_label=_("Cualquier área del nivel"),
     )
-    customer_name = forms.CharField(label=_("Nombre del cliente"), max_length=200)
+    # A pick, never free text (`services.handoff_customer_names`): the name handed on is the
+    # requester's or a colleague's on record, not a spelling that differs from the ticket.
+    customer_name = forms.ChoiceField(label=_("Nombre del cliente"), choices=())
     reason = forms.CharField(
         label=_("Motivo del escalamiento"), max_length=TEXT_MAX_CHARS, widget=_textarea(3)
     )
     tried = forms.CharField(
         label=_("Lo que ya se intentó"), max_length=TEXT_MAX_CHARS, widget=_textarea(3)
     )
+
+    def __init__(self, *args: Any, customer_names: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer_name"].choices = [(name, name) for name in customer_names]  # type: ignore[attr-defined]
 
 
 class NoteForm(forms.Form):

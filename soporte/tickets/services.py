@@ -498,6 +498,49 @@ def escalation_refusal(
     return None
 
 
+# A pick list stays a pick list: an organisation with more contacts than this is searched on
+# its own page, and the hand-off offers the requester and the first names in order.
+HANDOFF_NAMES_MAX = 200
+
+
+def handoff_customer_names(ticket: Ticket) -> list[str]:
+    """The names a hand-off may give as the customer's (X2): the ticket's requester first,
+    then the other people of the ticket's organisation. Never free text, so the receiver
+    greets the person on record, not a spelling that differs from the requester."""
+    names = [ticket.requester.full_name]
+    for name in (
+        Person.objects.filter(organisation_id=ticket.organisation_id)
+        .exclude(pk=ticket.requester_id)
+        .order_by("full_name", "id")
+        .values_list("full_name", flat=True)[:HANDOFF_NAMES_MAX]
+    ):
+        if name not in names:
+            names.append(name)
+    return [name for name in names if name.strip()]
+
+
+def handoff_customer(*, actor: User, ticket: Ticket, name: str | None) -> str:
+    """The customer's name for a hand-off written through the API: the requester's when none
+    is given, else one of `handoff_customer_names` (refused otherwise). Only the desk
+    escalates, so a customer is refused before their input is judged."""
+    if not actor.is_desk_staff:
+        raise Forbidden(_("Solo el personal de la mesa escala tickets."))
+    names = handoff_customer_names(ticket)
+    if name is None or not name.strip():
+        return ticket.requester.full_name
+    if name.strip() not in names:
+        raise TicketError(
+            _(
+                "El nombre del cliente se elige entre el solicitante y las personas de "
+                "%(organisation)s."
+            )
+            % {"organisation": ticket.organisation.name},
+            code="customer_not_on_ticket",
+            field="customer_name",
+        )
+    return name.strip()
+
+
 @transaction.atomic
 def escalate_ticket(
     *,

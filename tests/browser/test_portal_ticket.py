@@ -102,7 +102,7 @@ def test_customer_asks_in_the_portal_and_sees_the_agents_answer(
             "La impresora de recepción no imprime"
         )
         expect(agent.get_by_role("link", name="error-504.txt").first).to_be_visible()
-        agent.get_by_label("Nota", exact=True).fill(
+        agent.get_by_role("textbox", name="Nota", exact=True).fill(
             "Hola Roberto: es el fusor. Mañana a las 10:00 pasamos a cambiarlo."
         )
         agent.get_by_role("button", name="Responder al cliente").click()

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from soporte import demo
+from soporte.calls import metrics
 from soporte.calls.models import (
     Call,
     Callback,
@@ -31,12 +32,29 @@ from soporte.logbook.models import Entry, EntryKind
 AFTERNOON = dt.datetime(2026, 11, 23, 22, 0, tzinfo=dt.UTC)  # 16:00 in Mexico City
 
 
-def test_early_morning_shows_yesterdays_business_day(now):
-    # Given the desk's clock at 10:30 (the shared `now`), when the demo picks its window,
-    # then it is all of yesterday's 9:00–18:00.
-    start, end = demo.demo_call_window(now)
-    assert (timezone.localtime(start).day, timezone.localtime(start).hour) == (22, 9)
-    assert (timezone.localtime(end).day, timezone.localtime(end).hour) == (22, 18)
+@pytest.mark.parametrize("hour", [0, 3, 8, 10, 12, 16, 17, 18, 20, 23])
+def test_the_demos_calls_reach_the_last_minutes_at_any_hour(hour):
+    # Given the demo loaded at any hour of the desk's day, when it picks its window of calls,
+    # then the window ends minutes before, and spans a working day's worth of hours.
+    local_now = timezone.localtime(AFTERNOON).replace(hour=hour, minute=30)
+    start, end = demo.demo_call_window(local_now)
+    assert dt.timedelta(minutes=1) <= local_now - end <= dt.timedelta(minutes=10)
+    assert dt.timedelta(hours=3) <= end - start <= dt.timedelta(hours=9)
+    if 12 <= hour < 18:  # business hours: the day since opening
+        assert timezone.localtime(start).hour == 9
+        assert timezone.localtime(start).date() == local_now.date()
+
+
+@pytest.mark.django_db
+def test_a_demo_opened_at_half_past_eight_has_todays_calls_on_the_wallboard():
+    morning = timezone.localtime(AFTERNOON).replace(hour=8, minute=30)
+    demo.load_demo(now=morning)
+
+    figures = metrics.day_figures(now=morning)
+    assert figures.calls > 20  # today's, not only yesterday's
+    latest = Call.objects.exclude(call_id__startswith="historia-").order_by("-ended_at").first()
+    assert latest is not None and latest.ended_at is not None
+    assert morning - latest.ended_at < dt.timedelta(minutes=15)
 
 
 @pytest.mark.django_db

@@ -279,6 +279,9 @@ COVERED_API = {
     "/api/v1/calls",
     "/api/v1/calls/{call_id}/transcript",
     "/api/v1/calls/{call_id}/scorecard",
+    # test_api_caller_and_callback.test_only_the_agent_on_the_call_records_its_caller
+    "/api/v1/calls/{call_id}/caller",
+    "/api/v1/calls/{call_id}/callback",  # and the route table's rows
 }
 
 

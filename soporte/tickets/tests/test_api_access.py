@@ -151,16 +151,27 @@ def test_escalation_through_the_api_shows_the_handoff_first(personas, ticket):
     response = post(
         personas.client("agent"),
         f"/api/v1/tickets/{ticket.number}/escalate",
-        {
-            "to_level": 2,
-            "customer_name": "Roberto Sánchez",
-            "reason": "Se calienta",
-            "tried": "Limpieza",
-        },
+        {"to_level": 2, "reason": "Se calienta", "tried": "Limpieza"},
     )
     assert response.status_code == 200
-    assert response.json()["handoff"]["customer_name"] == "Roberto Sánchez"
+    # Left out, the customer's name is the requester's.
+    assert response.json()["handoff"]["customer_name"] == personas.person_a.full_name
     assert response.json()["status"] == "escalated"
+
+
+def test_the_apis_handoff_names_a_person_of_the_tickets_organisation(personas, ticket):
+    client = personas.client("agent")
+    path = f"/api/v1/tickets/{ticket.number}/escalate"
+    handoff = {"to_level": 2, "reason": "Se calienta", "tried": "Limpieza"}
+
+    refused = post(client, path, {**handoff, "customer_name": "Roberto S."})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "customer_not_on_ticket"
+    assert not ticket.escalations.exists()
+
+    done = post(client, path, {**handoff, "customer_name": personas.person_a.full_name})
+    assert done.status_code == 200
+    assert done.json()["handoff"]["customer_name"] == personas.person_a.full_name
 
 
 def test_attachments_download_never_renders_inline(personas, ticket, settings, tmp_path):

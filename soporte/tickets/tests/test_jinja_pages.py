@@ -98,7 +98,10 @@ def test_the_ticket_page_keeps_everything_an_agent_works_with(personas, ticket, 
     assert 'id="sla-labels"' in html
     assert 'name="to_status" value="cancelled"' in html  # status actions
     assert f'<option value="{me.pk}">Blanca Herrera · N1 · ' in html  # assign to an agent
-    assert '<label for="id_body">Nota</label>' in html  # a new note
+    assert (
+        '<label for="id_body">Nota <span class="required-mark" aria-hidden="true">*</span></label>'
+        in html
+    )
     assert 'name="uploads" multiple' in html
     for field in ("to_level", "to_area", "customer_name", "reason", "tried"):  # escalation
         assert f'name="{field}"' in html, field

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from soporte.directory.models import Agent, ContactRole
+from soporte.directory.models import Agent, ContactRole, Person
 from soporte.lib import clock
 from soporte.logbook.models import Entry
 from soporte.tickets import attachments, services
@@ -588,7 +588,11 @@ def test_escalating_needs_the_whole_handoff_and_keeps_what_was_typed(personas, t
     client = personas.client("agent")
     refused = client.post(
         f"/tickets/{ticket.number}/escalar/",
-        {"to_level": "2", "customer_name": "Roberto Sánchez", "reason": "Falla del fusor"},
+        {
+            "to_level": "2",
+            "customer_name": personas.person_a.full_name,
+            "reason": "Falla del fusor",
+        },
     )
     html = refused.content.decode()
     assert refused.status_code == 200
@@ -600,7 +604,7 @@ def test_escalating_needs_the_whole_handoff_and_keeps_what_was_typed(personas, t
         f"/tickets/{ticket.number}/escalar/",
         {
             "to_level": "2",
-            "customer_name": "Roberto Sánchez",
+            "customer_name": personas.person_a.full_name,
             "reason": "Falla del fusor",
             "tried": "Reinicio",
         },
@@ -611,7 +615,37 @@ def test_escalating_needs_the_whole_handoff_and_keeps_what_was_typed(personas, t
 
 def test_escalation_prefills_the_customers_name(personas, ticket):
     html = personas.client("agent").get(f"/tickets/{ticket.number}/").content.decode()
-    assert f'value="{personas.person_a.full_name}"' in html
+    assert f'<option value="{personas.person_a.full_name}" selected>' in html
+
+
+def test_the_handoffs_customer_is_picked_from_the_organisations_people(personas, ticket):
+    """The name handed on is a pick (the requester or a colleague of theirs), never free
+    text that could differ from the requester; the form keeps what was typed on a refusal."""
+    colleague = Person.objects.create(organisation=personas.org_a, full_name="Lucía Ramos")
+    Person.objects.create(organisation=personas.org_b, full_name="Otra Organización")
+    client = personas.client("agent")
+    html = client.get(f"/tickets/{ticket.number}/").content.decode()
+    names = re.findall(
+        r'<option value="([^"]*)"[^>]*>',
+        html.split('name="customer_name"')[1].split("</select>")[0],
+    )
+    assert names == [personas.person_a.full_name, colleague.full_name]
+    assert '<input type="text" name="customer_name"' not in html
+
+    typed = client.post(
+        f"/tickets/{ticket.number}/escalar/",
+        {"to_level": "2", "customer_name": "Roberto S.", "reason": "Fusor", "tried": "Reinicio"},
+    )
+    assert typed.status_code == 200
+    assert not ticket.escalations.exists()
+    assert 'id="id_customer_name_error"' in typed.content.decode()
+
+    picked = client.post(
+        f"/tickets/{ticket.number}/escalar/",
+        {"to_level": "2", "customer_name": "Lucía Ramos", "reason": "Fusor", "tried": "Reinicio"},
+    )
+    assert picked.status_code == 302
+    assert ticket.escalations.get().customer_name == "Lucía Ramos"
 
 
 def test_agent_answers_with_a_public_note_and_a_file(personas, ticket):

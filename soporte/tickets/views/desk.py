@@ -337,6 +337,7 @@ def _render_detail(
         "to_level": min(ticket.level + 1, 4),
         "customer_name": ticket.requester.full_name,
     }
+    customer_names = services.handoff_customer_names(ticket) if ticket.is_open else []
     notes = reads.notes(ticket)
     # Every file of the ticket in one query: the ticket's own, each note's, and the side list.
     files = reads.attachments(ticket)
@@ -374,6 +375,7 @@ def _render_detail(
         "agent_options": agent_options(user) if ticket.is_open else [],
         "area_options": area_options() if ticket.is_open else (),
         "level_choices": Level.choices,
+        "customer_choices": [(name, name) for name in customer_names],
         "open_escalate": "escalate_form" in forms,
         "countdown_labels_json": json_script(countdown_labels(now), "sla-labels"),
         "auxiliary_warning": AUXILIARY_WARNING,
@@ -486,7 +488,7 @@ def ticket_escalate(request: HttpRequest, number: int) -> HttpResponse:
     user = staff_only(request)
     ticket = ticket_or_404(request, number)
     now = clock.now()
-    form = EscalateForm(request.POST)
+    form = EscalateForm(request.POST, customer_names=services.handoff_customer_names(ticket))
     if form.is_valid():
         data = form.cleaned_data
         try:
