@@ -302,7 +302,8 @@ def repair_detail(request: HttpRequest, repair_id: int) -> HttpResponse:
             quote_form=QuoteForm(),
             decision_form=DecisionForm(organisation_id=repair.organisation_id),
             repaired_form=RepairedForm(),
-            reason_form=ReasonForm(),
+            # Its own ids: the quote decision's form on the same page has a `reason` too.
+            reason_form=ReasonForm(auto_id="unrepairable_%s"),
             delivery_form=DeliveryForm(
                 initial={
                     "handed_back": handed,
