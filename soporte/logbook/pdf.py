@@ -629,25 +629,20 @@ def logbook_pdf(
         ),
         Spacer(1, 6 * mm),
     ]
-    queryset = logbook.entries.order_by("number")
-    total = max(1, logbook.head_number)
-    for done, entry in enumerate(_entries(queryset), start=1):
-        _check(deadline)
-        story += _entry_flowables(entry, now=now, styles=styles, show_logbook=False)
-        if progress is not None:
-            progress(_READ_SHARE * min(1.0, done / total))
-    document = _document(
+    return _build(
         handle,
+        story,
+        entries=logbook.entries.order_by("number"),
+        total=logbook.head_number,
+        show_logbook=False,
         title=title,
+        styles=styles,
+        now=now,
         compress=compress,
         deadline=deadline,
         max_pages=max_pages,
         progress=progress,
-        total=len(story),
     )
-    footer = _footer(title, local(now))
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
-    return int(document.page)
 
 
 def equipment_pdf(
@@ -677,10 +672,44 @@ def equipment_pdf(
         checkpoint = logbook.checkpoints.order_by("-created_at", "-id").first()
         story += [_checkpoint_paragraph(checkpoint, styles, logbook.title), Spacer(1, 2 * mm)]
     story.append(Spacer(1, 4 * mm))
-    total = max(1, ordered.count())
-    for done, entry in enumerate(_entries(ordered), start=1):
+    return _build(
+        handle,
+        story,
+        entries=ordered,
+        total=ordered.count(),
+        show_logbook=True,
+        title=title,
+        styles=styles,
+        now=now,
+        compress=compress,
+        deadline=deadline,
+        max_pages=max_pages,
+        progress=progress,
+    )
+
+
+def _build(
+    handle: IO[bytes],
+    story: list[Flowable],
+    *,
+    entries: QuerySet[Entry],
+    total: int,
+    show_logbook: bool,
+    title: str,
+    styles: dict[str, ParagraphStyle],
+    now: dt.datetime,
+    compress: bool,
+    deadline: float | None,
+    max_pages: int | None,
+    progress: Callable[[float], None] | None,
+) -> int:
+    """The entries after the document's head, then the document itself (both PDFs): reading
+    the entries is the first `_READ_SHARE` of the progress, laying out the pages the rest.
+    Returns the number of pages."""
+    total = max(1, total)
+    for done, entry in enumerate(_entries(entries), start=1):
         _check(deadline)
-        story += _entry_flowables(entry, now=now, styles=styles, show_logbook=True)
+        story += _entry_flowables(entry, now=now, styles=styles, show_logbook=show_logbook)
         if progress is not None:
             progress(_READ_SHARE * min(1.0, done / total))
     document = _document(
